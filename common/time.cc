@@ -1,0 +1,191 @@
+#include "netsnap/time.h"
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace netsnap {
+
+namespace {
+
+constexpr int64_t kNsPerSec = 1000000000;
+
+bool AllDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// Parses "123" or "123.456" as a count of `unit_ns`, without floating point for the integer part.
+bool ParseDecimal(std::string_view s, int64_t unit_ns, int64_t* out) {
+  size_t dot = s.find('.');
+  std::string_view ip = s.substr(0, dot);
+  std::string_view fp = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+  if (ip.empty() && fp.empty()) return false;
+  if (!ip.empty() && !AllDigits(ip)) return false;
+  if (dot != std::string_view::npos && !AllDigits(fp)) return false;
+  if (ip.size() > 12) return false;
+  int64_t whole = 0;
+  for (char c : ip) whole = whole * 10 + (c - '0');
+  if (whole > INT64_MAX / unit_ns) return false;
+  // Fraction: up to 18 digits of precision.
+  long double frac = 0, scale = 1;
+  for (size_t i = 0; i < fp.size() && i < 18; ++i) {
+    scale /= 10;
+    frac += (fp[i] - '0') * scale;
+  }
+  *out = whole * unit_ns + static_cast<int64_t>(frac * unit_ns);
+  return true;
+}
+
+int64_t UnitNs(std::string_view unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us") return 1000;
+  if (unit == "ms") return 1000000;
+  if (unit == "s" || unit.empty()) return kNsPerSec;
+  if (unit == "m") return 60 * kNsPerSec;
+  if (unit == "h") return 3600 * kNsPerSec;
+  if (unit == "d") return 86400 * kNsPerSec;
+  if (unit == "w") return 7 * 86400 * kNsPerSec;
+  return 0;
+}
+
+int Num(std::string_view s, size_t pos, size_t len, bool* ok) {
+  int v = 0;
+  for (size_t i = pos; i < pos + len; ++i) {
+    if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) {
+      *ok = false;
+      return 0;
+    }
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+Status ParseRfc3339(std::string_view s, int64_t* out) {
+  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
+  bool ok = true;
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      s[13] != ':' || s[16] != ':') {
+    return Status::InvalidArgument("not an RFC 3339 time");
+  }
+  std::tm tm{};
+  tm.tm_year = Num(s, 0, 4, &ok) - 1900;
+  tm.tm_mon = Num(s, 5, 2, &ok) - 1;
+  tm.tm_mday = Num(s, 8, 2, &ok);
+  tm.tm_hour = Num(s, 11, 2, &ok);
+  tm.tm_min = Num(s, 14, 2, &ok);
+  tm.tm_sec = Num(s, 17, 2, &ok);
+  if (!ok || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
+    return Status::InvalidArgument("RFC 3339 time has a field out of range");
+  }
+  size_t i = 19;
+  int64_t frac_ns = 0;
+  if (i < s.size() && s[i] == '.') {
+    size_t start = ++i;
+    int64_t scale = 100000000;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      if (scale > 0) {
+        frac_ns += (s[i] - '0') * scale;
+        scale /= 10;
+      }
+      ++i;
+    }
+    if (i == start) return Status::InvalidArgument("RFC 3339 time has an empty fraction");
+  }
+  int64_t offset_s = 0;
+  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+    ++i;
+  } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+    int hh = Num(s, i + 1, 2, &ok), mm = Num(s, i + 4, 2, &ok);
+    if (!ok || hh > 23 || mm > 59) return Status::InvalidArgument("RFC 3339 offset out of range");
+    offset_s = (hh * 3600 + mm * 60) * (s[i] == '+' ? 1 : -1);
+    i += 6;
+  } else {
+    return Status::InvalidArgument("RFC 3339 time needs a zone: Z or +HH:MM");
+  }
+  if (i != s.size()) return Status::InvalidArgument("trailing characters after RFC 3339 time");
+  // timegm normalises out-of-range days (Feb 30) in place; reject those.
+  int mday = tm.tm_mday;
+  time_t t = timegm(&tm);
+  if (tm.tm_mday != mday) return Status::InvalidArgument("no such day");
+  *out = (static_cast<int64_t>(t) - offset_s) * kNsPerSec + frac_ns;
+  return Status::OK();
+}
+
+}  // namespace
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status ParseDuration(std::string_view text, int64_t* out_ns) {
+  size_t u = text.size();
+  while (u > 0 && std::isalpha(static_cast<unsigned char>(text[u - 1]))) --u;
+  int64_t unit = UnitNs(text.substr(u));
+  int64_t v;
+  if (unit == 0 || !ParseDecimal(text.substr(0, u), unit, &v)) {
+    return Status::InvalidArgument("bad duration '" + std::string(text) +
+                                   "': use a number with a unit, e.g. 30s, 15m, 2h, 1d");
+  }
+  *out_ns = v;
+  return Status::OK();
+}
+
+Status ParseTime(std::string_view text, int64_t now_ns, int64_t* out_ns) {
+  if (text.empty()) return Status::InvalidArgument("empty time");
+  if (text == "now") {
+    *out_ns = now_ns;
+    return Status::OK();
+  }
+  if (text[0] == '-' || text[0] == '+') {
+    int64_t d;
+    Status s = ParseDuration(text.substr(1), &d);
+    if (!s.ok()) {
+      return Status::InvalidArgument("bad relative time '" + std::string(text) +
+                                     "': use e.g. -30s, -15m, -2h, -1d");
+    }
+    *out_ns = text[0] == '-' ? now_ns - d : now_ns + d;
+    return Status::OK();
+  }
+  if (text.size() >= 20 && text[4] == '-') {
+    Status s = ParseRfc3339(text, out_ns);
+    if (!s.ok()) {
+      return Status::InvalidArgument("bad time '" + std::string(text) + "': " + s.message());
+    }
+    return s;
+  }
+  int64_t v;
+  if (ParseDecimal(text, kNsPerSec, &v)) {
+    *out_ns = v;
+    return Status::OK();
+  }
+  return Status::InvalidArgument("bad time '" + std::string(text) +
+                                 "': use RFC 3339 (2026-11-27T08:00:00Z), Unix seconds, or a "
+                                 "relative time (-15m, -2h, -1d)");
+}
+
+std::string FormatTime(int64_t ns) {
+  int64_t secs = ns / kNsPerSec;
+  int64_t frac = ns % kNsPerSec;
+  if (frac < 0) {
+    frac += kNsPerSec;
+    --secs;
+  }
+  time_t t = static_cast<time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(frac));
+  return buf;
+}
+
+}  // namespace netsnap

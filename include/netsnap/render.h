@@ -1,0 +1,20 @@
+// Rendering records for people and programs: JSON with `ip -j` field names, and one line of text
+// in the form `ip route` / `ip rule` print. Dispatches on the record's kind.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <string>
+
+#include "netsnap/record.h"
+
+namespace netsnap {
+
+// {"kind": "...", field: value...}. A record that does not decode renders as
+// {"kind": "...", "key_hex": ..., "value_hex": ..., "error": ...}.
+boost::json::object RecordToJson(RecordRef rec);
+// Only the key fields, for diffs ("changed" entries name the key).
+boost::json::object RecordKeyToJson(RecordRef rec);
+// One line without a trailing newline ("10.0.0.0/8 via 192.0.2.1 dev eth0 proto static").
+std::string RecordToText(RecordRef rec);
+
+}  // namespace netsnap

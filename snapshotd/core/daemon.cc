@@ -1,0 +1,51 @@
+#include "core/daemon.h"
+
+#include <spdlog/spdlog.h>
+
+#include "sources/registry.h"
+
+namespace netsnap {
+
+Daemon::Daemon(DaemonConfig config) : config_(std::move(config)) {
+  metrics_.Describe("netsnap_versions_total", "counter", "Versions stored since start.");
+  metrics_.Describe("netsnap_records", "gauge", "Records in the latest version.");
+  metrics_.Describe("netsnap_latest_version", "gauge", "Number of the latest version.");
+  metrics_.Describe("netsnap_capture_seconds", "histogram", "Time to read a source's live state.");
+  metrics_.Describe("netsnap_commit_seconds", "histogram", "Time to store a capture.");
+  metrics_.Describe("netsnap_capture_lag_seconds", "gauge",
+                    "Delay between a capture's time and its commit.");
+  metrics_.Describe("netsnap_capture_errors_total", "counter", "Failed captures.");
+}
+
+Daemon::~Daemon() { Stop(); }
+
+Status Daemon::Start() {
+  StoreOptions so;
+  so.path = config_.data_dir + "/store";
+  NETSNAP_RETURN_IF_ERROR(Store::Open(so, &store_));
+  events_ = std::make_unique<EventBus>(store_.get());
+  for (const SourceSpec& spec : config_.sources) {
+    std::unique_ptr<Source> src;
+    NETSNAP_RETURN_IF_ERROR(NewSource(spec, &src));
+    recorders_.push_back(std::make_unique<Recorder>(std::move(src), store_.get(), &metrics_));
+  }
+  for (auto& r : recorders_) {
+    Status s = r->Start();
+    if (!s.ok()) spdlog::error("source {} did not start: {}", r->name(), s.ToString());
+    else spdlog::info("source {} ({} {}) started", r->name(), r->source()->kind(), r->source()->where());
+  }
+  return Status::OK();
+}
+
+void Daemon::Stop() {
+  for (auto& r : recorders_) r->Stop();
+}
+
+Recorder* Daemon::FindSource(const std::string& name) const {
+  for (const auto& r : recorders_) {
+    if (r->name() == name) return r.get();
+  }
+  return nullptr;
+}
+
+}  // namespace netsnap

@@ -1,0 +1,136 @@
+#include "core/recorder.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "netsnap/time.h"
+
+namespace netsnap {
+
+Recorder::Recorder(std::unique_ptr<Source> source, Store* store, Metrics* metrics)
+    : source_(std::move(source)), store_(store), metrics_(metrics) {}
+
+Recorder::~Recorder() { Stop(); }
+
+SourceState Recorder::state() const {
+  std::lock_guard l(mu_);
+  return state_;
+}
+
+Snapshot Recorder::current() const {
+  std::lock_guard l(mu_);
+  return current_;
+}
+
+void Recorder::AddListener(Listener fn) {
+  std::lock_guard l(mu_);
+  listeners_.push_back(std::move(fn));
+}
+
+Status Recorder::Start() {
+  {
+    std::lock_guard l(mu_);
+    VersionHeader latest;
+    if (store_->Latest(name(), &latest).ok()) {
+      Status s = store_->Reconstruct(name(), latest.version, &current_);
+      if (!s.ok()) {
+        // History is still there; the next capture is compared with an empty state.
+        spdlog::error("source {}: cannot read latest version {}: {}", name(), latest.version,
+                      s.ToString());
+      }
+      state_.latest = latest;
+    }
+  }
+  Status s = source_->Start(this);
+  std::lock_guard l(mu_);
+  if (!s.ok()) {
+    state_.state = "error";
+    state_.error = s.ToString();
+  } else if (state_.state == "starting") {
+    state_.state = "running";
+  }
+  return s;
+}
+
+void Recorder::Stop() {
+  source_->Stop();
+  std::lock_guard l(mu_);
+  state_.state = "stopped";
+}
+
+Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInfo& info,
+                              VersionHeader* out) {
+  auto t0 = std::chrono::steady_clock::now();
+  VersionHeader previous = state_.latest;
+  Status s = store_->Commit(name(), next, delta, info, out);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  metrics_->Observe("netsnap_commit_seconds", {{"source", name()}}, secs);
+  if (!s.ok()) {
+    state_.state = "error";
+    state_.error = "store: " + s.ToString();
+    spdlog::error("source {}: cannot store capture: {}", name(), s.ToString());
+    return s;
+  }
+  state_.state = "running";
+  state_.error.clear();
+  state_.last_capture_ns = info.time_ns;
+  state_.latest = *out;
+  metrics_->Set("netsnap_records", {{"source", name()}}, static_cast<double>(out->records));
+  metrics_->Set("netsnap_latest_version", {{"source", name()}}, static_cast<double>(out->version));
+  metrics_->Set("netsnap_capture_lag_seconds", {{"source", name()}},
+                static_cast<double>(NowNs() - info.time_ns) / 1e9);
+  if (out->version == previous.version) return Status::OK();  // unchanged content
+  metrics_->Add("netsnap_versions_total", {{"source", name()}});
+  Snapshot before = current_;
+  current_ = next;
+  VersionCommitted ev{name(), previous, *out, std::move(before), std::move(next)};
+  for (const Listener& fn : listeners_) fn(ev);
+  return Status::OK();
+}
+
+void Recorder::OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns) {
+  std::lock_guard l(mu_);
+  VersionHeader out;
+  CommitLocked(std::move(snapshot), nullptr, {time_ns, cause, actor, ""}, &out);
+}
+
+void Recorder::OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) {
+  std::lock_guard l(mu_);
+  NormalizeDelta(&changes);
+  Snapshot next;
+  Status s = ApplyDelta(current_, changes, &next);
+  if (!s.ok()) {
+    state_.error = "source delivered a bad delta: " + s.ToString();
+    return;
+  }
+  VersionHeader out;
+  CommitLocked(std::move(next), &changes, {time_ns, cause, actor, ""}, &out);
+}
+
+void Recorder::OnError(const Status& error) {
+  std::lock_guard l(mu_);
+  state_.state = "error";
+  state_.error = error.ToString();
+  metrics_->Add("netsnap_capture_errors_total", {{"source", name()}});
+  spdlog::warn("source {}: {}", name(), error.ToString());
+}
+
+void Recorder::Count(std::string_view counter, uint64_t n) {
+  metrics_->Add("netsnap_" + std::string(counter) + "_total", {{"source", name()}},
+                static_cast<double>(n));
+}
+
+Status Recorder::CaptureNow(Cause cause, const Actor& actor, const std::string& note,
+                            VersionHeader* out, Snapshot* live) {
+  Snapshot snap;
+  auto t0 = std::chrono::steady_clock::now();
+  NETSNAP_RETURN_IF_ERROR(source_->ReadLive(&snap));
+  metrics_->Observe("netsnap_capture_seconds", {{"source", name()}},
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  if (live) *live = snap;
+  std::lock_guard l(mu_);
+  return CommitLocked(std::move(snap), nullptr, {NowNs(), cause, actor, note}, out);
+}
+
+}  // namespace netsnap

@@ -1,0 +1,76 @@
+// The recorder of one source: receives its captures, keeps the current snapshot, commits new
+// versions to the store and tells listeners (detection) about each new version.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/metrics.h"
+#include "sources/source.h"
+#include "store/store.h"
+
+namespace netsnap {
+
+// What listeners learn about each new version.
+struct VersionCommitted {
+  std::string source;
+  VersionHeader previous;  // version 0 when this is the first
+  VersionHeader current;
+  Snapshot before;
+  Snapshot after;
+};
+
+struct SourceState {
+  std::string state = "starting";  // starting, running, error, stopped
+  int64_t last_capture_ns = 0;
+  std::string error;
+  VersionHeader latest;  // version 0 before the first
+};
+
+class Recorder : public CaptureSink {
+ public:
+  Recorder(std::unique_ptr<Source> source, Store* store, Metrics* metrics);
+  ~Recorder() override;
+
+  Source* source() { return source_.get(); }
+  const std::string& name() const { return source_->name(); }
+  SourceState state() const;
+  // The current (latest committed) snapshot.
+  Snapshot current() const;
+
+  // Loads the latest stored version and starts the source.
+  Status Start();
+  void Stop();
+
+  // Reads the live state now and commits it with `cause`; returns the resulting version (the
+  // existing one when nothing changed).
+  Status CaptureNow(Cause cause, const Actor& actor, const std::string& note, VersionHeader* out,
+                    Snapshot* live = nullptr);
+
+  using Listener = std::function<void(const VersionCommitted&)>;
+  void AddListener(Listener fn);
+
+  // CaptureSink.
+  void OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns) override;
+  void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) override;
+  void OnError(const Status& error) override;
+  void Count(std::string_view counter, uint64_t n) override;
+
+ private:
+  // Commits `next` (with `delta` from current_ when known); mu_ held.
+  Status CommitLocked(Snapshot next, const Delta* delta, const CommitInfo& info,
+                      VersionHeader* out);
+
+  std::unique_ptr<Source> source_;
+  Store* store_;
+  Metrics* metrics_;
+  mutable std::mutex mu_;
+  Snapshot current_;
+  SourceState state_;
+  std::vector<Listener> listeners_;
+};
+
+}  // namespace netsnap

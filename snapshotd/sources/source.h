@@ -1,0 +1,89 @@
+// The interface every source of configuration plugs into the daemon through. A source captures
+// the live state of one thing (a network namespace's routing, a resolver's configuration files),
+// delivers it to a CaptureSink, and can change the live state back (rollback).
+//
+// Adding a kind of source is one new file implementing Source plus one line in registry.cc.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "netsnap/record.h"
+#include "netsnap/status.h"
+#include "netsnap/version.h"
+
+namespace toml {
+inline namespace v3 {
+class table;
+}
+}  // namespace toml
+
+namespace netsnap {
+
+// Where a source's captures go. Calls come from the source's own thread; implementations are
+// thread-safe. A source delivers a full snapshot first and then either full snapshots or deltas
+// relative to what it delivered before.
+class CaptureSink {
+ public:
+  virtual ~CaptureSink() = default;
+  // The complete live state at time_ns.
+  virtual void OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns) = 0;
+  // Changes to the last delivered state (a debounced burst of notifications).
+  virtual void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) = 0;
+  // A capture failed; the source keeps trying. Shown in /v1/health.
+  virtual void OnError(const Status& error) = 0;
+  // A counter the source wants exported in /metrics ("netlink_overflows", ...).
+  virtual void Count(std::string_view counter, uint64_t n = 1) = 0;
+};
+
+// The outcome of applying changes to the live state.
+struct ApplyFailure {
+  std::string key;      // record key
+  std::string message;  // e.g. the kernel's error
+};
+struct ApplyResult {
+  uint64_t applied = 0;
+  std::vector<ApplyFailure> failures;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  const std::string& name() const { return name_; }
+  // "kernel", "resolver", ...
+  virtual std::string_view kind() const = 0;
+  // What the source watches, for people: "netns blue", "/etc/resolv.conf".
+  virtual std::string where() const = 0;
+
+  // Starts continuous capture on threads the source owns. The first delivery is a full snapshot
+  // with cause kStartup. Returns once the first snapshot has been delivered or failed.
+  virtual Status Start(CaptureSink* sink) = 0;
+  // Stops capture; no sink call happens after Stop returns.
+  virtual void Stop() = 0;
+
+  // Reads the complete live state now.
+  virtual Status ReadLive(Snapshot* out) = 0;
+
+  // Changes the live state by `changes` (value: put the record; nullopt: remove it). Applies what
+  // it can and reports each record that failed. Used by rollback, which orders and verifies.
+  virtual Status Apply(const Delta& changes, ApplyResult* result) = 0;
+
+ protected:
+  explicit Source(std::string name) : name_(std::move(name)) {}
+
+ private:
+  std::string name_;
+};
+
+// What a [[source]] table in the configuration says.
+struct SourceSpec {
+  std::string name;
+  std::string kind;
+  const toml::table* config = nullptr;  // the [[source]] table; null for embedded defaults
+};
+
+}  // namespace netsnap

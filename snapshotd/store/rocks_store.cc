@@ -1,0 +1,581 @@
+#include "store/rocks_store.h"
+
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "common/coding.h"
+#include "netsnap/time.h"
+#include "store/version_codec.h"
+
+namespace netsnap {
+
+Status Store::Open(const StoreOptions& options, std::unique_ptr<Store>* out) {
+  auto s = std::make_unique<store::RocksStore>(options);
+  NETSNAP_RETURN_IF_ERROR(s->OpenDb());
+  *out = std::move(s);
+  return Status::OK();
+}
+
+namespace store {
+
+namespace {
+
+constexpr size_t kCacheEntries = 4;
+const std::string kSidPrefix = "sid/";
+const std::string kPinPrefix = "pin/";
+
+rocksdb::ColumnFamilyOptions CfOptions(bool compress) {
+  rocksdb::ColumnFamilyOptions o;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_size = 16 * 1024;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  // Content is compressed by the store itself; small records compress in blocks.
+  o.compression = compress ? rocksdb::kZSTD : rocksdb::kNoCompression;
+  return o;
+}
+
+std::string PinKey(uint32_t sid, uint64_t version) {
+  return kPinPrefix + VersionKey(sid, version);
+}
+
+}  // namespace
+
+RocksStore::~RocksStore() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+  }
+}
+
+Status RocksStore::FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNotFound()) return Status::NotFound(what);
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+Status RocksStore::OpenDb() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.path, ec);
+  if (ec) return Status::IOError("cannot create " + options_.path + ": " + ec.message());
+  rocksdb::DBOptions dbo;
+  dbo.create_if_missing = true;
+  dbo.create_missing_column_families = true;
+  dbo.IncreaseParallelism(2);
+  dbo.keep_log_file_num = 4;
+  dbo.max_total_wal_size = 256 << 20;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, CfOptions(true)},
+      {"versions", CfOptions(true)},
+      {"content", CfOptions(false)},
+      {"times", CfOptions(true)},
+      {"events", CfOptions(true)},
+      {"meta", CfOptions(true)},
+  };
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(dbo, options_.path, cfs, &handles_, &db);
+  if (!s.ok()) return Status::IOError("cannot open store at " + options_.path + ": " + s.ToString());
+  db_.reset(db);
+  versions_ = handles_[1];
+  content_ = handles_[2];
+  times_ = handles_[3];
+  events_ = handles_[4];
+  meta_ = handles_[5];
+  write_options_.sync = options_.sync;
+  return LoadSources();
+}
+
+Status RocksStore::LoadSources() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  for (it->Seek(kSidPrefix); it->Valid() && it->key().starts_with(kSidPrefix); it->Next()) {
+    if (it->value().size() != 4) return Status::Corruption("bad source id record");
+    SourceTip tip;
+    tip.sid = DecodeFixed32BE(it->value().data());
+    next_sid_ = std::max(next_sid_, tip.sid + 1);
+    // The newest version is the last key with this source's prefix.
+    std::unique_ptr<rocksdb::Iterator> v(db_->NewIterator(rocksdb::ReadOptions(), versions_));
+    v->SeekForPrev(VersionKey(tip.sid, UINT64_MAX));
+    uint32_t sid;
+    uint64_t version;
+    if (v->Valid() && ParseVersionKey(v->key().ToStringView(), &sid, &version) && sid == tip.sid) {
+      NETSNAP_RETURN_IF_ERROR(DecodeHeader(v->value().ToStringView(), &tip.latest));
+      std::string content;
+      NETSNAP_RETURN_IF_ERROR(ReadContent(tip.sid, version, &content));
+      NETSNAP_RETURN_IF_ERROR(DecodeContentMeta(content, &tip.meta));
+    }
+    tips_.emplace(it->key().ToString().substr(kSidPrefix.size()), std::move(tip));
+  }
+  std::unique_ptr<rocksdb::Iterator> e(db_->NewIterator(rocksdb::ReadOptions(), events_));
+  e->SeekToLast();
+  if (e->Valid() && e->key().size() == 8) last_event_id_ = DecodeFixed64BE(e->key().data());
+  return Status::OK();
+}
+
+Status RocksStore::SourceId(const std::string& source, bool create, uint32_t* sid) {
+  {
+    std::lock_guard l(tips_mu_);
+    auto it = tips_.find(source);
+    if (it != tips_.end()) {
+      *sid = it->second.sid;
+      return Status::OK();
+    }
+  }
+  if (!create) return Status::NotFound("no source named '" + source + "'");
+  if (source.empty() || source.size() > 200) {
+    return Status::InvalidArgument("source names are 1 to 200 bytes");
+  }
+  std::string v;
+  PutFixed32BE(&v, next_sid_);
+  NETSNAP_RETURN_IF_ERROR(
+      FromRocks(db_->Put(write_options_, meta_, kSidPrefix + source, v), "write source id"));
+  SourceTip tip;
+  tip.sid = next_sid_++;
+  std::lock_guard l(tips_mu_);
+  tips_.emplace(source, tip);
+  *sid = tip.sid;
+  return Status::OK();
+}
+
+// Commits ----------------------------------------------------------------------------------
+
+ContentHash RocksStore::FilterDelta(const Snapshot& base, Delta* delta, DiffCounts* counts) {
+  ContentHash h = base.hash();
+  size_t w = 0;
+  for (size_t r = 0; r < delta->size(); ++r) {
+    Change& c = (*delta)[r];
+    auto old = base.Find(c.key);
+    if (!c.value) {
+      if (!old) continue;
+      ++counts->removed;
+      h.Sub(ContentHash::Of(old->key, old->value));
+    } else if (!old) {
+      ++counts->added;
+      h.Add(ContentHash::Of(c.key, *c.value));
+    } else if (old->value != *c.value) {
+      ++counts->changed;
+      h.Sub(ContentHash::Of(old->key, old->value));
+      h.Add(ContentHash::Of(c.key, *c.value));
+    } else {
+      continue;
+    }
+    if (w != r) (*delta)[w] = std::move(c);
+    ++w;
+  }
+  delta->resize(w);
+  return h;
+}
+
+Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, const Delta* delta,
+                          const CommitInfo& info, VersionHeader* out) {
+  std::lock_guard wl(write_mu_);
+  uint32_t sid;
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, true, &sid));
+  SourceTip tip;
+  {
+    std::lock_guard l(tips_mu_);
+    tip = tips_[source];
+  }
+  int64_t now = info.time_ns ? info.time_ns : NowNs();
+
+  if (tip.latest.version && tip.latest.hash == snapshot.hash() &&
+      tip.latest.records == snapshot.size()) {
+    // Same content: only the last-seen time moves.
+    tip.latest.last_seen_ns = std::max(tip.latest.last_seen_ns, now);
+    NETSNAP_RETURN_IF_ERROR(FromRocks(
+        db_->Put(write_options_, versions_, VersionKey(sid, tip.latest.version),
+                 EncodeHeader(tip.latest)),
+        "write version header"));
+    std::lock_guard l(tips_mu_);
+    tips_[source].latest = tip.latest;
+    *out = tip.latest;
+    return Status::OK();
+  }
+
+  Delta changes;
+  DiffCounts counts;
+  if (tip.latest.version == 0) {
+    counts.added = snapshot.size();
+  } else {
+    Snapshot base = tip.snapshot;
+    if (!tip.have_snapshot) {
+      NETSNAP_RETURN_IF_ERROR(ReconstructSid(sid, tip.latest.version, &base));
+    }
+    bool trusted = false;
+    if (delta) {
+      changes = *delta;
+      NormalizeDelta(&changes);
+      // A delta that does not lead to `snapshot` is not trusted: compare whole tables instead.
+      trusted = FilterDelta(base, &changes, &counts) == snapshot.hash();
+    }
+    if (!trusted) {
+      changes = ComputeDelta(base, snapshot);
+      counts = DiffCounts{};
+      FilterDelta(base, &changes, &counts);
+    }
+  }
+  CommitInfo ci = info;
+  ci.time_ns = now;
+  NETSNAP_RETURN_IF_ERROR(WriteVersion(&tip, snapshot, changes, counts, ci, out));
+  std::lock_guard l(tips_mu_);
+  tips_[source] = std::move(tip);
+  return Status::OK();
+}
+
+Status RocksStore::WriteVersion(SourceTip* tip, const Snapshot& snapshot, const Delta& delta,
+                                const DiffCounts& counts, const CommitInfo& info,
+                                VersionHeader* out) {
+  VersionHeader h;
+  h.version = tip->latest.version + 1;
+  h.time_ns = info.time_ns;
+  h.last_seen_ns = info.time_ns;
+  h.cause = info.cause;
+  h.hash = snapshot.hash();
+  h.records = snapshot.size();
+  h.diff = counts;
+  h.actor = info.actor;
+  h.note = info.note;
+
+  ContentMeta meta;
+  bool checkpoint = tip->latest.version == 0;
+  if (!checkpoint) {
+    meta.checkpoint = false;
+    meta.base = tip->latest.version;
+    meta.chain = tip->meta.chain + 1;
+    meta.since_checkpoint = tip->meta.since_checkpoint + delta.size();
+    checkpoint = meta.chain > options_.max_chain ||
+                 static_cast<double>(meta.since_checkpoint) >
+                     options_.checkpoint_share * static_cast<double>(snapshot.size() + 16);
+  }
+  if (checkpoint) meta = ContentMeta{};
+  std::string content = checkpoint ? EncodeCheckpoint(snapshot, meta, options_.zstd_level)
+                                   : EncodeDelta(delta, meta, options_.zstd_level);
+
+  rocksdb::WriteBatch batch;
+  batch.Put(versions_, VersionKey(tip->sid, h.version), EncodeHeader(h));
+  batch.Put(content_, VersionKey(tip->sid, h.version), content);
+  batch.Put(times_, TimeKey(tip->sid, h.time_ns, h.version), "");
+  NETSNAP_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "write version"));
+  tip->latest = h;
+  tip->meta = meta;
+  tip->snapshot = snapshot;
+  tip->have_snapshot = true;
+  *out = h;
+  return Status::OK();
+}
+
+// Reads ------------------------------------------------------------------------------------
+
+std::vector<std::string> RocksStore::Sources() {
+  std::lock_guard l(tips_mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, tip] : tips_) {
+    if (tip.latest.version) names.push_back(name);
+  }
+  return names;
+}
+
+Status RocksStore::Latest(const std::string& source, VersionHeader* out) {
+  std::lock_guard l(tips_mu_);
+  auto it = tips_.find(source);
+  if (it == tips_.end() || it->second.latest.version == 0) {
+    return Status::NotFound("source '" + source + "' has no versions");
+  }
+  *out = it->second.latest;
+  return Status::OK();
+}
+
+Status RocksStore::ReadHeader(uint32_t sid, uint64_t version, VersionHeader* out) {
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), versions_, VersionKey(sid, version), &v);
+  if (s.IsNotFound()) return Status::NotFound("no version " + std::to_string(version));
+  NETSNAP_RETURN_IF_ERROR(FromRocks(s, "read version header"));
+  return DecodeHeader(v, out);
+}
+
+Status RocksStore::Header(const std::string& source, uint64_t version, VersionHeader* out) {
+  uint32_t sid;
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  Status s = ReadHeader(sid, version, out);
+  if (s.IsNotFound()) {
+    return Status::NotFound("source '" + source + "' has no version " + std::to_string(version));
+  }
+  return s;
+}
+
+Status RocksStore::AtOrBefore(const std::string& source, int64_t time_ns, VersionHeader* out) {
+  uint32_t sid;
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), times_));
+  it->SeekForPrev(TimeKey(sid, time_ns, UINT64_MAX));
+  uint32_t s;
+  int64_t t;
+  uint64_t v;
+  if (!it->Valid() || !ParseTimeKey(it->key().ToStringView(), &s, &t, &v) || s != sid) {
+    return Status::NotFound("source '" + source + "' has no version at or before " +
+                            FormatTime(time_ns));
+  }
+  return ReadHeader(sid, v, out);
+}
+
+Status RocksStore::ListVersions(const std::string& source, const VersionQuery& q,
+                                VersionPage* out) {
+  uint32_t sid;
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  out->versions.clear();
+  out->next_cursor.clear();
+  size_t limit = std::clamp<size_t>(q.limit, 1, 1000);
+  bool newest = q.order == Order::kNewestFirst;
+  // A cursor is the hex of the times-index key to resume at.
+  std::string start;
+  if (!q.cursor.empty()) {
+    if (q.cursor.size() != 40) return Status::InvalidArgument("bad cursor");
+    for (size_t i = 0; i < 40; i += 2) {
+      unsigned v;
+      if (std::sscanf(q.cursor.c_str() + i, "%2x", &v) != 1) {
+        return Status::InvalidArgument("bad cursor");
+      }
+      start.push_back(static_cast<char>(v));
+    }
+    uint32_t s;
+    int64_t t;
+    uint64_t v;
+    if (!ParseTimeKey(start, &s, &t, &v) || s != sid) return Status::InvalidArgument("bad cursor");
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), times_));
+  if (newest) {
+    it->SeekForPrev(start.empty() ? TimeKey(sid, q.until_ns, UINT64_MAX) : start);
+  } else {
+    it->Seek(start.empty() ? TimeKey(sid, q.since_ns, 0) : start);
+  }
+  for (; it->Valid(); newest ? it->Prev() : it->Next()) {
+    uint32_t s;
+    int64_t t;
+    uint64_t v;
+    if (!ParseTimeKey(it->key().ToStringView(), &s, &t, &v) || s != sid) break;
+    if (t < q.since_ns || t > q.until_ns) break;
+    if (out->versions.size() == limit) {
+      static const char* hex = "0123456789abcdef";
+      for (unsigned char c : it->key().ToStringView()) {
+        out->next_cursor.push_back(hex[c >> 4]);
+        out->next_cursor.push_back(hex[c & 15]);
+      }
+      break;
+    }
+    VersionHeader h;
+    NETSNAP_RETURN_IF_ERROR(ReadHeader(sid, v, &h));
+    out->versions.push_back(std::move(h));
+  }
+  return FromRocks(it->status(), "list versions");
+}
+
+Status RocksStore::ReadContent(uint32_t sid, uint64_t version, std::string* out) {
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), content_, VersionKey(sid, version), out);
+  if (s.IsNotFound()) {
+    return Status::Corruption("content of version " + std::to_string(version) + " is missing");
+  }
+  return FromRocks(s, "read content");
+}
+
+Status RocksStore::Rebuild(uint32_t sid, uint64_t version, Snapshot* out) {
+  // Walk back to the checkpoint, collecting deltas newest first.
+  std::vector<Delta> deltas;
+  Snapshot base;
+  uint64_t v = version;
+  for (;;) {
+    std::string content;
+    NETSNAP_RETURN_IF_ERROR(ReadContent(sid, v, &content));
+    ContentMeta meta;
+    Delta d;
+    Snapshot snap;
+    NETSNAP_RETURN_IF_ERROR(DecodeContent(content, &meta, &snap, &d));
+    if (meta.checkpoint) {
+      base = std::move(snap);
+      break;
+    }
+    if (meta.base >= v || deltas.size() > options_.max_chain * 4) {
+      return Status::Corruption("delta chain of version " + std::to_string(version) + " is broken");
+    }
+    deltas.push_back(std::move(d));
+    v = meta.base;
+  }
+  if (deltas.empty()) {
+    *out = std::move(base);
+    return Status::OK();
+  }
+  // Oldest first, then keep the last change per key.
+  Delta all;
+  for (auto it = deltas.rbegin(); it != deltas.rend(); ++it) {
+    for (Change& c : *it) all.push_back(std::move(c));
+  }
+  NormalizeDelta(&all);
+  return ApplyDelta(base, all, out);
+}
+
+Status RocksStore::ReconstructSid(uint32_t sid, uint64_t version, Snapshot* out) {
+  if (CacheGet(sid, version, out)) return Status::OK();
+  VersionHeader h;
+  NETSNAP_RETURN_IF_ERROR(ReadHeader(sid, version, &h));
+  Snapshot snap;
+  NETSNAP_RETURN_IF_ERROR(Rebuild(sid, version, &snap));
+  if (!(snap.hash() == h.hash) || snap.size() != h.records) {
+    return Status::Corruption("version " + std::to_string(version) +
+                              " does not match its content hash (stored " + h.hash.Hex() +
+                              ", rebuilt " + snap.hash().Hex() + ")");
+  }
+  CachePut(sid, version, snap);
+  *out = std::move(snap);
+  return Status::OK();
+}
+
+Status RocksStore::Reconstruct(const std::string& source, uint64_t version, Snapshot* out) {
+  uint32_t sid;
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  {
+    std::lock_guard l(tips_mu_);
+    const SourceTip& tip = tips_[source];
+    if (tip.latest.version == version && tip.have_snapshot) {
+      *out = tip.snapshot;
+      return Status::OK();
+    }
+  }
+  Status s = ReconstructSid(sid, version, out);
+  if (s.IsNotFound()) {
+    return Status::NotFound("source '" + source + "' has no version " + std::to_string(version));
+  }
+  return s;
+}
+
+Status RocksStore::DiffVersions(const std::string& source, uint64_t from, uint64_t to,
+                                Diff* out) {
+  Snapshot a, b;
+  NETSNAP_RETURN_IF_ERROR(Reconstruct(source, from, &a));
+  NETSNAP_RETURN_IF_ERROR(Reconstruct(source, to, &b));
+  *out = ComputeDiff(a, b);
+  return Status::OK();
+}
+
+void RocksStore::CachePut(uint32_t sid, uint64_t version, const Snapshot& snap) {
+  std::lock_guard l(cache_mu_);
+  cache_.emplace_front(std::make_pair(sid, version), snap);
+  if (cache_.size() > kCacheEntries) cache_.pop_back();
+}
+
+bool RocksStore::CacheGet(uint32_t sid, uint64_t version, Snapshot* snap) {
+  std::lock_guard l(cache_mu_);
+  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+    if (it->first == std::make_pair(sid, version)) {
+      *snap = it->second;
+      cache_.splice(cache_.begin(), cache_, it);
+      return true;
+    }
+  }
+  return false;
+}
+
+// Pins, events, meta -----------------------------------------------------------------------
+
+Status RocksStore::Pin(const std::string& source, uint64_t version, const std::string& reason) {
+  uint32_t sid;
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  return FromRocks(db_->Put(write_options_, meta_, PinKey(sid, version), reason), "pin");
+}
+
+Status RocksStore::Unpin(const std::string& source, uint64_t version) {
+  uint32_t sid;
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  return FromRocks(db_->Delete(write_options_, meta_, PinKey(sid, version)), "unpin");
+}
+
+bool RocksStore::IsPinned(uint32_t sid, uint64_t version) {
+  std::string v;
+  return db_->Get(rocksdb::ReadOptions(), meta_, PinKey(sid, version), &v).ok();
+}
+
+Status RocksStore::AppendEvent(StoredEvent* event) {
+  std::lock_guard wl(write_mu_);
+  if (event->time_ns == 0) event->time_ns = NowNs();
+  // Ids are nanosecond times made unique and increasing, so a time seeks straight to its events.
+  event->id = std::max<uint64_t>(last_event_id_ + 1, static_cast<uint64_t>(event->time_ns));
+  std::string v;
+  PutLengthPrefixed(&v, event->type);
+  PutLengthPrefixed(&v, event->source);
+  PutFixed64BE(&v, static_cast<uint64_t>(event->time_ns));
+  v.append(event->json);
+  NETSNAP_RETURN_IF_ERROR(
+      FromRocks(db_->Put(write_options_, events_, EventKey(event->id), v), "write event"));
+  last_event_id_ = event->id;
+  return Status::OK();
+}
+
+Status RocksStore::ListEvents(uint64_t after_id, int64_t since_ns, size_t limit,
+                              std::vector<StoredEvent>* out) {
+  out->clear();
+  uint64_t start = std::max<uint64_t>(after_id + 1, since_ns > 0 ? since_ns : 0);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+  for (it->Seek(EventKey(start)); it->Valid() && out->size() < limit; it->Next()) {
+    StoredEvent e;
+    if (it->key().size() != 8) return Status::Corruption("bad event key");
+    e.id = DecodeFixed64BE(it->key().data());
+    Reader r(it->value().ToStringView());
+    std::string_view type, source;
+    uint64_t t;
+    if (!r.GetLengthPrefixed(&type) || !r.GetLengthPrefixed(&source) || !r.GetFixed64BE(&t)) {
+      return Status::Corruption("bad event record");
+    }
+    e.type.assign(type);
+    e.source.assign(source);
+    e.time_ns = static_cast<int64_t>(t);
+    if (e.time_ns < since_ns) continue;
+    e.json.assign(r.rest());
+    out->push_back(std::move(e));
+  }
+  return FromRocks(it->status(), "list events");
+}
+
+Status RocksStore::PutMeta(const std::string& key, const std::string& value) {
+  return FromRocks(db_->Put(write_options_, meta_, "x/" + key, value), "write " + key);
+}
+
+Status RocksStore::GetMeta(const std::string& key, std::string* value) {
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, "x/" + key, value);
+  if (s.IsNotFound()) return Status::NotFound("no " + key);
+  return FromRocks(s, "read " + key);
+}
+
+Status RocksStore::DeleteMeta(const std::string& key) {
+  return FromRocks(db_->Delete(write_options_, meta_, "x/" + key), "delete " + key);
+}
+
+Status RocksStore::ListMeta(const std::string& prefix,
+                            std::vector<std::pair<std::string, std::string>>* out) {
+  out->clear();
+  std::string p = "x/" + prefix;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    out->emplace_back(it->key().ToString().substr(2), it->value().ToString());
+  }
+  return FromRocks(it->status(), "list " + prefix);
+}
+
+uint64_t RocksStore::DiskBytes() {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(options_.path, ec)) {
+    std::string ext = e.path().extension().string();
+    if (ext == ".sst" || ext == ".log" || ext == ".blob") total += e.file_size(ec);
+  }
+  return total;
+}
+
+Status RocksStore::Flush() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return FromRocks(db_->Flush(fo, handles_), "flush");
+}
+
+}  // namespace store
+}  // namespace netsnap

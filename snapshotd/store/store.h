@@ -1,0 +1,134 @@
+// The versioned store: every source's history in one RocksDB database.
+//
+// Column families by purpose:
+//   versions  source id + version           -> VersionHeader
+//   content   source id + version           -> checkpoint (full snapshot) or delta to a base
+//   times     source id + time + version    -> (empty), for at-or-before look-ups
+//   events    time + sequence               -> event JSON (detections, audit)
+//   meta      "source/NAME", "pin/…", "rb/…"-> source ids, retention pins, rollback journal
+//
+// Storage grows with the size of a change: a version is stored as a delta against its parent
+// until the deltas since the last checkpoint add up to half the table, then as a checkpoint.
+// Every reconstruct verifies the content hash. All writes of one version are one atomic batch.
+//
+// Thread-safe: any number of readers and writers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netsnap/record.h"
+#include "netsnap/status.h"
+#include "netsnap/version.h"
+
+namespace netsnap {
+
+struct StoreOptions {
+  std::string path;
+  bool sync = false;  // fsync the WAL on every write (a process crash loses nothing either way)
+  // A checkpoint is written when the changed records since the last one exceed this share of
+  // the table, or when the delta chain reaches max_chain versions.
+  double checkpoint_share = 0.5;
+  uint32_t max_chain = 1024;
+  int zstd_level = 3;
+};
+
+// What the caller knows about a new state.
+struct CommitInfo {
+  int64_t time_ns = 0;
+  Cause cause = Cause::kEvent;
+  Actor actor;
+  std::string note;
+};
+
+enum class Order { kNewestFirst, kOldestFirst };
+
+struct VersionQuery {
+  int64_t since_ns = INT64_MIN;  // inclusive
+  int64_t until_ns = INT64_MAX;  // inclusive
+  Order order = Order::kNewestFirst;
+  size_t limit = 50;
+  std::string cursor;  // from a previous page; empty for the first
+};
+
+struct VersionPage {
+  std::vector<VersionHeader> versions;
+  std::string next_cursor;  // empty when there is no more
+};
+
+// One stored event (a detection, an audit entry). `json` is an object the caller built.
+struct StoredEvent {
+  uint64_t id = 0;  // increasing
+  int64_t time_ns = 0;
+  std::string type;
+  std::string source;
+  std::string json;
+};
+
+struct RetentionPolicy {
+  // Keep every version younger than keep_all_ns; then one per hour until hourly_ns; then one a
+  // day until daily_ns; older versions go. Zero durations disable a tier.
+  int64_t keep_all_ns = 7LL * 86400 * 1000000000;
+  int64_t hourly_ns = 90LL * 86400 * 1000000000;
+  int64_t daily_ns = 3650LL * 86400 * 1000000000;
+};
+
+struct RetentionResult {
+  uint64_t removed = 0;
+  uint64_t rewritten = 0;
+};
+
+class Store {
+ public:
+  static Status Open(const StoreOptions& options, std::unique_ptr<Store>* out);
+  virtual ~Store() = default;
+
+  // Records `snapshot` as the newest state of `source`. When its content equals the latest
+  // version, no version is made: the latest version's last_seen moves to info.time_ns and is
+  // returned. `delta`, when given, must be the changes from the latest version's content to
+  // `snapshot`; it spares a comparison of the whole table.
+  virtual Status Commit(const std::string& source, const Snapshot& snapshot, const Delta* delta,
+                        const CommitInfo& info, VersionHeader* out) = 0;
+
+  // Sources that have at least one version, in name order.
+  virtual std::vector<std::string> Sources() = 0;
+  virtual Status Latest(const std::string& source, VersionHeader* out) = 0;
+  virtual Status Header(const std::string& source, uint64_t version, VersionHeader* out) = 0;
+  // The newest version captured at or before time_ns; NotFound before the first.
+  virtual Status AtOrBefore(const std::string& source, int64_t time_ns, VersionHeader* out) = 0;
+  virtual Status ListVersions(const std::string& source, const VersionQuery& query,
+                              VersionPage* out) = 0;
+  // The content of a version, hash-verified.
+  virtual Status Reconstruct(const std::string& source, uint64_t version, Snapshot* out) = 0;
+  virtual Status DiffVersions(const std::string& source, uint64_t from, uint64_t to,
+                              Diff* out) = 0;
+
+  // Pins keep a version through retention (an open rollback refers to it).
+  virtual Status Pin(const std::string& source, uint64_t version, const std::string& reason) = 0;
+  virtual Status Unpin(const std::string& source, uint64_t version) = 0;
+  virtual Status ApplyRetention(const std::string& source, const RetentionPolicy& policy,
+                                int64_t now_ns, RetentionResult* out) = 0;
+
+  // Events and audit entries.
+  virtual Status AppendEvent(StoredEvent* event) = 0;  // assigns id; time_ns 0 means now
+  virtual Status ListEvents(uint64_t after_id, int64_t since_ns, size_t limit,
+                            std::vector<StoredEvent>* out) = 0;
+
+  // Small durable key/values for other modules (rollback journal, policies). Keys are
+  // namespaced by the caller ("rollback/…").
+  virtual Status PutMeta(const std::string& key, const std::string& value) = 0;
+  virtual Status GetMeta(const std::string& key, std::string* value) = 0;
+  virtual Status DeleteMeta(const std::string& key) = 0;
+  virtual Status ListMeta(const std::string& prefix,
+                          std::vector<std::pair<std::string, std::string>>* out) = 0;
+
+  // Bytes the database occupies on disk (SST and WAL files).
+  virtual uint64_t DiskBytes() = 0;
+  // Flushes memtables so that DiskBytes reflects everything written.
+  virtual Status Flush() = 0;
+};
+
+}  // namespace netsnap

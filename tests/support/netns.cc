@@ -1,0 +1,68 @@
+#include "netns.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <stdexcept>
+#include <sys/wait.h>
+
+namespace netsnap::testing {
+
+int Shell(const std::string& command, std::string* out) {
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return -1;
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) {
+    if (out) out->append(buf, n);
+  }
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+NetNs::NetNs() {
+  static std::atomic<int> counter{0};
+  name_ = "nstest-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  Shell("ip netns del " + name_ + " 2>/dev/null");
+  if (Shell("ip netns add " + name_) != 0) throw std::runtime_error("ip netns add failed");
+  const char* setup[] = {
+      "link set lo up",
+      "link add a0 type veth peer name b0",
+      "link set a0 up",
+      "link set b0 up",
+      "addr add 10.99.0.1/24 dev a0",
+      "addr add 10.99.0.2/24 dev b0",
+      "addr add fd00:99::1/64 dev a0 nodad",
+  };
+  for (const char* s : setup) {
+    if (Ip(s) != 0) {
+      Shell("ip netns del " + name_);
+      throw std::runtime_error(std::string("namespace set-up failed: ip ") + s);
+    }
+  }
+}
+
+NetNs::~NetNs() { Shell("ip netns del " + name_ + " 2>/dev/null"); }
+
+int NetNs::Ip(const std::string& args, std::string* out) const {
+  return Shell("ip -n " + name_ + " " + args + (out ? "" : " >/dev/null") + " 2>&1", out);
+}
+
+int NetNs::IpBatch(const std::string& file) const {
+  return Shell("ip -n " + name_ + " -batch " + file + " >/dev/null 2>&1");
+}
+
+int NetNs::Exec(const std::string& command, std::string* out) const {
+  std::string quoted;
+  for (char c : command) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return Shell("ip netns exec " + name_ + " sh -c '" + quoted + "'", out);
+}
+
+}  // namespace netsnap::testing

@@ -1,0 +1,34 @@
+// A network namespace a test creates and deletes, with a veth pair whose both ends live inside
+// it (the `dummy` link type is not available). Nothing here touches the host's own namespace.
+#pragma once
+
+#include <string>
+
+namespace netsnap::testing {
+
+class NetNs {
+ public:
+  // Creates "nstest-<pid>-<n>" with veth pair (a0, b0) up and addressed 10.99.0.1/24 and
+  // 10.99.0.2/24, fd00:99::1/64 on a0. Throws on failure.
+  NetNs();
+  ~NetNs();
+  NetNs(const NetNs&) = delete;
+  NetNs& operator=(const NetNs&) = delete;
+
+  const std::string& name() const { return name_; }
+  std::string path() const { return "/run/netns/" + name_; }
+  // Runs `ip -n NAME <args>`; returns its exit status. Output goes to *out when given.
+  int Ip(const std::string& args, std::string* out = nullptr) const;
+  // Runs `ip -n NAME -batch FILE`.
+  int IpBatch(const std::string& file) const;
+  // Runs a shell command inside the namespace (`ip netns exec NAME sh -c ...`).
+  int Exec(const std::string& command, std::string* out = nullptr) const;
+
+ private:
+  std::string name_;
+};
+
+// Runs a shell command; returns its exit status and captures stdout when out is given.
+int Shell(const std::string& command, std::string* out = nullptr);
+
+}  // namespace netsnap::testing
