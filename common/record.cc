@@ -182,10 +182,34 @@ Status Snapshot::Decode(std::string_view bytes, Snapshot* out) {
 }
 
 Status Snapshot::FromRecords(std::vector<Record> records, Snapshot* out) {
-  std::sort(records.begin(), records.end(),
-            [](const Record& a, const Record& b) { return a.key < b.key; });
+  // Sort by the keys' first 16 bytes as integers, then by the whole key: far fewer cache
+  // misses than comparing heap-allocated strings.
+  struct Entry {
+    uint64_t hi, lo;
+    uint32_t index;
+  };
+  auto prefix = [](const std::string& k, size_t at) {
+    uint64_t v = 0;
+    for (size_t i = at; i < at + 8; ++i) {
+      v = (v << 8) | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0);
+    }
+    return v;
+  };
+  std::vector<Entry> order(records.size());
+  size_t bytes = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const std::string& k = records[i].key;
+    order[i] = {prefix(k, 0), prefix(k, 8), static_cast<uint32_t>(i)};
+    bytes += k.size() + records[i].value.size() + 4;
+  }
+  std::sort(order.begin(), order.end(), [&](const Entry& a, const Entry& b) {
+    if (a.hi != b.hi) return a.hi < b.hi;
+    if (a.lo != b.lo) return a.lo < b.lo;
+    return records[a.index].key < records[b.index].key;
+  });
   SnapshotBuilder b;
-  for (const Record& r : records) b.Add(r.key, r.value);
+  b.Reserve(records.size(), bytes);
+  for (const Entry& e : order) b.Add(records[e.index].key, records[e.index].value);
   return b.Finish(out);
 }
 
@@ -200,10 +224,9 @@ void SnapshotBuilder::Reserve(size_t records, size_t bytes) {
 }
 
 void SnapshotBuilder::Add(std::string_view key, std::string_view value) {
-  if (key.empty() || (!rep_->offsets.empty() && !(std::string_view(last_key_) < key))) {
+  if (key.empty() || (!rep_->offsets.empty() && !(KeyAt(*rep_, rep_->offsets.size() - 1) < key))) {
     ordered_ = false;
   }
-  last_key_.assign(key);
   size_t off = rep_->body.size();
   PutLengthPrefixed(&rep_->body, key);
   PutLengthPrefixed(&rep_->body, value);
@@ -218,7 +241,6 @@ Status SnapshotBuilder::Finish(Snapshot* out) {
   if (rep_->body.size() > UINT32_MAX) return Status::InvalidArgument("snapshot too large");
   *out = Snapshot(std::shared_ptr<const Snapshot::Rep>(std::move(rep_)));
   rep_ = std::make_unique<Snapshot::Rep>();
-  last_key_.clear();
   ordered_ = true;
   return Status::OK();
 }

@@ -130,7 +130,6 @@ class SnapshotBuilder {
 
  private:
   std::unique_ptr<Snapshot::Rep> rep_;
-  std::string last_key_;
   bool ordered_ = true;
 };
 
