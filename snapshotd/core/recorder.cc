@@ -59,8 +59,19 @@ void Recorder::Stop() {
   state_.state = "stopped";
 }
 
-Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInfo& info,
+void Recorder::Attribute(std::optional<CommitInfo> info) {
+  std::lock_guard l(mu_);
+  attribution_ = std::move(info);
+}
+
+Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInfo& given,
                               VersionHeader* out) {
+  CommitInfo info = given;
+  if (attribution_) {
+    info.cause = attribution_->cause;
+    info.actor = attribution_->actor;
+    info.note = attribution_->note;
+  }
   auto t0 = std::chrono::steady_clock::now();
   VersionHeader previous = state_.latest;
   Status s = store_->Commit(name(), next, delta, info, out);

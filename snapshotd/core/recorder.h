@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ class Recorder : public CaptureSink {
   Status CaptureNow(Cause cause, const Actor& actor, const std::string& note, VersionHeader* out,
                     Snapshot* live = nullptr);
 
+  // While set, every version committed (from source deliveries too) carries this cause, actor
+  // and note: a rollback's own changes come back from the source as notifications.
+  void Attribute(std::optional<CommitInfo> info);
+
   using Listener = std::function<void(const VersionCommitted&)>;
   void AddListener(Listener fn);
 
@@ -71,6 +76,7 @@ class Recorder : public CaptureSink {
   Snapshot current_;
   SourceState state_;
   std::vector<Listener> listeners_;
+  std::optional<CommitInfo> attribution_;
 };
 
 }  // namespace netsnap

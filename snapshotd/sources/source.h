@@ -58,6 +58,9 @@ class Source {
   virtual std::string_view kind() const = 0;
   // What the source watches, for people: "netns blue", "/etc/resolv.conf".
   virtual std::string where() const = 0;
+  // The network namespace the source lives in ("/run/netns/blue"), "" for the daemon's own.
+  // Rollback probes run there.
+  virtual std::string NetnsPath() const { return ""; }
 
   // Starts continuous capture on threads the source owns. The first delivery is a full snapshot
   // with cause kStartup. Returns once the first snapshot has been delivered or failed.
@@ -67,6 +70,12 @@ class Source {
 
   // Reads the complete live state now.
   virtual Status ReadLive(Snapshot* out) = 0;
+
+  // A barrier: returns once every change made to the live state before the call has been
+  // delivered to the sink (pending notifications are read and delivered at once, without
+  // waiting for the debounce). Lets rollback use the recorder's state instead of a full read.
+  // Sources that cannot do this return Unavailable, and callers use ReadLive instead.
+  virtual Status Sync() { return Status::Unavailable("this source has no sync barrier"); }
 
   // Changes the live state by `changes` (value: put the record; nullopt: remove it). Applies what
   // it can and reports each record that failed. Used by rollback, which orders and verifies.

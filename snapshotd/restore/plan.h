@@ -1,0 +1,40 @@
+// Rollback plans: what must change to make the live state equal a target version within a
+// scope, the blast-radius guard, and the order in which changes reach the kernel.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "netsnap/record.h"
+#include "netsnap/status.h"
+#include "restore/scope.h"
+
+namespace netsnap {
+
+struct RollbackPlan {
+  ContentHash live_hash;       // of the whole live state the plan was made from
+  uint64_t live_records = 0;
+  RollbackScope apply_scope;   // what changes touch (resolver domains widened to their files)
+  Delta changes;               // sorted by key
+  uint64_t adds = 0, removes = 0, replaces = 0;
+};
+
+// The changes that make `live` equal `target` within `scope`.
+RollbackPlan MakePlan(const Snapshot& live, const Snapshot& target, const RollbackScope& scope);
+
+struct GuardOptions {
+  double max_remove_share = 0.25;
+};
+
+// Refused, naming every reason, when the plan would remove more than the allowed share of the
+// live records, empty a table that has routes, or remove a default route.
+Status CheckBlastRadius(const Snapshot& live, const RollbackPlan& plan, const GuardOptions& opts);
+
+// Splits changes into phases applied one after another so that nothing is left unreachable on
+// the way: next-hop objects (members before groups), connected routes, routes through gateways,
+// rules; then rule removals, gateway route removals, connected route removals, next-hop removals
+// (groups before members). Other kinds go with the first additions.
+std::vector<Delta> OrderForApply(const Delta& changes, const Snapshot& live);
+
+}  // namespace netsnap

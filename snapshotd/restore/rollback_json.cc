@@ -1,0 +1,214 @@
+#include <boost/json.hpp>
+
+#include "netsnap/render.h"
+#include "netsnap/time.h"
+#include "restore/rollback.h"
+
+namespace netsnap {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string Hex(std::string_view b) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : b) {
+    s.push_back(d[c >> 4]);
+    s.push_back(d[c & 15]);
+  }
+  return s;
+}
+
+bool Unhex(std::string_view h, std::string* out) {
+  if (h.size() % 2) return false;
+  out->clear();
+  for (size_t i = 0; i < h.size(); i += 2) {
+    auto v = [](char c) {
+      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
+    int a = v(h[i]), b = v(h[i + 1]);
+    if (a < 0 || b < 0) return false;
+    out->push_back(static_cast<char>(a * 16 + b));
+  }
+  return true;
+}
+
+json::object ScopeToJson(const RollbackScope& s) {
+  json::object o;
+  if (!s.tables.empty()) {
+    json::array a;
+    for (uint32_t t : s.tables) a.push_back(t);
+    o["tables"] = std::move(a);
+  }
+  if (!s.prefixes.empty()) {
+    json::array a;
+    for (const Prefix& p : s.prefixes) a.push_back(json::string(p.len ? p.ToString() : (p.family == 10 ? "::/0" : "0.0.0.0/0")));
+    o["prefixes"] = std::move(a);
+  }
+  if (!s.kinds.empty()) {
+    json::array a;
+    for (RecordKind k : s.kinds) a.push_back(json::string(RecordKindName(k)));
+    o["kinds"] = std::move(a);
+  }
+  if (!s.domains.empty()) o["domains"] = json::value_from(s.domains);
+  if (!s.files.empty()) o["files"] = json::value_from(s.files);
+  if (!s.keys.empty()) {
+    json::array a;
+    for (const std::string& k : s.keys) a.push_back(json::string(Hex(k)));
+    o["record_keys"] = std::move(a);
+  }
+  return o;
+}
+
+json::object Common(const Rollback& r) {
+  json::object o;
+  o["id"] = r.id;
+  o["source"] = r.source;
+  o["state"] = r.state;
+  o["to"] = r.request.to;
+  o["target_version"] = r.target_version;
+  o["pre_version"] = r.pre_version ? json::value(r.pre_version) : json::value(nullptr);
+  o["post_version"] = r.post_version ? json::value(r.post_version) : json::value(nullptr);
+  o["dry_run"] = r.request.dry_run;
+  o["scope"] = ScopeToJson(r.request.scope);
+  o["reason"] = r.request.reason;
+  o["force"] = r.request.force;
+  o["actor"] = r.request.actor;
+  o["cause"] = CauseName(r.request.cause);
+  o["created"] = FormatTime(r.created_ns);
+  o["updated"] = FormatTime(r.updated_ns);
+  o["confirm_deadline"] = r.deadline_ns ? json::value(FormatTime(r.deadline_ns)) : json::value(nullptr);
+  if (!r.error.empty()) o["error"] = r.error;
+  o["replans"] = r.replans;
+  o["timings"] = {{"plan_ms", r.plan_ms}, {"apply_ms", r.apply_ms}, {"verify_ms", r.verify_ms},
+                  {"total_ms", r.total_ms}};
+  return o;
+}
+
+}  // namespace
+
+json::object RollbackToJson(const Rollback& r) {
+  json::object o = Common(r);
+  json::object plan;
+  plan["add"] = r.adds;
+  plan["remove"] = r.removes;
+  plan["replace"] = r.replaces;
+  json::array add, remove, replace;
+  for (const Record& rec : r.add) add.push_back(RecordToJson(rec.ref()));
+  for (const Record& rec : r.remove) remove.push_back(RecordToJson(rec.ref()));
+  for (const ChangedRecord& c : r.replace) {
+    replace.push_back({{"key", RecordKeyToJson({c.key, c.new_value})},
+                       {"old", RecordToJson({c.key, c.old_value})},
+                       {"new", RecordToJson({c.key, c.new_value})}});
+  }
+  plan["records"] = {{"add", std::move(add)}, {"remove", std::move(remove)},
+                     {"replace", std::move(replace)}};
+  plan["truncated"] = r.truncated;
+  o["plan"] = std::move(plan);
+  json::array failures;
+  for (const RecordFailure& f : r.failures) {
+    json::object fo;
+    fo["record"] = RecordKeyToJson({f.key, ""});
+    fo["error"] = f.error;
+    failures.push_back(std::move(fo));
+  }
+  o["failures"] = std::move(failures);
+  return o;
+}
+
+std::string EncodeRollback(const Rollback& r) {
+  json::object o = Common(r);
+  o["created_ns"] = r.created_ns;
+  o["updated_ns"] = r.updated_ns;
+  o["deadline_ns"] = r.deadline_ns;
+  o["confirm_within_ns"] = r.request.confirm_within_ns;
+  o["if_unchanged"] = r.request.if_unchanged;
+  o["idempotency_key"] = r.request.idempotency_key;
+  o["counts"] = {r.adds, r.removes, r.replaces};
+  json::array probes;
+  for (const Probe& p : r.request.probes) probes.push_back({{"type", p.type}, {"target", p.target}});
+  o["probes"] = std::move(probes);
+  json::array failures;
+  for (const RecordFailure& f : r.failures) failures.push_back({{"key", Hex(f.key)}, {"error", f.error}});
+  o["failures"] = std::move(failures);
+  return json::serialize(o);
+}
+
+Status DecodeRollback(const std::string& text, Rollback* out) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return Status::Corruption("rollback journal entry is not JSON");
+  try {
+    const json::object& o = v.as_object();
+    Rollback r;
+    r.id = json::value_to<std::string>(o.at("id"));
+    r.source = json::value_to<std::string>(o.at("source"));
+    r.state = json::value_to<std::string>(o.at("state"));
+    r.request.source = r.source;
+    r.request.to = json::value_to<std::string>(o.at("to"));
+    r.target_version = o.at("target_version").to_number<uint64_t>();
+    if (!o.at("pre_version").is_null()) r.pre_version = o.at("pre_version").to_number<uint64_t>();
+    if (!o.at("post_version").is_null()) r.post_version = o.at("post_version").to_number<uint64_t>();
+    r.request.dry_run = o.at("dry_run").as_bool();
+    r.request.reason = json::value_to<std::string>(o.at("reason"));
+    r.request.force = o.at("force").as_bool();
+    r.request.actor = json::value_to<std::string>(o.at("actor"));
+    r.request.cause = CauseFromName(json::value_to<std::string>(o.at("cause"))).value_or(Cause::kRollback);
+    r.request.confirm_within_ns = o.at("confirm_within_ns").to_number<int64_t>();
+    r.request.if_unchanged = o.at("if_unchanged").as_bool();
+    r.request.idempotency_key = json::value_to<std::string>(o.at("idempotency_key"));
+    r.created_ns = o.at("created_ns").to_number<int64_t>();
+    r.updated_ns = o.at("updated_ns").to_number<int64_t>();
+    r.deadline_ns = o.at("deadline_ns").to_number<int64_t>();
+    if (o.contains("error")) r.error = json::value_to<std::string>(o.at("error"));
+    const json::array& counts = o.at("counts").as_array();
+    r.adds = counts.at(0).to_number<uint64_t>();
+    r.removes = counts.at(1).to_number<uint64_t>();
+    r.replaces = counts.at(2).to_number<uint64_t>();
+    const json::object& scope = o.at("scope").as_object();
+    if (auto* t = scope.if_contains("tables")) {
+      for (auto& x : t->as_array()) r.request.scope.tables.push_back(x.to_number<uint32_t>());
+    }
+    if (auto* p = scope.if_contains("prefixes")) {
+      for (auto& x : p->as_array()) {
+        Prefix pf;
+        NETSNAP_RETURN_IF_ERROR(Prefix::Parse(x.as_string(), &pf));
+        r.request.scope.prefixes.push_back(pf);
+      }
+    }
+    if (auto* k = scope.if_contains("kinds")) {
+      for (auto& x : k->as_array()) {
+        if (auto kind = RecordKindFromName(x.as_string())) r.request.scope.kinds.push_back(*kind);
+      }
+    }
+    if (auto* d = scope.if_contains("domains")) {
+      r.request.scope.domains = json::value_to<std::vector<std::string>>(*d);
+    }
+    if (auto* f = scope.if_contains("files")) {
+      r.request.scope.files = json::value_to<std::vector<std::string>>(*f);
+    }
+    if (auto* k = scope.if_contains("record_keys")) {
+      for (auto& x : k->as_array()) {
+        std::string key;
+        if (Unhex(x.as_string(), &key)) r.request.scope.keys.push_back(std::move(key));
+      }
+    }
+    for (auto& p : o.at("probes").as_array()) {
+      r.request.probes.push_back({json::value_to<std::string>(p.at("type")),
+                                  json::value_to<std::string>(p.at("target"))});
+    }
+    for (auto& f : o.at("failures").as_array()) {
+      RecordFailure rf;
+      Unhex(f.at("key").as_string(), &rf.key);
+      rf.error = json::value_to<std::string>(f.at("error"));
+      r.failures.push_back(std::move(rf));
+    }
+    *out = std::move(r);
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string("rollback journal entry: ") + e.what());
+  }
+  return Status::OK();
+}
+
+}  // namespace netsnap

@@ -1,0 +1,33 @@
+// The part of a source a rollback may touch. An empty scope is the whole source; each non-empty
+// list narrows it (a record must match every list given that applies to its kind).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "netsnap/record.h"
+#include "netsnap/route.h"
+
+namespace netsnap {
+
+struct RollbackScope {
+  std::vector<uint32_t> tables;      // routes in these tables; rules that point to them
+  std::vector<Prefix> prefixes;      // routes whose destination a prefix covers
+  std::vector<RecordKind> kinds;     // route, rule, nexthop, resolver_rule, file...
+  std::vector<std::string> domains;  // resolver rules for these domains (and subdomains)
+  std::vector<std::string> files;    // resolver files by path
+  std::vector<std::string> keys;     // exact record keys, sorted (automated restores)
+
+  bool empty() const {
+    return tables.empty() && prefixes.empty() && kinds.empty() && domains.empty() &&
+           files.empty() && keys.empty();
+  }
+};
+
+// True when the record is inside the scope.
+bool InScope(const RollbackScope& scope, RecordRef rec);
+// The records of `snap` inside the scope.
+Snapshot Restrict(const Snapshot& snap, const RollbackScope& scope);
+
+}  // namespace netsnap

@@ -1,0 +1,119 @@
+#include "restore/plan.h"
+
+#include <gtest/gtest.h>
+
+#include "netsnap/route.h"
+
+namespace netsnap {
+namespace {
+
+Record MakeRoute(const std::string& dst, uint32_t table, const std::string& via = "") {
+  Route r;
+  EXPECT_TRUE(Prefix::Parse(dst, &r.dst).ok());
+  r.family = r.dst.family;
+  r.table = table;
+  r.dev = "a0";
+  if (via.empty()) {
+    r.scope = 253;
+  } else {
+    EXPECT_TRUE(Address::Parse(via, &r.gateway).ok());
+  }
+  return r.ToRecord();
+}
+
+Snapshot Snap(std::vector<Record> recs) {
+  Snapshot s;
+  EXPECT_TRUE(Snapshot::FromRecords(std::move(recs), &s).ok());
+  return s;
+}
+
+TEST(Plan, CountsAddsRemovesAndReplaces) {
+  Snapshot live = Snap({MakeRoute("10.1.0.0/16", 254, "10.99.0.3"), MakeRoute("10.2.0.0/16", 254, "10.99.0.3"),
+                        MakeRoute("10.3.0.0/16", 254, "10.99.0.3")});
+  Snapshot target = Snap({MakeRoute("10.1.0.0/16", 254, "10.99.0.4"), MakeRoute("10.2.0.0/16", 254, "10.99.0.3"),
+                          MakeRoute("10.4.0.0/16", 254, "10.99.0.3")});
+  RollbackPlan p = MakePlan(live, target, {});
+  EXPECT_EQ(p.adds, 1u);
+  EXPECT_EQ(p.removes, 1u);
+  EXPECT_EQ(p.replaces, 1u);
+  EXPECT_EQ(p.live_hash, live.hash());
+  Snapshot out;
+  ASSERT_TRUE(ApplyDelta(live, p.changes, &out).ok());
+  EXPECT_EQ(out.hash(), target.hash());
+}
+
+TEST(Plan, ScopeByTableAndPrefixTouchesOnlyItsScope) {
+  Snapshot live = Snap({MakeRoute("10.1.0.0/16", 100, "10.99.0.3"), MakeRoute("10.1.5.0/24", 254, "10.99.0.3")});
+  Snapshot target = Snap({MakeRoute("10.2.0.0/16", 100, "10.99.0.3"), MakeRoute("10.9.0.0/16", 254, "10.99.0.3")});
+  RollbackScope by_table;
+  by_table.tables = {100};
+  RollbackPlan p = MakePlan(live, target, by_table);
+  EXPECT_EQ(p.adds, 1u);
+  EXPECT_EQ(p.removes, 1u);
+  for (const Change& c : p.changes) {
+    Route r;
+    std::string v = c.value ? *c.value : std::string(live.Find(c.key)->value);
+    ASSERT_TRUE(Route::FromRecord({c.key, v}, &r).ok());
+    EXPECT_EQ(r.table, 100u);
+  }
+  RollbackScope by_prefix;
+  Prefix pf;
+  ASSERT_TRUE(Prefix::Parse("10.1.0.0/16", &pf).ok());
+  by_prefix.prefixes = {pf};
+  p = MakePlan(live, target, by_prefix);
+  EXPECT_EQ(p.adds, 0u);
+  EXPECT_EQ(p.removes, 2u);  // both live routes lie inside 10.1.0.0/16
+}
+
+TEST(Guard, RefusesLargeRemovalsEmptiedTablesAndDefaultRoutes) {
+  std::vector<Record> recs;
+  for (int i = 0; i < 10; ++i) recs.push_back(MakeRoute("10.0." + std::to_string(i) + ".0/24", 254, "10.99.0.3"));
+  recs.push_back(MakeRoute("10.50.0.0/16", 100, "10.99.0.3"));
+  recs.push_back(MakeRoute("default", 254, "10.99.0.3"));
+  Snapshot live = Snap(recs);
+  // Removing 4 of 12 (33%) is over the 25% limit.
+  std::vector<Record> fewer(recs.begin() + 4, recs.end());
+  Status s = CheckBlastRadius(live, MakePlan(live, Snap(fewer), {}), {});
+  EXPECT_EQ(s.code(), Status::Code::kRefused);
+  EXPECT_NE(s.message().find("more than the 25% limit"), std::string::npos) << s.message();
+  // Removing 2 of 12 is fine...
+  std::vector<Record> two(recs.begin() + 2, recs.end());
+  EXPECT_TRUE(CheckBlastRadius(live, MakePlan(live, Snap(two), {}), {}).ok());
+  // ...unless one is the only route of table 100, or the default route.
+  std::vector<Record> no_t100 = recs;
+  no_t100.erase(no_t100.begin() + 10);
+  s = CheckBlastRadius(live, MakePlan(live, Snap(no_t100), {}), {});
+  EXPECT_NE(s.message().find("empty table 100"), std::string::npos) << s.message();
+  std::vector<Record> no_default = recs;
+  no_default.pop_back();
+  s = CheckBlastRadius(live, MakePlan(live, Snap(no_default), {}), {});
+  EXPECT_NE(s.message().find("default route"), std::string::npos) << s.message();
+  // Replacing the default route's gateway is not a removal.
+  std::vector<Record> moved = recs;
+  moved.back() = MakeRoute("default", 254, "10.99.0.9");
+  EXPECT_TRUE(CheckBlastRadius(live, MakePlan(live, Snap(moved), {}), {}).ok());
+}
+
+TEST(Order, ConnectedBeforeGatewayAddsBeforeRemovesRulesBetween) {
+  Snapshot live = Snap({MakeRoute("10.7.0.0/16", 254, "10.99.0.3"), MakeRoute("10.8.0.0/24", 254)});
+  Snapshot target = Snap({MakeRoute("10.5.0.0/16", 254, "10.98.0.3"), MakeRoute("10.98.0.0/24", 254)});
+  RollbackPlan p = MakePlan(live, target, {});
+  std::vector<Delta> phases = OrderForApply(p.changes, live);
+  ASSERT_EQ(phases.size(), 4u);
+  auto is = [&](const Delta& d, bool put, bool gateway) {
+    for (const Change& c : d) {
+      Route r;
+      std::string v = c.value ? *c.value : std::string(live.Find(c.key)->value);
+      EXPECT_TRUE(Route::FromRecord({c.key, v}, &r).ok());
+      EXPECT_EQ(c.value.has_value(), put);
+      EXPECT_EQ(!r.gateway.empty(), gateway);
+    }
+  };
+  is(phases[0], true, false);   // the connected network first
+  is(phases[1], true, true);    // then the route through a gateway on it
+  is(phases[2], false, true);   // removals last, gateway routes first
+  is(phases[3], false, false);
+}
+
+}  // namespace
+}  // namespace netsnap

@@ -1,0 +1,342 @@
+// Rollbacks of a kernel source in a network namespace the test creates: a real daemon core, a
+// real RocksDB in a temp folder, real rtnetlink.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "core/config.h"
+#include "core/daemon.h"
+#include "netns.h"
+#include "netsnap/route.h"
+#include "restore/rollback_manager.h"
+#include "temp_dir.h"
+
+namespace netsnap {
+namespace {
+
+using testing::NetNs;
+using testing::TempDir;
+
+RollbackRequest To(const std::string& when) {
+  RollbackRequest r;
+  r.to = when;
+  return r;
+}
+RollbackRequest DryRun(RollbackRequest r) {
+  r.dry_run = true;
+  return r;
+}
+RollbackRequest IfUnchanged(RollbackRequest r) {
+  r.if_unchanged = true;
+  return r;
+}
+
+class RollbackTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(); }
+  void TearDown() override { Stop(); }
+
+  void Start(RollbackOptions options = {}) {
+    std::string toml = "[daemon]\ndata_dir = \"" + dir_.path() +
+                       "\"\n[[source]]\nname = \"k\"\nkind = \"kernel\"\nnetns = \"" + ns_.path() +
+                       "\"\ndebounce_ms = 20\nmax_delay_ms = 200\n";
+    DaemonConfig cfg;
+    Status s = ParseConfig(toml, "test.toml", &cfg);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    daemon_ = std::make_unique<Daemon>(cfg);
+    s = daemon_->Start();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    rec_ = daemon_->FindSource("k");
+    ASSERT_NE(rec_, nullptr);
+    rm_ = std::make_unique<RollbackManager>(daemon_.get(), std::move(options));
+    ASSERT_TRUE(rm_->Start().ok());
+  }
+  void Stop() {
+    if (rm_) rm_->Stop();
+    rm_.reset();
+    if (daemon_) daemon_->Stop();
+    daemon_.reset();
+  }
+
+  // Runs `ip -batch` lines in the namespace.
+  void Batch(const std::vector<std::string>& lines) {
+    std::string f = dir_.Sub("batch.txt");
+    std::ofstream out(f);
+    for (const auto& l : lines) out << l << "\n";
+    out.close();
+    ASSERT_EQ(ns_.IpBatch(f), 0) << lines.front();
+  }
+  void Routes(int first, int n, const std::string& extra) {
+    std::vector<std::string> lines;
+    for (int i = first; i < first + n; ++i) {
+      lines.push_back("route add 10." + std::to_string(100 + i / 250) + "." +
+                      std::to_string(i % 250) + ".0/24 via 10.99.0." + std::to_string(3 + i % 5) +
+                      " dev a0 " + extra);
+    }
+    Batch(lines);
+  }
+  // The version that holds the namespace's state now.
+  uint64_t Captured() {
+    VersionHeader h;
+    Status s = rec_->CaptureNow(Cause::kManual, {}, "", &h);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return h.version;
+  }
+  Snapshot Live() {
+    Snapshot s;
+    EXPECT_TRUE(rec_->source()->ReadLive(&s).ok());
+    return s;
+  }
+  Snapshot Version(uint64_t v) {
+    Snapshot s;
+    EXPECT_TRUE(daemon_->store()->Reconstruct("k", v, &s).ok());
+    return s;
+  }
+  Rollback Roll(RollbackRequest req, Status* status = nullptr) {
+    req.source = "k";
+    req.actor = "test";
+    Rollback rb;
+    Status s = rm_->Submit(req, &rb);
+    if (status) {
+      *status = s;
+    } else {
+      EXPECT_TRUE(s.ok()) << s.ToString();
+    }
+    return rb;
+  }
+  int CountRoutes(const Snapshot& s, const std::string& table_arg) {
+    std::string out;
+    ns_.Ip("route show " + table_arg, &out);
+    (void)s;
+    return static_cast<int>(std::count(out.begin(), out.end(), '\n'));
+  }
+  template <typename F>
+  bool WaitFor(F cond, int seconds = 20) {
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      if (cond()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return cond();
+  }
+
+  NetNs ns_;
+  TempDir dir_;
+  std::unique_ptr<Daemon> daemon_;
+  Recorder* rec_ = nullptr;
+  std::unique_ptr<RollbackManager> rm_;
+};
+
+TEST_F(RollbackTest, PutsBackDeletedAndOverwrittenRoutes) {
+  Routes(0, 300, "proto static");
+  Routes(300, 100, "table 100 proto static");
+  uint64_t good = Captured();
+  // A careless job: deletes 40 routes and re-points 20.
+  std::vector<std::string> damage;
+  for (int i = 0; i < 40; ++i) damage.push_back("route del 10.100." + std::to_string(i) + ".0/24");
+  for (int i = 50; i < 70; ++i) {
+    damage.push_back("route replace 10.100." + std::to_string(i) + ".0/24 via 10.99.0.9 dev a0 proto static");
+  }
+  Batch(damage);
+  ASSERT_NE(Captured(), good);
+  ASSERT_FALSE(Live().hash() == Version(good).hash());
+
+  Rollback rb = Roll(To(std::to_string(good)));
+  EXPECT_EQ(rb.state, "applied") << rb.error;
+  EXPECT_EQ(rb.adds, 40u);
+  EXPECT_EQ(rb.replaces, 20u);
+  EXPECT_EQ(rb.removes, 0u);
+  EXPECT_TRUE(Live().hash() == Version(good).hash());
+  // The result is history too: a new version with cause rollback equal to the target.
+  VersionHeader post;
+  ASSERT_TRUE(daemon_->store()->Header("k", rb.post_version, &post).ok());
+  EXPECT_EQ(post.cause, Cause::kRollback);
+  EXPECT_TRUE(post.hash == Version(good).hash());
+  Rollback again;
+  ASSERT_TRUE(rm_->Get(rb.id, &again).ok());
+  EXPECT_EQ(again.state, "applied");
+}
+
+TEST_F(RollbackTest, AfterATableFlushAndWithIpv6MultipathAndRules) {
+  Routes(0, 50, "table 100 proto static");
+  Batch({"route add 2001:db8:1::/48 via fd00:99::2 dev a0 proto static",
+         "route add 10.200.0.0/16 proto static nexthop via 10.99.0.3 dev a0 weight 1 "
+         "nexthop via 10.99.0.4 dev a0 weight 3",
+         "rule add from 10.99.0.0/24 table 100 priority 1000",
+         "rule add fwmark 0x20 table 100 priority 1001"});
+  uint64_t good = Captured();
+  Batch({"route flush table 100", "route del 2001:db8:1::/48", "route del 10.200.0.0/16",
+         "rule del priority 1000"});
+  ASSERT_NE(Captured(), good);
+  Rollback rb = Roll(To("v" + std::to_string(good)));
+  EXPECT_EQ(rb.state, "applied") << rb.error;
+  EXPECT_TRUE(Live().hash() == Version(good).hash());
+  std::string rules;
+  ns_.Ip("rule show", &rules);
+  EXPECT_NE(rules.find("1000:"), std::string::npos) << rules;
+}
+
+TEST_F(RollbackTest, ScopedRollbackTouchesOnlyItsScope) {
+  Routes(0, 20, "table 100 proto static");
+  Routes(20, 20, "table 200 proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.1.0/24 table 100", "route del 10.100.21.0/24 table 200"});
+  Captured();
+  RollbackRequest req = To(std::to_string(good));
+  req.scope.tables = {100};
+  Rollback rb = Roll(req);
+  EXPECT_EQ(rb.state, "applied") << rb.error;
+  EXPECT_EQ(rb.adds, 1u);
+  std::string out;
+  ns_.Ip("route show table 100 10.100.1.0/24", &out);
+  EXPECT_NE(out.find("10.100.1.0/24"), std::string::npos);
+  out.clear();
+  ns_.Ip("route show table 200 10.100.21.0/24", &out);
+  EXPECT_EQ(out.find("10.100.21.0/24"), std::string::npos) << "outside the scope: stays deleted";
+}
+
+TEST_F(RollbackTest, GuardRefusesAStaleStateUnlessForcedWithAReason) {
+  Routes(0, 10, "proto static");
+  uint64_t small = Captured();
+  Routes(10, 90, "proto static");
+  uint64_t big = Captured();
+  RollbackRequest req = To(std::to_string(small));
+  Status s;
+  Roll(req, &s);
+  EXPECT_EQ(s.code(), Status::Code::kRefused) << s.ToString();
+  EXPECT_NE(s.message().find("90 of"), std::string::npos) << s.message();
+  EXPECT_TRUE(Live().hash() == Version(big).hash()) << "a refused rollback changes nothing";
+  req.force = true;
+  Roll(req, &s);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << "force needs a reason";
+  req.reason = "decommissioning";
+  Rollback rb = Roll(req);
+  EXPECT_EQ(rb.state, "applied") << rb.error;
+  EXPECT_TRUE(Live().hash() == Version(small).hash());
+}
+
+TEST_F(RollbackTest, DryRunPlansAndChangesNothing) {
+  Routes(0, 30, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.3.0/24"});
+  uint64_t bad = Captured();
+  Rollback rb = Roll(DryRun(To(std::to_string(good))));
+  EXPECT_EQ(rb.state, "planned");
+  EXPECT_EQ(rb.adds, 1u);
+  ASSERT_EQ(rb.add.size(), 1u);
+  EXPECT_TRUE(Live().hash() == Version(bad).hash());
+}
+
+TEST_F(RollbackTest, AConfirmWindowRevertsWhenNobodyConfirms) {
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.5.0/24"});
+  uint64_t bad = Captured();
+  RollbackRequest req = To(std::to_string(good));
+  req.confirm_within_ns = 1'000'000'000;
+  Rollback rb = Roll(req);
+  EXPECT_EQ(rb.state, "awaiting_confirmation");
+  EXPECT_TRUE(Live().hash() == Version(good).hash());
+  ASSERT_TRUE(WaitFor([&] {
+    Rollback r;
+    return rm_->Get(rb.id, &r).ok() && r.state == "reverted";
+  }));
+  EXPECT_TRUE(Live().hash() == Version(bad).hash());
+
+  // Confirmed in time, it stays.
+  rb = Roll(req);
+  Rollback confirmed;
+  ASSERT_TRUE(rm_->Confirm(rb.id, "test", &confirmed).ok());
+  EXPECT_EQ(confirmed.state, "confirmed");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_TRUE(Live().hash() == Version(good).hash());
+}
+
+TEST_F(RollbackTest, ADeadlineSurvivesARestart) {
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.7.0/24"});
+  uint64_t bad = Captured();
+  RollbackRequest req = To(std::to_string(good));
+  req.confirm_within_ns = 2'000'000'000;
+  Rollback rb = Roll(req);
+  ASSERT_EQ(rb.state, "awaiting_confirmation");
+  Stop();
+  Start();
+  ASSERT_TRUE(WaitFor([&] {
+    Rollback r;
+    return rm_->Get(rb.id, &r).ok() && r.state == "reverted";
+  }));
+  EXPECT_TRUE(Live().hash() == Version(bad).hash());
+}
+
+TEST_F(RollbackTest, ProbesConfirmWhenTheyPassAndRevertWhenTheyFail) {
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.9.0/24"});
+  Captured();
+  RollbackRequest req = To(std::to_string(good));
+  req.confirm_within_ns = 3'000'000'000;
+  req.probes = {{"gateway", "10.99.0.2"}};  // b0 in the namespace answers
+  Rollback rb = Roll(req);
+  ASSERT_TRUE(WaitFor([&] {
+    Rollback r;
+    return rm_->Get(rb.id, &r).ok() && r.state == "confirmed";
+  }));
+  Batch({"route del 10.100.9.0/24"});
+  uint64_t bad = Captured();
+  req.probes = {{"tcp", "10.99.0.1:9"}};  // nothing listens
+  rb = Roll(req);
+  ASSERT_TRUE(WaitFor([&] {
+    Rollback r;
+    return rm_->Get(rb.id, &r).ok() && r.state == "reverted";
+  }));
+  EXPECT_TRUE(Live().hash() == Version(bad).hash());
+}
+
+TEST_F(RollbackTest, AChangeBetweenPlanAndApplyIsNotLost) {
+  Stop();
+  int calls = 0;
+  RollbackOptions o;
+  o.before_apply = [&] {
+    if (calls++ == 0) ns_.Ip("route add 10.77.0.0/16 via 10.99.0.3 dev a0 proto static");
+  };
+  Start(o);
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.2.0/24"});
+  Captured();
+  Rollback rb = Roll(To(std::to_string(good)));
+  EXPECT_EQ(rb.state, "applied") << rb.error;
+  EXPECT_GE(rb.replans, 1u);
+  EXPECT_TRUE(Live().hash() == Version(good).hash());
+
+  calls = 0;
+  Batch({"route del 10.100.2.0/24"});
+  Captured();
+  Status s;
+  Roll(IfUnchanged(To(std::to_string(good))), &s);
+  EXPECT_EQ(s.code(), Status::Code::kConflict) << s.ToString();
+}
+
+TEST_F(RollbackTest, OneRollbackAtATimeAndIdempotencyKeys) {
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.4.0/24"});
+  Captured();
+  RollbackRequest req = To(std::to_string(good));
+  req.idempotency_key = "abc";
+  Rollback a = Roll(req);
+  Rollback b = Roll(req);
+  EXPECT_EQ(a.id, b.id);
+  Status s;
+  Roll(To("v99999"), &s);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  Roll(To("yesterday-ish"), &s);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << s.ToString();
+}
+
+}  // namespace
+}  // namespace netsnap
