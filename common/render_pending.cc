@@ -5,6 +5,5 @@ namespace netsnap {
 
 const KindRenderer* RuleRenderer() { return nullptr; }
 const KindRenderer* NexthopRenderer() { return nullptr; }
-const KindRenderer* ResolverRenderer() { return nullptr; }
 
 }  // namespace netsnap

@@ -15,7 +15,6 @@ struct Kind {
 
 // One line per kind of source.
 constexpr Kind kKinds[] = {
-    {"", nullptr},
     {"resolver", &NewResolverSource},
 };
 

@@ -1,0 +1,194 @@
+// Resolver rules, settings and files as JSON and as one line of text (a file's text is its
+// content).
+#include <boost/json.hpp>
+#include <cstdio>
+
+#include "netsnap/resolver.h"
+#include "render_kinds.h"
+
+namespace netsnap {
+
+namespace {
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = s[i];
+    size_t n;
+    if (c < 0x80) {
+      n = 0;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+    } else {
+      return false;
+    }
+    if (n > s.size() - i - 1) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+std::string Base64(std::string_view in) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out.push_back(t[(v >> k) & 63]);
+  }
+  if (i < in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
+    out.push_back(t[(v >> 18) & 63]);
+    out.push_back(t[(v >> 12) & 63]);
+    out.push_back(i + 1 < in.size() ? t[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+// A string that is safe to put in JSON (invalid UTF-8 becomes base64 under `<name>_base64`).
+void PutText(boost::json::object* o, const char* name, std::string_view s) {
+  if (ValidUtf8(s)) {
+    (*o)[name] = s;
+  } else {
+    (*o)[std::string(name) + "_base64"] = Base64(s);
+  }
+}
+
+std::string TargetText(const ResolverTarget& t) {
+  std::string s = t.address;
+  if (t.port) s += "#" + std::to_string(t.port);
+  return s + t.extra;
+}
+
+std::string Mode(uint32_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
+  return buf;
+}
+
+Status KeyJson(RecordRef rec, boost::json::object* o) {
+  std::string_view name = rec.key.substr(rec.key.empty() ? 0 : 1);
+  switch (KindOfKey(rec.key)) {
+    case RecordKind::kResolverRule:
+      (*o)["kind"] = "resolver_rule";
+      PutText(o, "domain", name);
+      return Status::OK();
+    case RecordKind::kResolverSetting:
+      (*o)["kind"] = "resolver_setting";
+      PutText(o, "name", name);
+      return Status::OK();
+    case RecordKind::kFile:
+      (*o)["kind"] = "file";
+      PutText(o, "path", name);
+      return Status::OK();
+    default:
+      return Status::InvalidArgument("not a resolver record");
+  }
+}
+
+Status ToJson(RecordRef rec, boost::json::object* o) {
+  switch (KindOfKey(rec.key)) {
+    case RecordKind::kResolverRule: {
+      ResolverRule r;
+      NETSNAP_RETURN_IF_ERROR(ResolverRule::FromRecord(rec, &r));
+      NETSNAP_RETURN_IF_ERROR(KeyJson(rec, o));
+      (*o)["type"] = ResolverRuleTypeName(r.type);
+      boost::json::array targets;
+      for (const ResolverTarget& t : r.targets) {
+        boost::json::object to;
+        PutText(&to, "address", t.address);
+        to["port"] = t.port ? t.port : 53;
+        if (!t.extra.empty()) PutText(&to, "extra", t.extra);
+        targets.push_back(std::move(to));
+      }
+      (*o)["targets"] = std::move(targets);
+      boost::json::array options;
+      for (const std::string& s : r.options) options.push_back(boost::json::string(s));
+      (*o)["options"] = std::move(options);
+      PutText(o, "origin", r.origin);
+      return Status::OK();
+    }
+    case RecordKind::kResolverSetting: {
+      ResolverSetting s;
+      NETSNAP_RETURN_IF_ERROR(ResolverSetting::FromRecord(rec, &s));
+      NETSNAP_RETURN_IF_ERROR(KeyJson(rec, o));
+      boost::json::array values;
+      for (const std::string& v : s.values) {
+        values.push_back(ValidUtf8(v) ? boost::json::value(v) : boost::json::value(Base64(v)));
+      }
+      (*o)["values"] = std::move(values);
+      PutText(o, "origin", s.origin);
+      return Status::OK();
+    }
+    case RecordKind::kFile: {
+      ConfigFile f;
+      NETSNAP_RETURN_IF_ERROR(ConfigFile::FromRecord(rec, &f));
+      NETSNAP_RETURN_IF_ERROR(KeyJson(rec, o));
+      (*o)["mode"] = Mode(f.mode);
+      (*o)["uid"] = f.uid;
+      (*o)["gid"] = f.gid;
+      if (!f.symlink_target.empty()) PutText(o, "symlink", f.symlink_target);
+      if (f.has_content) {
+        (*o)["size"] = f.content.size();
+        PutText(o, "content", f.content);
+      }
+      if (!f.error.empty()) PutText(o, "error", f.error);
+      return Status::OK();
+    }
+    default:
+      return Status::InvalidArgument("not a resolver record");
+  }
+}
+
+Status ToText(RecordRef rec, std::string* out) {
+  switch (KindOfKey(rec.key)) {
+    case RecordKind::kResolverRule: {
+      // "corp.example forward 10.0.0.2#5353 10.0.0.3 options forward-first origin /etc/x"
+      ResolverRule r;
+      NETSNAP_RETURN_IF_ERROR(ResolverRule::FromRecord(rec, &r));
+      std::string& s = *out;
+      s = (r.domain.empty() ? "\"\"" : r.domain) + " " + std::string(ResolverRuleTypeName(r.type));
+      for (const ResolverTarget& t : r.targets) s += " " + TargetText(t);
+      if (!r.options.empty()) {
+        s += " options";
+        for (const std::string& opt : r.options) s += " " + opt;
+      }
+      if (!r.origin.empty()) s += " origin " + r.origin;
+      return Status::OK();
+    }
+    case RecordKind::kResolverSetting: {
+      // "search a.example b.example"
+      ResolverSetting st;
+      NETSNAP_RETURN_IF_ERROR(ResolverSetting::FromRecord(rec, &st));
+      *out = st.name;
+      for (const std::string& v : st.values) *out += " " + v;
+      return Status::OK();
+    }
+    case RecordKind::kFile: {
+      ConfigFile f;
+      NETSNAP_RETURN_IF_ERROR(ConfigFile::FromRecord(rec, &f));
+      *out = f.content;
+      return Status::OK();
+    }
+    default:
+      return Status::InvalidArgument("not a resolver record");
+  }
+}
+
+const KindRenderer kResolver = {&ToJson, &KeyJson, &ToText};
+
+}  // namespace
+
+const KindRenderer* ResolverRenderer() { return &kResolver; }
+
+}  // namespace netsnap

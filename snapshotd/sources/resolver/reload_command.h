@@ -1,0 +1,16 @@
+// Running a resolver's reload command (e.g. "systemctl reload dnsmasq") after a restore, with a
+// time limit: a command that hangs is killed with its whole process group.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "netsnap/status.h"
+
+namespace netsnap {
+
+// Runs `/bin/sh -c command`. OK when it exits 0 within timeout_ms; otherwise IOError (exit
+// status and the first KiB of its output) or Unavailable (timed out, killed).
+Status RunReloadCommand(const std::string& command, int64_t timeout_ms);
+
+}  // namespace netsnap

@@ -1,0 +1,98 @@
+#include "sources/resolver/resolver_config.h"
+
+#include <toml++/toml.h>
+
+namespace netsnap {
+
+namespace {
+
+Status Bad(const SourceSpec& spec, const toml::node* node, std::string_view key,
+           std::string_view what) {
+  std::string where;
+  if (node && node->source().begin.line) {
+    where = " (line " + std::to_string(node->source().begin.line) + ")";
+  }
+  return Status::InvalidArgument("source '" + spec.name + "': " + std::string(key) + ": " +
+                                 std::string(what) + where);
+}
+
+Status GetString(const SourceSpec& spec, const toml::node* n, std::string_view key,
+                 std::string* out) {
+  const auto* s = n->as_string();
+  if (!s) return Bad(spec, n, key, "must be a string");
+  *out = s->get();
+  return Status::OK();
+}
+
+Status GetInt(const SourceSpec& spec, const toml::node* n, std::string_view key, int64_t lo,
+              int64_t hi, int64_t* out) {
+  const auto* i = n->as_integer();
+  if (!i) return Bad(spec, n, key, "must be an integer");
+  if (i->get() < lo || i->get() > hi) {
+    return Bad(spec, n, key,
+               "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  *out = i->get();
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ParseResolverConfig(const SourceSpec& spec, ResolverConfig* out) {
+  ResolverConfig c;
+  if (!spec.config) {
+    if (spec.name != "resolver") {
+      return Status::InvalidArgument("source '" + spec.name +
+                                     "': a resolver source needs a [[source]] table");
+    }
+    c.read_only = true;  // the embedded default only watches
+    *out = std::move(c);
+    return Status::OK();
+  }
+  const toml::table& t = *spec.config;
+  bool have_format = false, have_path = false;
+  for (const auto& [k, node] : t) {
+    std::string_view key = k.str();
+    const toml::node* n = &node;
+    if (key == "name" || key == "kind") continue;
+    if (key == "format") {
+      std::string v;
+      NETSNAP_RETURN_IF_ERROR(GetString(spec, n, key, &v));
+      auto f = ResolverFormatFromName(v);
+      if (!f)
+        return Bad(spec, n, key,
+                   "unknown format '" + v + "' (known: resolv.conf, dnsmasq, resolved, unbound)");
+      c.format = *f;
+      have_format = true;
+    } else if (key == "path") {
+      NETSNAP_RETURN_IF_ERROR(GetString(spec, n, key, &c.path));
+      if (c.path.empty() || c.path[0] != '/') return Bad(spec, n, key, "must be an absolute path");
+      while (c.path.size() > 1 && c.path.back() == '/') c.path.pop_back();
+      have_path = true;
+    } else if (key == "reload") {
+      NETSNAP_RETURN_IF_ERROR(GetString(spec, n, key, &c.reload));
+    } else if (key == "reload_timeout_s") {
+      int64_t s;
+      NETSNAP_RETURN_IF_ERROR(GetInt(spec, n, key, 1, 3600, &s));
+      c.reload_timeout_ms = s * 1000;
+    } else if (key == "debounce_ms") {
+      NETSNAP_RETURN_IF_ERROR(GetInt(spec, n, key, 0, 60'000, &c.debounce_ms));
+    } else if (key == "reread_s") {
+      int64_t s;
+      NETSNAP_RETURN_IF_ERROR(GetInt(spec, n, key, 1, 86'400 * 7, &s));
+      c.reread_ms = s * 1000;
+    } else if (key == "read_only") {
+      const auto* b = n->as_boolean();
+      if (!b) return Bad(spec, n, key, "must be true or false");
+      c.read_only = b->get();
+    } else {
+      return Bad(spec, n, key, "unknown key for a resolver source");
+    }
+  }
+  if (!have_format) return Bad(spec, &t, "format", "missing");
+  if (!have_path) return Bad(spec, &t, "path", "missing");
+  *out = std::move(c);
+  return Status::OK();
+}
+
+}  // namespace netsnap
