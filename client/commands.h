@@ -1,0 +1,53 @@
+// The CLI's subcommands. Each returns an exit code (exit_codes.h) and prints errors to stderr.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "http_client.h"
+
+namespace netsnap::cli {
+
+struct CliContext {
+  ApiClient client;
+  bool json = false;       // --json: the server's JSON, pretty-printed
+  bool color = false;      // stdout is a terminal and NO_COLOR is unset
+  bool stdin_tty = false;  // prompts are possible
+};
+
+// Sends a request; on a transport error or a non-2xx answer prints the problem and returns the
+// exit code, else returns kExitOk with *out filled.
+int Request(const CliContext& ctx, std::string_view method, const std::string& target,
+            const std::string& body, HttpResponse* out);
+
+int CmdStatus(const CliContext& ctx);
+int CmdSources(const CliContext& ctx);
+int CmdLog(const CliContext& ctx, const std::string& source, const std::string& since,
+           const std::string& until, size_t limit);
+// spec: SOURCE, SOURCE@VERSION or SOURCE@TIME.
+int CmdShow(const CliContext& ctx, const std::string& spec);
+int CmdDiff(const CliContext& ctx, const std::string& source, const std::string& from,
+            const std::string& to);
+int CmdEvents(const CliContext& ctx, bool follow, const std::string& since, const std::string& type,
+              const std::string& source, size_t limit);
+
+int CmdSnapshot(const CliContext& ctx, const std::string& source, const std::string& note);
+
+struct RollbackArgs {
+  std::string source;
+  std::string to;
+  std::vector<std::string> only;  // "table:main", "prefix:10.0.0.0/8", "kind:route", ...
+  bool dry_run = false;
+  std::string confirm_within;  // a duration, "" for none
+  std::string reason;
+  bool force = false;
+  bool yes = false;
+};
+int CmdRollback(const CliContext& ctx, const RollbackArgs& args);
+int CmdConfirm(const CliContext& ctx, const std::string& id);
+int CmdCancel(const CliContext& ctx, const std::string& id);
+
+// One line for a record rendered by the API ("10.0.0.0/8 via 192.0.2.1 dev eth0 table 100").
+std::string RecordLine(const boost::json::value& record);
+
+}  // namespace netsnap::cli

@@ -1,0 +1,224 @@
+// Read-only subcommands: status, sources, log, show, diff, events.
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "commands.h"
+#include "exit_codes.h"
+#include "output.h"
+
+namespace netsnap::cli {
+
+namespace json = boost::json;
+
+namespace {
+// Integers at or above this are Unix seconds, not version numbers (as the server decides).
+constexpr uint64_t kFirstUnixSecondsTime = 1000000000;
+
+bool IsVersionNumber(const std::string& s, uint64_t* n) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18) {
+    return false;
+  }
+  *n = std::stoull(s);
+  return *n < kFirstUnixSecondsTime;
+}
+
+std::string ActorCell(const json::value& a) {
+  if (!a.is_object()) return "-";
+  std::string s = Cell(a.at("process"));
+  if (a.at("pid").to_number<int64_t>() != 0) s += "[" + Cell(a.at("pid")) + "]";
+  return s;
+}
+}  // namespace
+
+int Request(const CliContext& ctx, std::string_view method, const std::string& target,
+            const std::string& body, HttpResponse* out) {
+  Status s = ctx.client.Call(method, target, body, out);
+  if (!s.ok()) {
+    std::cerr << "netsnap: " << s.message() << "\n";
+    return kExitServer;
+  }
+  int code = ExitCodeForHttp(out->status);
+  if (code != kExitOk) std::cerr << "netsnap: " << out->ErrorText() << "\n";
+  return code;
+}
+
+std::string RecordLine(const json::value& record) {
+  if (!record.is_object()) return Cell(record);
+  const json::object& o = record.as_object();
+  auto field = [&](const char* name) -> std::string {
+    const json::value* v = o.if_contains(name);
+    return v ? Cell(*v) : "";
+  };
+  if (o.contains("dst")) {
+    std::string s = field("dst");
+    if (o.contains("type")) s = field("type") + " " + s;
+    if (o.contains("gateway")) s += " via " + field("gateway");
+    if (o.contains("dev")) s += " dev " + field("dev");
+    if (o.contains("nhid")) s += " nhid " + field("nhid");
+    if (o.contains("table") && field("table") != "main") s += " table " + field("table");
+    if (o.contains("metric")) s += " metric " + field("metric");
+    return s;
+  }
+  std::string s;
+  for (const auto& kv : o) {
+    if (kv.key() == "kind") continue;
+    s += (s.empty() ? "" : " ") + std::string(kv.key()) + "=" + Cell(kv.value());
+  }
+  return (o.contains("kind") ? field("kind") + " " : "") + s;
+}
+
+int CmdStatus(const CliContext& ctx) {
+  HttpResponse r;
+  if (int rc = Request(ctx, "GET", "/v1/health", "", &r)) return rc;
+  json::value v = r.Json();
+  if (ctx.json) return PrintJson(v), kExitOk;
+  bool ok = v.at("status") == "ok";
+  std::cout << "status: "
+            << Paint(ok ? Color::kGreen : Color::kRed, Cell(v.at("status")), ctx.color) << "\n";
+  Table t({"SOURCE", "STATE", "LAST CAPTURE", "ERROR"});
+  for (const json::value& s : v.at("sources").as_array()) {
+    t.Row({Cell(s.at("name")), Cell(s.at("state")), ShortTime(s.at("last_capture")),
+           Cell(s.at("error"))});
+  }
+  t.Print(ctx.color);
+  return kExitOk;
+}
+
+int CmdSources(const CliContext& ctx) {
+  HttpResponse r;
+  if (int rc = Request(ctx, "GET", "/v1/sources", "", &r)) return rc;
+  json::value v = r.Json();
+  if (ctx.json) return PrintJson(v), kExitOk;
+  Table t({"NAME", "KIND", "WATCHES", "VERSION", "TIME", "RECORDS"});
+  for (const json::value& s : v.at("sources").as_array()) {
+    t.Row({Cell(s.at("name")), Cell(s.at("kind")), Cell(s.at("namespace")),
+           Cell(s.at("latest_version")), ShortTime(s.at("latest_time")), Cell(s.at("records"))});
+  }
+  t.Print(ctx.color);
+  return kExitOk;
+}
+
+int CmdLog(const CliContext& ctx, const std::string& source, const std::string& since,
+           const std::string& until, size_t limit) {
+  json::array all;
+  std::string cursor;
+  while (all.size() < limit) {
+    std::string target = "/v1/sources/" + QueryEscape(source) + "/versions?limit=" +
+                         std::to_string(std::min<size_t>(limit - all.size(), 1000));
+    if (!since.empty()) target += "&since=" + QueryEscape(since);
+    if (!until.empty()) target += "&until=" + QueryEscape(until);
+    if (!cursor.empty()) target += "&cursor=" + QueryEscape(cursor);
+    HttpResponse r;
+    if (int rc = Request(ctx, "GET", target, "", &r)) return rc;
+    json::value page = r.Json();
+    for (const json::value& v : page.at("versions").as_array()) all.push_back(v);
+    if (!page.at("next_cursor").is_string()) break;
+    cursor = std::string(page.at("next_cursor").as_string());
+  }
+  if (ctx.json) {
+    json::object o;
+    o["versions"] = all;
+    return PrintJson(o), kExitOk;
+  }
+  Table t({"VERSION", "TIME", "CAUSE", "RECORDS", "CHANGES", "ACTOR"});
+  for (const json::value& v : all) {
+    std::string changes =
+        "+" + Cell(v.at("added")) + " -" + Cell(v.at("removed")) + " ~" + Cell(v.at("changed"));
+    t.Row({Cell(v.at("version")), ShortTime(v.at("time")), Cell(v.at("cause")),
+           Cell(v.at("records")), changes, ActorCell(v.at("actor"))});
+  }
+  t.Print(ctx.color);
+  return kExitOk;
+}
+
+int CmdShow(const CliContext& ctx, const std::string& spec) {
+  size_t at = spec.find('@');
+  std::string source = spec.substr(0, at);
+  std::string when = at == std::string::npos ? "" : spec.substr(at + 1);
+  std::string target = "/v1/sources/" + QueryEscape(source);
+  uint64_t n = 0;
+  if (when.empty() || when == "latest") {
+    target += "/versions/latest";
+  } else if (IsVersionNumber(when, &n)) {
+    target += "/versions/" + when;
+  } else {
+    target += "/at/" + QueryEscape(when);
+  }
+  if (!ctx.json) target += "?format=text";
+  HttpResponse r;
+  if (int rc = Request(ctx, "GET", target, "", &r)) return rc;
+  if (ctx.json) return PrintJson(r.Json()), kExitOk;
+  std::cout << r.body;
+  return kExitOk;
+}
+
+int CmdDiff(const CliContext& ctx, const std::string& source, const std::string& from,
+            const std::string& to) {
+  std::string target = "/v1/sources/" + QueryEscape(source) + "/diff?from=" + QueryEscape(from);
+  if (!to.empty()) target += "&to=" + QueryEscape(to);
+  if (!ctx.json) target += "&format=text";
+  HttpResponse r;
+  if (int rc = Request(ctx, "GET", target, "", &r)) return rc;
+  if (ctx.json) return PrintJson(r.Json()), kExitOk;
+  size_t pos = 0;
+  while (pos < r.body.size()) {
+    size_t nl = r.body.find('\n', pos);
+    if (nl == std::string::npos) nl = r.body.size();
+    std::string line = r.body.substr(pos, nl - pos);
+    pos = nl + 1;
+    Color c = line.rfind("+++", 0) == 0 || line.rfind("---", 0) == 0 ? Color::kBold
+              : line.rfind("+ ", 0) == 0                             ? Color::kGreen
+              : line.rfind("- ", 0) == 0                             ? Color::kRed
+                                                                     : Color::kNone;
+    std::cout << Paint(c, line, ctx.color) << "\n";
+  }
+  return kExitOk;
+}
+
+int CmdEvents(const CliContext& ctx, bool follow, const std::string& since, const std::string& type,
+              const std::string& source, size_t limit) {
+  std::string target = "/v1/events?limit=" + std::to_string(limit);
+  if (!since.empty()) target += "&since=" + QueryEscape(since);
+  if (!type.empty()) target += "&type=" + QueryEscape(type);
+  if (!source.empty()) target += "&source=" + QueryEscape(source);
+  auto line = [&](const json::value& e) {
+    if (ctx.json) {
+      std::cout << json::serialize(e) << "\n";
+      return;
+    }
+    json::object rest = e.as_object();
+    for (const char* k : {"id", "time", "type", "source"}) rest.erase(k);
+    std::cout << Paint(Color::kDim, ShortTime(e.at("time")), ctx.color) << "  "
+              << Paint(Color::kYellow, Cell(e.at("type")), ctx.color) << "  "
+              << Cell(e.at("source")) << "  " << json::serialize(rest) << "\n";
+  };
+  if (follow) {
+    HttpResponse err;
+    Status s = ctx.client.Stream(
+        target + "&follow=1",
+        [&](const std::string&, const std::string& data) {
+          boost::system::error_code ec;
+          json::value v = json::parse(data, ec);
+          if (!ec && v.is_object()) line(v);
+          std::cout.flush();
+          return true;
+        },
+        &err);
+    if (!s.ok()) {
+      std::cerr << "netsnap: " << s.message() << "\n";
+      return kExitServer;
+    }
+    if (err.status != 200) {
+      std::cerr << "netsnap: " << err.ErrorText() << "\n";
+      return ExitCodeForHttp(err.status);
+    }
+    return kExitOk;
+  }
+  HttpResponse r;
+  if (int rc = Request(ctx, "GET", target, "", &r)) return rc;
+  json::value v = r.Json();
+  for (const json::value& e : v.at("events").as_array()) line(e);
+  return kExitOk;
+}
+
+}  // namespace netsnap::cli

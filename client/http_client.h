@@ -1,0 +1,47 @@
+// A small synchronous HTTP/1.1 client (Boost.Beast) for the netsnap API: one connection per
+// request, a bearer token when configured, and a streaming read for server-sent events.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "netsnap/status.h"
+
+namespace netsnap::cli {
+
+struct HttpResponse {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+  // The body as JSON (null when it is not JSON).
+  boost::json::value Json() const;
+  // "code: message" from an error body, or the status line.
+  std::string ErrorText() const;
+};
+
+class ApiClient {
+ public:
+  // `server` is "http://HOST:PORT" (or "HOST:PORT"); `token` may be empty.
+  static Status Create(const std::string& server, std::string token, ApiClient* out);
+
+  // Unavailable when the server cannot be reached or answers garbage.
+  Status Call(std::string_view method, const std::string& target, const std::string& body,
+              HttpResponse* out) const;
+  // GET `target` as server-sent events, calling on_event(type, data) for each, until the
+  // server closes or on_event returns false. A non-200 answer is returned in *error.
+  Status Stream(const std::string& target,
+                const std::function<bool(const std::string&, const std::string&)>& on_event,
+                HttpResponse* error) const;
+
+ private:
+  std::string host_;
+  std::string port_;
+  std::string token_;
+};
+
+// Percent-encodes a query value.
+std::string QueryEscape(std::string_view s);
+
+}  // namespace netsnap::cli

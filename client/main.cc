@@ -1,0 +1,133 @@
+// netsnap: the command-line client of snapshotd's HTTP API. See docs/cli.md.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "commands.h"
+#include "exit_codes.h"
+
+namespace {
+
+using namespace netsnap::cli;
+
+// The token: NETSNAP_TOKEN, else the first word of the first non-comment line of the file
+// (so the server's token file works too).
+bool LoadToken(const std::string& file, std::string* token) {
+  if (const char* env = std::getenv("NETSNAP_TOKEN"); env && *env && file.empty()) {
+    *token = env;
+    return true;
+  }
+  if (file.empty()) return true;
+  std::ifstream in(file);
+  if (!in) return false;
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    size_t end = line.find_first_of(" \t\r", start);
+    *token = line.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"netsnap: browse and roll back the network configuration history kept by snapshotd"};
+  app.require_subcommand(1);
+  std::string server = "http://127.0.0.1:8470", token_file;
+  bool json = false, no_color = false;
+  app.add_option("--server", server, "API address")->capture_default_str();
+  app.add_option("--token-file", token_file, "file holding the bearer token (else NETSNAP_TOKEN)");
+  app.add_flag("--json", json, "print the server's JSON");
+  app.add_flag("--no-color", no_color, "never colour the output");
+
+  auto* status = app.add_subcommand("status", "daemon and source health");
+  auto* sources = app.add_subcommand("sources", "configured sources and their latest versions");
+
+  std::string source, since, until, spec, from, to, type, note, id;
+  size_t limit = 20;
+  auto* log = app.add_subcommand("log", "version history of a source, newest first");
+  log->add_option("SOURCE", source)->required();
+  log->add_option("--since", since, "time: RFC 3339, Unix seconds or -15m/-2h/-1d");
+  log->add_option("--until", until, "time");
+  log->add_option("--limit", limit, "versions to list")->capture_default_str();
+
+  auto* show =
+      app.add_subcommand("show", "one version's records (SOURCE, SOURCE@VERSION, SOURCE@TIME)");
+  show->add_option("SOURCE[@VERSION|@TIME]", spec)->required();
+
+  auto* diff =
+      app.add_subcommand("diff", "changes between two points (version, time, latest, live)");
+  diff->add_option("SOURCE", source)->required();
+  diff->add_option("FROM", from)->required();
+  diff->add_option("TO", to, "default: latest");
+
+  auto* snapshot = app.add_subcommand("snapshot", "capture a source now");
+  snapshot->add_option("SOURCE", source)->required();
+  snapshot->add_option("--note", note, "free text stored with the version");
+
+  RollbackArgs rb;
+  auto* rollback = app.add_subcommand("rollback", "put a source back to a version or time");
+  rollback->add_option("SOURCE", rb.source)->required();
+  rollback->add_option("--to", rb.to, "version number or time")->required();
+  rollback->add_option("--only", rb.only, "scope: table:T prefix:P kind:K domain:D file:F");
+  rollback->add_flag("--dry-run", rb.dry_run, "show the plan and change nothing");
+  rollback->add_option("--confirm-within", rb.confirm_within,
+                       "revert unless confirmed in time (e.g. 5m)");
+  rollback->add_option("--reason", rb.reason, "why (recorded in the audit log)");
+  rollback->add_flag("--force", rb.force, "override the blast-radius guard (needs --reason)");
+  rollback->add_flag("--yes,-y", rb.yes, "apply without showing the plan and asking");
+
+  auto* confirm = app.add_subcommand("confirm", "confirm a rollback that awaits confirmation");
+  confirm->add_option("ID", id)->required();
+  auto* cancel = app.add_subcommand("cancel", "cancel a rollback (revert it)");
+  cancel->add_option("ID", id)->required();
+
+  bool follow = false;
+  size_t event_limit = 100;
+  auto* events = app.add_subcommand("events", "detections, audit entries and rollback outcomes");
+  events->add_flag("--follow,-f", follow, "keep printing new events");
+  events->add_option("--since", since, "time");
+  events->add_option("--type", type, "only this type (audit, detection, ...)");
+  events->add_option("--source", source, "only this source");
+  events->add_option("--limit", event_limit, "events to list")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  CliContext ctx;
+  std::string token;
+  if (!LoadToken(token_file, &token)) {
+    std::cerr << "netsnap: cannot read a token from " << token_file << "\n";
+    return kExitUsage;
+  }
+  netsnap::Status s = ApiClient::Create(server, token, &ctx.client);
+  if (!s.ok()) {
+    std::cerr << "netsnap: --server: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  ctx.json = json;
+  ctx.color = !json && !no_color && isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+  ctx.stdin_tty = isatty(STDIN_FILENO);
+
+  if (*status) return CmdStatus(ctx);
+  if (*sources) return CmdSources(ctx);
+  if (*log) return CmdLog(ctx, source, since, until, limit);
+  if (*show) return CmdShow(ctx, spec);
+  if (*diff) return CmdDiff(ctx, source, from, to);
+  if (*snapshot) return CmdSnapshot(ctx, source, note);
+  if (*rollback) return CmdRollback(ctx, rb);
+  if (*confirm) return CmdConfirm(ctx, id);
+  if (*cancel) return CmdCancel(ctx, id);
+  if (*events) return CmdEvents(ctx, follow, since, type, source, event_limit);
+  return kExitUsage;
+}

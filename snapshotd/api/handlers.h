@@ -1,0 +1,31 @@
+// Route tables, one function per resource; each adds its routes to the router. Handlers only
+// read `ctx`, which outlives the router.
+#pragma once
+
+#include "api/context.h"
+#include "api/router.h"
+
+namespace netsnap::api {
+
+void AddHealthRoutes(const ApiContext* ctx, Router* router);    // /v1/health
+void AddSourceRoutes(const ApiContext* ctx, Router* router);    // /v1/sources
+void AddVersionRoutes(const ApiContext* ctx, Router* router);   // versions, at
+void AddDiffRoutes(const ApiContext* ctx, Router* router);      // diff
+void AddSnapshotRoutes(const ApiContext* ctx, Router* router);  // POST snapshots
+void AddRollbackRoutes(const ApiContext* ctx, Router* router);  // rollbacks
+void AddEventRoutes(const ApiContext* ctx, Router* router);     // /v1/events
+void AddMetricsRoutes(const ApiContext* ctx, Router* router);   // /metrics
+
+// Every route above.
+inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
+  AddHealthRoutes(ctx, router);
+  AddSourceRoutes(ctx, router);
+  AddVersionRoutes(ctx, router);
+  AddDiffRoutes(ctx, router);
+  AddSnapshotRoutes(ctx, router);
+  AddRollbackRoutes(ctx, router);
+  AddEventRoutes(ctx, router);
+  AddMetricsRoutes(ctx, router);
+}
+
+}  // namespace netsnap::api

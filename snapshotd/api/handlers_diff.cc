@@ -1,0 +1,76 @@
+// GET /v1/sources/{name}/diff?from=&to=[&format=text]: from and to are each a version number,
+// a time, "latest" or "live"; `to` defaults to "latest".
+#include <boost/json/object.hpp>
+
+#include "api/handlers.h"
+#include "api/json.h"
+#include "api/params.h"
+
+namespace netsnap::api {
+
+namespace json = boost::json;
+using boost::beast::http::verb;
+
+namespace {
+
+// The content of one side of a diff.
+Status Load(const ApiContext& ctx, const std::string& name, const HistoryPoint& p, Snapshot* out) {
+  if (!p.live) return ctx.store->Reconstruct(name, p.header.version, out);
+  Recorder* rec = ctx.FindSource(name);
+  if (!rec)
+    return Status::NotFound("source '" + name + "' is not configured; it has no live state");
+  return rec->source()->ReadLive(out);
+}
+
+json::value SideJson(const HistoryPoint& p) {
+  return p.live ? json::value("live") : json::value(VersionJson(p.header));
+}
+
+std::string SideText(const HistoryPoint& p) {
+  return p.live ? "live" : "version " + std::to_string(p.header.version);
+}
+
+Status GetDiff(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res) {
+  const std::string& name = req.Param("name");
+  NETSNAP_RETURN_IF_ERROR(CheckSource(ctx, name));
+  bool text = false;
+  NETSNAP_RETURN_IF_ERROR(TextFormat(req, &text));
+  const std::string* from_spec = req.Query("from");
+  if (!from_spec) return Status::InvalidArgument("from is required");
+  const std::string* to_spec = req.Query("to");
+  HistoryPoint from, to;
+  NETSNAP_RETURN_IF_ERROR(
+      ResolvePoint(ctx, name, *from_spec, req.now_ns, true, &from).WithContext("from"));
+  NETSNAP_RETURN_IF_ERROR(
+      ResolvePoint(ctx, name, to_spec ? *to_spec : "latest", req.now_ns, true, &to)
+          .WithContext("to"));
+  Diff diff;
+  if (!from.live && !to.live) {
+    NETSNAP_RETURN_IF_ERROR(
+        ctx.store->DiffVersions(name, from.header.version, to.header.version, &diff));
+  } else {
+    Snapshot a, b;
+    NETSNAP_RETURN_IF_ERROR(Load(ctx, name, from, &a));
+    NETSNAP_RETURN_IF_ERROR(Load(ctx, name, to, &b));
+    diff = ComputeDiff(a, b);
+  }
+  if (text) {
+    res->Text(200, "--- " + SideText(from) + "\n+++ " + SideText(to) + "\n" + DiffText(diff));
+    return Status::OK();
+  }
+  json::object out;
+  out["from"] = SideJson(from);
+  out["to"] = SideJson(to);
+  DiffJson(diff, &out);
+  res->Json(200, out);
+  return Status::OK();
+}
+
+}  // namespace
+
+void AddDiffRoutes(const ApiContext* ctx, Router* router) {
+  router->Add(verb::get, "/v1/sources/{name}/diff", Role::kViewer,
+              [ctx](const ApiRequest& req, ApiResponse* res) { return GetDiff(*ctx, req, res); });
+}
+
+}  // namespace netsnap::api

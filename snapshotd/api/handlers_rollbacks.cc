@@ -1,0 +1,152 @@
+// Rollback endpoints. They parse, authorise (operator) and audit; the work is the
+// RollbackService's. Without one, dry runs are planned here and the rest answer 501.
+//
+//   POST /v1/sources/{name}/rollbacks  {"to","dry_run","scope","confirm_within_s","reason",
+//                                       "force","if_unchanged"}
+//   GET  /v1/rollbacks    GET /v1/rollbacks/{id}
+//   POST /v1/rollbacks/{id}/confirm    POST /v1/rollbacks/{id}/cancel
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <cmath>
+
+#include "api/audit.h"
+#include "api/handlers.h"
+#include "api/json.h"
+#include "api/params.h"
+#include "api/rollback_plan.h"
+#include "api/rollback_service.h"
+
+namespace netsnap::api {
+
+namespace json = boost::json;
+using boost::beast::http::verb;
+
+namespace {
+
+void NotImplemented(ApiResponse* res) {
+  res->Error(501, "not_implemented", "rollbacks are not available yet; only dry runs are");
+}
+
+Status ParseBool(const json::object& o, const char* name, bool* out) {
+  const json::value* v = o.if_contains(name);
+  if (!v) return Status::OK();
+  if (!v->is_bool()) return Status::InvalidArgument(std::string(name) + " must be true or false");
+  *out = v->as_bool();
+  return Status::OK();
+}
+
+Status ParseRequest(const ApiRequest& req, RollbackRequest* out) {
+  json::object body;
+  NETSNAP_RETURN_IF_ERROR(ParseObject(req.body, &body));
+  for (const auto& kv : body) {
+    std::string_view k = kv.key();
+    if (k != "to" && k != "dry_run" && k != "scope" && k != "confirm_within_s" && k != "reason" &&
+        k != "force" && k != "if_unchanged") {
+      // A misspelt "dry_run" must not turn into a real rollback.
+      return Status::InvalidArgument("unknown field '" + std::string(k) + "'");
+    }
+  }
+  out->source = req.Param("name");
+  const json::value* to = body.if_contains("to");
+  if (!to) return Status::InvalidArgument("to is required (a version number or a time)");
+  if (to->is_string()) {
+    out->to = std::string(to->as_string());
+  } else if (to->is_uint64() || to->is_int64()) {
+    out->to = json::serialize(*to);
+  } else {
+    return Status::InvalidArgument("to must be a version number or a time string");
+  }
+  NETSNAP_RETURN_IF_ERROR(ParseBool(body, "dry_run", &out->dry_run));
+  NETSNAP_RETURN_IF_ERROR(ParseBool(body, "force", &out->force));
+  NETSNAP_RETURN_IF_ERROR(ParseBool(body, "if_unchanged", &out->if_unchanged));
+  if (const json::value* v = body.if_contains("scope")) {
+    if (!v->is_object()) return Status::InvalidArgument("scope must be an object");
+    out->scope = v->as_object();
+  }
+  if (const json::value* v = body.if_contains("confirm_within_s")) {
+    if (!v->is_number() || v->to_number<double>() < 0 || !std::isfinite(v->to_number<double>()) ||
+        v->to_number<double>() > 86400 * 7) {
+      return Status::InvalidArgument("confirm_within_s must be seconds between 0 and 604800");
+    }
+    out->confirm_within_ns = static_cast<int64_t>(v->to_number<double>() * 1e9);
+  }
+  if (const json::value* v = body.if_contains("reason")) {
+    if (!v->is_string()) return Status::InvalidArgument("reason must be a string");
+    out->reason = std::string(v->as_string());
+  }
+  auto key = req.headers.find("idempotency-key");
+  if (key != req.headers.end()) out->idempotency_key = key->second;
+  out->actor = ActorOf(req.principal);
+  out->now_ns = req.now_ns;
+  return Status::OK();
+}
+
+Status StartRollback(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res) {
+  RollbackRequest rb;
+  NETSNAP_RETURN_IF_ERROR(ParseRequest(req, &rb));
+  res->audit.emplace_back("to", rb.to);
+  res->audit.emplace_back("dry_run", rb.dry_run ? "true" : "false");
+  if (!rb.reason.empty()) res->audit.emplace_back("reason", rb.reason);
+  json::object out;
+  if (ctx.rollbacks) {
+    NETSNAP_RETURN_IF_ERROR(ctx.rollbacks->Rollback(rb, &out));
+  } else if (rb.dry_run) {
+    NETSNAP_RETURN_IF_ERROR(PlanRollback(ctx, rb, &out));
+  } else {
+    NotImplemented(res);
+    return Status::OK();
+  }
+  if (const json::value* id = out.if_contains("id"); id && id->is_string()) {
+    res->audit.emplace_back("rollback", std::string(id->as_string()));
+  }
+  res->Json(200, out);
+  return Status::OK();
+}
+
+// Runs `call` on the rollback service, or answers 501 without one.
+template <typename Call>
+Status WithService(const ApiContext& ctx, ApiResponse* res, Call call) {
+  if (!ctx.rollbacks) {
+    NotImplemented(res);
+    return Status::OK();
+  }
+  json::object out;
+  NETSNAP_RETURN_IF_ERROR(call(ctx.rollbacks, &out));
+  res->Json(200, out);
+  return Status::OK();
+}
+
+}  // namespace
+
+void AddRollbackRoutes(const ApiContext* ctx, Router* router) {
+  router->Add(
+      verb::post, "/v1/sources/{name}/rollbacks", Role::kOperator,
+      [ctx](const ApiRequest& req, ApiResponse* res) { return StartRollback(*ctx, req, res); });
+  router->Add(verb::get, "/v1/rollbacks", Role::kViewer,
+              [ctx](const ApiRequest&, ApiResponse* res) {
+                return WithService(
+                    *ctx, res, [](RollbackService* s, json::object* out) { return s->List(out); });
+              });
+  router->Add(verb::get, "/v1/rollbacks/{id}", Role::kViewer,
+              [ctx](const ApiRequest& req, ApiResponse* res) {
+                return WithService(*ctx, res, [&](RollbackService* s, json::object* out) {
+                  return s->Get(req.Param("id"), out);
+                });
+              });
+  router->Add(verb::post, "/v1/rollbacks/{id}/confirm", Role::kOperator,
+              [ctx](const ApiRequest& req, ApiResponse* res) {
+                res->audit.emplace_back("rollback", req.Param("id"));
+                return WithService(*ctx, res, [&](RollbackService* s, json::object* out) {
+                  return s->Confirm(req.Param("id"), ActorOf(req.principal), out);
+                });
+              });
+  router->Add(verb::post, "/v1/rollbacks/{id}/cancel", Role::kOperator,
+              [ctx](const ApiRequest& req, ApiResponse* res) {
+                res->audit.emplace_back("rollback", req.Param("id"));
+                return WithService(*ctx, res, [&](RollbackService* s, json::object* out) {
+                  return s->Cancel(req.Param("id"), ActorOf(req.principal), out);
+                });
+              });
+}
+
+}  // namespace netsnap::api

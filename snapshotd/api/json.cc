@@ -1,0 +1,145 @@
+#include "api/json.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/event_bus.h"
+#include "netsnap/render.h"
+#include "netsnap/time.h"
+
+namespace netsnap::api {
+
+namespace json = boost::json;
+
+json::value TimeJson(int64_t ns) {
+  if (ns == 0) return nullptr;
+  return json::value(FormatTime(ns));
+}
+
+json::value ActorJson(const Actor& actor) {
+  if (!actor.known()) return nullptr;
+  json::object o;
+  o["pid"] = actor.pid;
+  o["process"] = actor.process;
+  o["cmdline"] = actor.cmdline;
+  return o;
+}
+
+json::object VersionJson(const VersionHeader& h) {
+  json::object o;
+  o.reserve(11);
+  o["version"] = h.version;
+  o["time"] = FormatTime(h.time_ns);
+  o["cause"] = CauseName(h.cause);
+  o["records"] = h.records;
+  o["added"] = h.diff.added;
+  o["removed"] = h.diff.removed;
+  o["changed"] = h.diff.changed;
+  o["hash"] = h.hash.Hex();
+  o["actor"] = ActorJson(h.actor);
+  o["last_seen"] = TimeJson(h.last_seen_ns);
+  o["note"] = h.note;
+  return o;
+}
+
+namespace {
+void AppendString(std::string_view s, std::string* out) {
+  out->append(json::serialize(json::string_view(s.data(), s.size())));
+}
+void AppendField(const char* name, std::string* out) {
+  if (out->back() != '{') out->push_back(',');
+  out->push_back('"');
+  out->append(name);
+  out->append("\":");
+}
+}  // namespace
+
+void AppendVersionJson(const VersionHeader& h, std::string* out) {
+  out->push_back('{');
+  AppendField("version", out);
+  out->append(std::to_string(h.version));
+  AppendField("time", out);
+  out->append("\"" + FormatTime(h.time_ns) + "\"");
+  AppendField("cause", out);
+  AppendString(CauseName(h.cause), out);
+  AppendField("records", out);
+  out->append(std::to_string(h.records));
+  AppendField("added", out);
+  out->append(std::to_string(h.diff.added));
+  AppendField("removed", out);
+  out->append(std::to_string(h.diff.removed));
+  AppendField("changed", out);
+  out->append(std::to_string(h.diff.changed));
+  AppendField("hash", out);
+  out->append("\"" + h.hash.Hex() + "\"");
+  AppendField("actor", out);
+  out->append(json::serialize(ActorJson(h.actor)));
+  AppendField("last_seen", out);
+  out->append(h.last_seen_ns ? "\"" + FormatTime(h.last_seen_ns) + "\"" : "null");
+  AppendField("note", out);
+  AppendString(h.note, out);
+  out->push_back('}');
+}
+
+json::array RecordsJson(const Snapshot& snap) {
+  json::array a;
+  a.reserve(snap.size());
+  for (RecordRef r : snap) a.push_back(RecordToJson(r));
+  return a;
+}
+
+void DiffJson(const Diff& diff, json::object* out) {
+  json::array added, removed, changed;
+  added.reserve(diff.added.size());
+  for (const Record& r : diff.added) added.push_back(RecordToJson(r.ref()));
+  removed.reserve(diff.removed.size());
+  for (const Record& r : diff.removed) removed.push_back(RecordToJson(r.ref()));
+  changed.reserve(diff.changed.size());
+  for (const ChangedRecord& c : diff.changed) {
+    json::object o;
+    o["key"] = RecordKeyToJson({c.key, c.old_value});
+    o["old"] = RecordToJson({c.key, c.old_value});
+    o["new"] = RecordToJson({c.key, c.new_value});
+    changed.push_back(std::move(o));
+  }
+  (*out)["added"] = std::move(added);
+  (*out)["removed"] = std::move(removed);
+  (*out)["changed"] = std::move(changed);
+}
+
+std::string RecordsText(const Snapshot& snap) {
+  std::string out;
+  for (RecordRef r : snap) {
+    out += RecordToText(r);
+    if (out.empty() || out.back() != '\n') out.push_back('\n');
+  }
+  return out;
+}
+
+std::string DiffText(const Diff& diff) {
+  std::string out;
+  for (const Record& r : diff.removed) out += "- " + RecordToText(r.ref()) + "\n";
+  for (const Record& r : diff.added) out += "+ " + RecordToText(r.ref()) + "\n";
+  for (const ChangedRecord& c : diff.changed) {
+    out += "- " + RecordToText({c.key, c.old_value}) + "\n";
+    out += "+ " + RecordToText({c.key, c.new_value}) + "\n";
+  }
+  return out;
+}
+
+json::value EventJson(const StoredEvent& e) { return EventToJson(e); }
+
+Status ParseObject(std::string_view body, json::object* out) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    out->clear();
+    return Status::OK();
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return Status::InvalidArgument("body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return Status::InvalidArgument("body must be a JSON object");
+  *out = std::move(v.as_object());
+  return Status::OK();
+}
+
+}  // namespace netsnap::api

@@ -1,0 +1,44 @@
+// The seam between the API and the rollback module (issue 6). The API parses and authorises
+// requests, audits them and renders results; a RollbackService does the work. Until one is
+// plugged in (ApiContext::rollbacks), the API answers dry runs itself (rollback_plan.h) and
+// every other rollback call with 501 not_implemented.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <string>
+
+#include "netsnap/status.h"
+#include "netsnap/version.h"
+
+namespace netsnap::api {
+
+// POST /v1/sources/{name}/rollbacks, parsed.
+struct RollbackRequest {
+  std::string source;
+  std::string to;  // a version number or a time, as the caller wrote it
+  bool dry_run = false;
+  boost::json::object scope;      // {"tables","prefixes","kinds","domains","files"}, each optional
+  int64_t confirm_within_ns = 0;  // 0: no confirmation needed
+  std::string reason;
+  bool force = false;
+  bool if_unchanged = false;
+  std::string idempotency_key;  // the Idempotency-Key header, "" when absent
+  Actor actor;                  // who asked (the API principal)
+  int64_t now_ns = 0;
+};
+
+class RollbackService {
+ public:
+  virtual ~RollbackService() = default;
+  // Plans (dry run) or performs a rollback; *out is the rollback as GET /v1/rollbacks/{id}
+  // shows it. Refused (blast-radius guard) and Conflict (one at a time) become 409.
+  virtual Status Rollback(const RollbackRequest& req, boost::json::object* out) = 0;
+  // {"rollbacks":[...]}, newest first.
+  virtual Status List(boost::json::object* out) = 0;
+  virtual Status Get(const std::string& id, boost::json::object* out) = 0;
+  virtual Status Confirm(const std::string& id, const Actor& actor, boost::json::object* out) = 0;
+  virtual Status Cancel(const std::string& id, const Actor& actor, boost::json::object* out) = 0;
+};
+
+}  // namespace netsnap::api

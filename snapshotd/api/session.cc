@@ -1,0 +1,214 @@
+#include "api/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message_generator.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/connections.h"
+#include "api/errors.h"
+#include "api/json.h"
+
+namespace netsnap::api {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+bool IsLoopback(const net::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).is_loopback();
+  }
+  return a.is_loopback();
+}
+
+bool IsParseError(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_target).category();
+}
+
+}  // namespace
+
+Session::Session(net::ip::tcp::socket&& socket, const SessionEnv* env)
+    : stream_(std::move(socket)), env_(env), heartbeat_(stream_.get_executor()) {
+  beast::error_code ec;
+  auto peer = stream_.socket().remote_endpoint(ec);
+  peer_is_loopback_ = !ec && IsLoopback(peer.address());
+}
+
+Session::~Session() {
+  if (feed_) feed_->Close();
+  if (subscription_) env_->events->Unsubscribe(subscription_);
+  env_->connections->Remove(this);
+}
+
+void Session::Run() {
+  net::dispatch(stream_.get_executor(),
+                beast::bind_front_handler(&Session::Read, shared_from_this()));
+}
+
+void Session::DetachFeed() {
+  if (feed_) feed_->Close();
+}
+
+void Session::Read() {
+  // A fresh parser per request: the limits apply to each request.
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(env_->max_header_bytes));
+  parser_->body_limit(env_->max_body_bytes);
+  stream_.expires_after(env_->read_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+}
+
+void Session::OnRead(beast::error_code ec, size_t) {
+  if (ec == http::error::end_of_stream) return DoClose();
+  if (ec == http::error::body_limit) {
+    ApiResponse res;
+    res.Error(413, "payload_too_large",
+              "the body exceeds " + std::to_string(env_->max_body_bytes) + " bytes");
+    return Reply(std::move(res), false);
+  }
+  if (ec == http::error::header_limit) {
+    ApiResponse res;
+    res.Error(431, "headers_too_large",
+              "the headers exceed " + std::to_string(env_->max_header_bytes) + " bytes");
+    return Reply(std::move(res), false);
+  }
+  if (ec && IsParseError(ec)) {
+    ApiResponse res;
+    res.Error(400, "bad_request", "malformed HTTP request: " + ec.message());
+    return Reply(std::move(res), false);
+  }
+  if (ec) return;  // timeout (the stream is already closed), reset, or shutdown
+
+  http::request<http::string_body> req = parser_->release();
+  http_version_ = req.version();
+  bool keep_alive = req.keep_alive();
+  ApiResponse res;
+  env_->dispatcher->Handle(std::move(req), peer_is_loopback_, &res);
+  if (res.stream) return StartStream(std::move(res.stream));
+  Reply(std::move(res), keep_alive);
+}
+
+void Session::Reply(ApiResponse&& res, bool keep_alive) {
+  http::response<http::string_body> msg{static_cast<http::status>(res.status), http_version_};
+  msg.set(http::field::server, "netsnap");
+  msg.set(http::field::content_type, res.content_type);
+  msg.set(http::field::cache_control, "no-store");
+  for (const auto& [name, value] : res.headers) msg.set(name, value);
+  msg.keep_alive(keep_alive);
+  msg.body() = std::move(res.body);
+  msg.prepare_payload();
+  stream_.expires_after(env_->read_timeout);
+  beast::async_write(stream_, http::message_generator(std::move(msg)),
+                     beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+}
+
+void Session::OnWrite(bool keep_alive, beast::error_code ec, size_t) {
+  if (ec) return;
+  if (!keep_alive) return DoClose();
+  Read();
+}
+
+void Session::DoClose() {
+  heartbeat_.cancel();
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  stream_.socket().close(ec);
+}
+
+// --- server-sent events -------------------------------------------------------------------
+
+void Session::StartStream(std::shared_ptr<EventStream> spec) {
+  spec_ = std::move(spec);
+  std::weak_ptr<Session> weak = weak_from_this();
+  auto executor = stream_.get_executor();
+  feed_ = std::make_shared<EventFeed>(spec_->filter, [weak, executor] {
+    net::post(executor, [weak] {
+      if (auto self = weak.lock()) self->Pump();
+    });
+  });
+  // Subscribe before reading the backlog so that nothing published in between is lost; events
+  // seen in both are sent once (by id).
+  subscription_ = env_->events->Subscribe([feed = feed_](const StoredEvent& e) { feed->Push(e); });
+
+  stream_header_.emplace(http::status::ok, http_version_);
+  stream_header_->set(http::field::server, "netsnap");
+  stream_header_->set(http::field::content_type, "text/event-stream");
+  stream_header_->set(http::field::cache_control, "no-store");
+  // No length: the body runs until either side closes.
+  stream_header_->keep_alive(false);
+  stream_serializer_.emplace(*stream_header_);
+  stream_.expires_after(env_->read_timeout);
+  http::async_write_header(stream_, *stream_serializer_,
+                           beast::bind_front_handler(&Session::OnStreamHeader, shared_from_this()));
+}
+
+void Session::OnStreamHeader(beast::error_code ec, size_t) {
+  if (ec) return DoClose();
+  std::vector<StoredEvent> backlog;
+  Status s = spec_->backlog(&backlog);
+  if (!s.ok()) {
+    spdlog::warn("api: event backlog: {}", s.ToString());
+    pending_ += ": backlog unavailable: " + s.message() + "\n\n";
+  }
+  for (const StoredEvent& e : backlog) AppendFrame(e);
+  ArmHeartbeat();
+  Pump();
+}
+
+void Session::AppendFrame(const StoredEvent& e) {
+  if (e.id <= last_sent_id_) return;
+  last_sent_id_ = e.id;
+  pending_ += "id: " + std::to_string(e.id) + "\nevent: " + e.type + "\ndata: ";
+  pending_ += boost::json::serialize(EventJson(e));
+  pending_ += "\n\n";
+}
+
+void Session::Pump() {
+  if (writing_ || !feed_) return;
+  bool overflowed = false;
+  for (const StoredEvent& e : feed_->Take(&overflowed)) AppendFrame(e);
+  if (overflowed) {
+    spdlog::warn("api: dropping an event follower that fell {} events behind",
+                 EventFeed::kMaxQueued);
+    return DoClose();
+  }
+  if (pending_.empty()) return;
+  inflight_.swap(pending_);
+  pending_.clear();
+  writing_ = true;
+  stream_.expires_after(env_->read_timeout);  // a follower that stops reading is dropped
+  net::async_write(stream_, net::buffer(inflight_),
+                   beast::bind_front_handler(&Session::OnStreamWrite, shared_from_this()));
+}
+
+void Session::OnStreamWrite(beast::error_code ec, size_t) {
+  writing_ = false;
+  if (ec) return DoClose();
+  stream_.expires_never();
+  inflight_.clear();
+  Pump();
+}
+
+void Session::ArmHeartbeat() {
+  heartbeat_.expires_after(env_->heartbeat);
+  // The timer holds the session while it streams; DoClose cancels it.
+  heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;
+    self->pending_ += ": keep-alive\n\n";
+    self->Pump();
+    self->ArmHeartbeat();
+  });
+}
+
+}  // namespace netsnap::api

@@ -1,0 +1,85 @@
+// One HTTP connection: reads requests with header and body limits and a read timeout set before
+// every read (slow clients are dropped), answers each through the dispatcher, keeps the
+// connection alive when the client asks, and turns into a server-sent event stream when a
+// handler answers with one. All work for a session runs on its own strand.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/dispatcher.h"
+#include "api/event_feed.h"
+#include "core/event_bus.h"
+
+namespace netsnap::api {
+
+class Connections;
+
+// What every session of a server shares; owned by the server.
+struct SessionEnv {
+  const Dispatcher* dispatcher = nullptr;
+  EventBus* events = nullptr;
+  Connections* connections = nullptr;
+  size_t max_header_bytes = 8 << 10;
+  size_t max_body_bytes = 1 << 20;
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds heartbeat{15};  // comment lines on an idle event stream
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket&& socket, const SessionEnv* env);
+  ~Session();
+
+  // Starts reading requests.
+  void Run();
+  // Stops the event feed; only when no I/O thread runs (server stop).
+  void DetachFeed();
+
+ private:
+  void Read();
+  void OnRead(boost::beast::error_code ec, size_t bytes);
+  // Sends `res`; then reads the next request, or closes when !keep_alive.
+  void Reply(ApiResponse&& res, bool keep_alive);
+  void OnWrite(bool keep_alive, boost::beast::error_code ec, size_t bytes);
+  void DoClose();
+
+  // Server-sent events.
+  void StartStream(std::shared_ptr<EventStream> spec);
+  void OnStreamHeader(boost::beast::error_code ec, size_t bytes);
+  void Pump();
+  void OnStreamWrite(boost::beast::error_code ec, size_t bytes);
+  void ArmHeartbeat();
+  void AppendFrame(const StoredEvent& e);
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  const SessionEnv* env_;
+  bool peer_is_loopback_ = false;
+  unsigned http_version_ = 11;
+
+  std::shared_ptr<EventStream> spec_;
+  std::shared_ptr<EventFeed> feed_;
+  int subscription_ = 0;
+  std::optional<boost::beast::http::response<boost::beast::http::empty_body>> stream_header_;
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>>
+      stream_serializer_;
+  std::string pending_;   // frames not yet written
+  std::string inflight_;  // frames being written
+  bool writing_ = false;
+  uint64_t last_sent_id_ = 0;
+  boost::asio::steady_timer heartbeat_;
+};
+
+}  // namespace netsnap::api

@@ -1,0 +1,133 @@
+#include "api_harness.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <cctype>
+#include <stdexcept>
+
+#include "api/context.h"
+
+namespace netsnap::testing {
+
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+
+ApiHarness::ApiHarness(ApiOptions options, const std::string& tokens) {
+  DaemonConfig config;
+  config.data_dir = dir_.path();
+  daemon_ = std::make_unique<Daemon>(config);
+  Status s = daemon_->Start();
+  if (!s.ok()) throw std::runtime_error("daemon: " + s.ToString());
+  auto src = std::make_unique<MemorySource>("main");
+  source_ = src.get();
+  source_->SetRoutes(TestRoutes(10, "192.0.2.1"));
+  recorder_ = std::make_unique<Recorder>(std::move(src), daemon_->store(), daemon_->metrics());
+  s = recorder_->Start();
+  if (!s.ok()) throw std::runtime_error("recorder: " + s.ToString());
+  if (!tokens.empty()) {
+    options.token_file = dir_.Sub("tokens");
+    FILE* f = fopen(options.token_file.c_str(), "w");
+    fputs(tokens.c_str(), f);
+    fclose(f);
+    chmod(options.token_file.c_str(), 0600);
+  }
+  options.listen = "127.0.0.1:0";
+  api::ApiContext ctx;
+  ctx.store = daemon_->store();
+  ctx.events = daemon_->events();
+  ctx.metrics = daemon_->metrics();
+  ctx.sources = {recorder_.get()};
+  s = ApiServer::Start(ctx, options, &server_);
+  if (!s.ok()) throw std::runtime_error("api: " + s.ToString());
+}
+
+ApiHarness::~ApiHarness() {
+  server_->Stop();
+  server_.reset();
+  recorder_->Stop();
+  recorder_.reset();
+  daemon_->Stop();
+}
+
+uint64_t ApiHarness::Capture(const std::vector<Route>& routes) {
+  source_->SetRoutes(routes);
+  VersionHeader h;
+  Status s = recorder_->CaptureNow(Cause::kManual, Actor{}, "test", &h);
+  if (!s.ok()) throw std::runtime_error("capture: " + s.ToString());
+  return h.version;
+}
+
+boost::json::value HttpReply::json() const { return boost::json::parse(body); }
+
+HttpReply Http(uint16_t port, const std::string& method, const std::string& target,
+               const std::string& body, const std::string& token) {
+  HttpReply out;
+  net::io_context ioc;
+  net::ip::tcp::socket socket(ioc);
+  boost::system::error_code ec;
+  socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return out;
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  if (!body.empty()) req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  http::write(socket, req, ec);
+  if (ec) return out;
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1ull << 32);
+  http::read(socket, buffer, parser, ec);
+  if (ec) return out;
+  auto& res = parser.get();
+  out.status = res.result_int();
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
+  out.body = res.body();
+  return out;
+}
+
+std::string RawExchange(uint16_t port, const std::string& bytes, int timeout_ms) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return "";
+  }
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+  std::string out;
+  char buf[4096];
+  pollfd p{fd, POLLIN, 0};
+  while (poll(&p, 1, timeout_ms) > 0) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+}  // namespace netsnap::testing

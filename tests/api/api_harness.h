@@ -1,0 +1,57 @@
+// A real daemon in-process for API tests: a Daemon whose store lives in a temp dir, one
+// MemorySource named "main" with its Recorder, and an ApiServer on an ephemeral loopback port.
+// Plus small HTTP clients: a Beast one for well-formed requests and a raw socket one for
+// malformed bytes.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "api/server.h"
+#include "core/daemon.h"
+#include "memory_source.h"
+#include "support/temp_dir.h"
+
+namespace netsnap::testing {
+
+class ApiHarness {
+ public:
+  // Starts everything; `tokens` is token file text ("" for none). Throws on failure.
+  explicit ApiHarness(ApiOptions options = {}, const std::string& tokens = "");
+  ~ApiHarness();
+
+  uint16_t port() const { return server_->port(); }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+  MemorySource* source() { return source_; }
+  Recorder* recorder() { return recorder_.get(); }
+  Daemon* daemon() { return daemon_.get(); }
+  Store* store() { return daemon_->store(); }
+  const TempDir& dir() const { return dir_; }
+
+  // Sets the live state and captures it (cause manual); returns the version.
+  uint64_t Capture(const std::vector<Route>& routes);
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<Daemon> daemon_;
+  MemorySource* source_ = nullptr;
+  std::unique_ptr<Recorder> recorder_;
+  std::unique_ptr<ApiServer> server_;
+};
+
+struct HttpReply {
+  int status = 0;                              // 0: no answer (connection error)
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  boost::json::value json() const;  // parsed body; throws when not JSON
+};
+
+// One request on a fresh connection.
+HttpReply Http(uint16_t port, const std::string& method, const std::string& target,
+               const std::string& body = "", const std::string& token = "");
+// Writes raw bytes, then reads until the server closes or `timeout_ms` passes.
+std::string RawExchange(uint16_t port, const std::string& bytes, int timeout_ms = 3000);
+
+}  // namespace netsnap::testing
