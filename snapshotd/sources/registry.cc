@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "sources/kernel/kernel_source.h"
 #include "sources/resolver/resolver_source.h"
 
 namespace netsnap {
@@ -15,6 +16,7 @@ struct Kind {
 
 // One line per kind of source.
 constexpr Kind kKinds[] = {
+    {"kernel", &NewKernelSource},
     {"resolver", &NewResolverSource},
 };
 

@@ -1,0 +1,42 @@
+#include "sources/kernel/actor_cache.h"
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace netsnap::kernel {
+
+namespace {
+
+constexpr int64_t kTtlNs = 2'000'000'000;  // re-read /proc after this long
+constexpr size_t kMaxEntries = 4096;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+const Actor& ActorCache::Lookup(uint32_t port, int64_t now_ns) {
+  if (port == 0 || static_cast<int32_t>(port) < 0) return unknown_;
+  auto it = cache_.find(port);
+  if (it != cache_.end() && now_ns - it->second.read_ns < kTtlNs) return it->second.actor;
+  if (cache_.size() >= kMaxEntries) cache_.clear();
+  Entry& e = cache_[port];
+  e.read_ns = now_ns;
+  e.actor = Actor{};
+  e.actor.pid = static_cast<int32_t>(port);
+  std::string dir = "/proc/" + std::to_string(port);
+  e.actor.process = ReadFile(dir + "/comm");
+  while (!e.actor.process.empty() && e.actor.process.back() == '\n') e.actor.process.pop_back();
+  std::string cmd = ReadFile(dir + "/cmdline");
+  while (!cmd.empty() && cmd.back() == '\0') cmd.pop_back();
+  for (char& c : cmd) {
+    if (c == '\0') c = ' ';
+  }
+  e.actor.cmdline = std::move(cmd);
+  return e.actor;
+}
+
+}  // namespace netsnap::kernel

@@ -1,0 +1,189 @@
+#include "sources/kernel/capture_loop.h"
+
+#include <linux/rtnetlink.h>
+#include <malloc.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "netsnap/time.h"
+#include "sources/kernel/netns.h"
+#include "sources/kernel/state_reader.h"
+
+namespace netsnap::kernel {
+
+namespace {
+
+constexpr int kReadsPerRound = 256;  // notifications read between deadline checks
+constexpr auto kRetryAfterError = std::chrono::seconds(1);
+
+const std::vector<unsigned> kGroups = {
+    RTNLGRP_LINK,      RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,  RTNLGRP_IPV4_RULE,
+    RTNLGRP_IPV6_RULE, RTNLGRP_NEXTHOP,    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+};
+
+}  // namespace
+
+CaptureLoop::CaptureLoop(const KernelConfig& config, int netns_fd, CaptureSink* sink)
+    : config_(config), netns_fd_(netns_fd), sink_(sink), decoder_(&config_.filter) {}
+
+CaptureLoop::~CaptureLoop() {
+  Stop();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+Status CaptureLoop::Start() {
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) return Status::IOError("eventfd failed");
+  std::future<Status> result = started_.get_future();
+  thread_ = std::thread([this] { Run(); });
+  Status s = result.get();
+  if (!s.ok()) Stop();
+  return s;
+}
+
+void CaptureLoop::Stop() {
+  stop_ = true;
+  if (wake_fd_ >= 0) {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+Status CaptureLoop::Open() {
+  NETSNAP_RETURN_IF_ERROR(EnterNetns(netns_fd_));
+  // Subscribe before the first dump so that no change made during it is missed.
+  NETSNAP_RETURN_IF_ERROR(NetlinkSocket::Open(kGroups, config_.rcvbuf, &monitor_));
+  return NetlinkSocket::Open({}, 0, &dumper_);
+}
+
+void CaptureLoop::Run() {
+  Status s = Open();
+  if (s.ok()) s = Redump(Cause::kStartup, Actor{});
+  started_.set_value(s);
+  if (!s.ok()) return;
+
+  pollfd fds[2] = {{monitor_->fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  while (!stop_) {
+    int n = poll(fds, 2, TimeoutMs());
+    if (stop_) break;
+    if (n > 0 && (fds[0].revents & (POLLIN | POLLERR))) ReadNotifications();
+    if (stop_) break;
+
+    const auto now = Clock::now();
+    if (overflow_) {
+      overflow_ = false;
+      sink_->Count("netlink_overflows");
+      ScheduleRedump(now, Actor{});
+    }
+    if (redump_at_ && now >= *redump_at_) {
+      Actor actor = redump_actor_;
+      redump_at_.reset();
+      Status r = Redump(Cause::kEvent, actor);
+      if (!r.ok()) {
+        sink_->OnError(r);
+        ScheduleRedump(Clock::now() + kRetryAfterError, actor);
+      }
+      continue;
+    }
+    if (!pending_.empty() &&
+        (now >= last_change_ + std::chrono::milliseconds(config_.debounce_ms) ||
+         now >= first_change_ + std::chrono::milliseconds(config_.max_delay_ms))) {
+      Flush();
+    }
+    if (config_.resync_s > 0 && now >= next_resync_ && !redump_at_) {
+      Status r = Redump(Cause::kPeriodic, Actor{});
+      if (!r.ok()) sink_->OnError(r);
+    }
+  }
+}
+
+int CaptureLoop::TimeoutMs() const {
+  const auto now = Clock::now();
+  std::optional<Clock::time_point> deadline;
+  auto consider = [&](Clock::time_point t) {
+    if (!deadline || t < *deadline) deadline = t;
+  };
+  if (!pending_.empty()) {
+    consider(std::min(last_change_ + std::chrono::milliseconds(config_.debounce_ms),
+                      first_change_ + std::chrono::milliseconds(config_.max_delay_ms)));
+  }
+  if (redump_at_) consider(*redump_at_);
+  if (config_.resync_s > 0) consider(next_resync_);
+  if (!deadline) return -1;
+  if (*deadline <= now) return 0;
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(*deadline - now).count();
+  return static_cast<int>(std::min<int64_t>((us + 999) / 1000, 60'000));
+}
+
+Status CaptureLoop::Redump(Cause cause, const Actor& actor) {
+  NETSNAP_RETURN_IF_ERROR(ReadLinks(dumper_.get(), &decoder_.links()));
+  StateDump dump;
+  NETSNAP_RETURN_IF_ERROR(ReadState(dumper_.get(), config_.filter, decoder_.links(), &dump));
+  decoder_.ResetMultipath(dump.ipv6_multipath_keys);
+  if (dump.duplicates) sink_->Count("duplicate_keys", dump.duplicates);
+  pending_.clear();  // the snapshot supersedes what was folded so far
+  pending_actor_ = Actor{};
+  next_resync_ = Clock::now() + std::chrono::seconds(config_.resync_s);
+  sink_->OnSnapshot(std::move(dump.snapshot), cause, actor, NowNs());
+  malloc_trim(0);  // give the dump's transient memory back to the system
+  return Status::OK();
+}
+
+void CaptureLoop::ReadNotifications() {
+  bool drained = false;
+  Status s = monitor_->ReadNotifications(
+      [this](const nlmsghdr* nlh) {
+        OnMessage(nlh);
+        return Status::OK();
+      },
+      kReadsPerRound, &overflow_, &drained);
+  if (!s.ok()) sink_->OnError(s);
+}
+
+void CaptureLoop::OnMessage(const nlmsghdr* nlh) {
+  // Read the actor first: the process may exit soon after the kernel answers it.
+  const Actor& actor = actors_.Lookup(nlh->nlmsg_pid, NowNs());
+  Change change;
+  ChangeDecoder::Effect effect;
+  Status s = decoder_.Decode(nlh, &change, &effect);
+  if (!s.ok()) {
+    sink_->OnError(s.WithContext("notification"));
+    ScheduleRedump(Clock::now(), actor);
+    return;
+  }
+  if (effect == ChangeDecoder::Effect::kRedump) {
+    // Let the event's burst settle (link changes come in flurries), then re-dump once.
+    ScheduleRedump(Clock::now() + std::chrono::milliseconds(config_.debounce_ms), actor);
+    return;
+  }
+  if (effect != ChangeDecoder::Effect::kChange || redump_at_) return;
+  const auto now = Clock::now();
+  if (!pending_.empty() && actor.pid != pending_actor_.pid) Flush();
+  if (pending_.empty()) {
+    first_change_ = now;
+    pending_actor_ = actor;
+  }
+  last_change_ = now;
+  pending_time_ns_ = NowNs();
+  pending_.push_back(std::move(change));
+}
+
+void CaptureLoop::ScheduleRedump(Clock::time_point at, const Actor& actor) {
+  if (!redump_at_) redump_actor_ = actor;
+  if (!redump_at_ || at < *redump_at_) redump_at_ = at;
+}
+
+void CaptureLoop::Flush() {
+  if (pending_.empty()) return;
+  Delta delta;
+  delta.swap(pending_);
+  NormalizeDelta(&delta);
+  sink_->OnChanges(std::move(delta), Cause::kEvent, pending_actor_, pending_time_ns_);
+  pending_actor_ = Actor{};
+}
+
+}  // namespace netsnap::kernel

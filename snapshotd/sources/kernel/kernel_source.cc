@@ -1,0 +1,113 @@
+#include "sources/kernel/kernel_source.h"
+
+#include <unistd.h>
+
+#include <mutex>
+
+#include "sources/kernel/capture_loop.h"
+#include "sources/kernel/kernel_apply.h"
+#include "sources/kernel/kernel_config.h"
+#include "sources/kernel/netns.h"
+#include "sources/kernel/state_reader.h"
+
+namespace netsnap {
+
+namespace {
+
+using kernel::KernelConfig;
+using kernel::NetlinkSocket;
+
+constexpr int kRequestRcvbuf = 16 << 20;  // room for the acknowledgements of a batch
+
+class KernelSource final : public Source {
+ public:
+  KernelSource(std::string name, KernelConfig config, int netns_fd)
+      : Source(std::move(name)), config_(std::move(config)), netns_fd_(netns_fd) {}
+
+  ~KernelSource() override {
+    Stop();
+    if (netns_fd_ >= 0) close(netns_fd_);
+  }
+
+  std::string_view kind() const override { return "kernel"; }
+
+  std::string NetnsPath() const override {
+    if (config_.netns.empty() || config_.netns.find('/') != std::string::npos) return config_.netns;
+    return "/run/netns/" + config_.netns;
+  }
+  std::string where() const override {
+    return config_.netns.empty() ? "own network namespace" : "netns " + config_.netns;
+  }
+
+  Status Start(CaptureSink* sink) override {
+    std::lock_guard<std::mutex> l(capture_mu_);
+    if (capture_) return Status::Internal("kernel source '" + name() + "' already started");
+    auto loop = std::make_unique<kernel::CaptureLoop>(config_, netns_fd_, sink);
+    NETSNAP_RETURN_IF_ERROR(loop->Start().WithContext("kernel source '" + name() + "'"));
+    capture_ = std::move(loop);
+    return Status::OK();
+  }
+
+  void Stop() override {
+    std::lock_guard<std::mutex> l(capture_mu_);
+    capture_.reset();
+  }
+
+  Status ReadLive(Snapshot* out) override {
+    std::lock_guard<std::mutex> l(request_mu_);
+    NETSNAP_RETURN_IF_ERROR(OpenRequestSocket());
+    kernel::LinkNames links;
+    kernel::StateDump dump;
+    Status s = kernel::ReadLinks(request_.get(), &links);
+    if (s.ok()) s = kernel::ReadState(request_.get(), config_.filter, links, &dump);
+    if (!s.ok()) {
+      request_.reset();  // a fresh socket next time
+      return s.WithContext("kernel source '" + name() + "'");
+    }
+    *out = std::move(dump.snapshot);
+    return Status::OK();
+  }
+
+  Status Apply(const Delta& changes, ApplyResult* result) override {
+    std::lock_guard<std::mutex> l(request_mu_);
+    NETSNAP_RETURN_IF_ERROR(OpenRequestSocket());
+    kernel::LinkNames links;
+    Status s = kernel::ReadLinks(request_.get(), &links);
+    if (s.ok()) s = kernel::ApplyChanges(request_.get(), links, changes, result);
+    if (!s.ok()) {
+      request_.reset();
+      return s.WithContext("kernel source '" + name() + "'");
+    }
+    return Status::OK();
+  }
+
+ private:
+  // The socket for ReadLive and Apply, opened in the source's namespace from a short-lived
+  // thread (a socket keeps the namespace it was created in).
+  Status OpenRequestSocket() {
+    if (request_) return Status::OK();
+    return kernel::RunInNetns(
+        netns_fd_, [this] { return NetlinkSocket::Open({}, kRequestRcvbuf, &request_); });
+  }
+
+  const KernelConfig config_;
+  const int netns_fd_;
+  std::mutex capture_mu_;
+  std::unique_ptr<kernel::CaptureLoop> capture_;
+  std::mutex request_mu_;
+  std::unique_ptr<NetlinkSocket> request_;
+};
+
+}  // namespace
+
+Status NewKernelSource(const SourceSpec& spec, std::unique_ptr<Source>* out) {
+  KernelConfig config;
+  NETSNAP_RETURN_IF_ERROR(kernel::ParseKernelConfig(spec.name, spec.config, &config));
+  int fd = -1;
+  NETSNAP_RETURN_IF_ERROR(
+      kernel::OpenNetns(config.netns, &fd).WithContext("source '" + spec.name + "'"));
+  *out = std::make_unique<KernelSource>(spec.name, std::move(config), fd);
+  return Status::OK();
+}
+
+}  // namespace netsnap

@@ -1,0 +1,198 @@
+// Continuous capture: each change yields one delivery whose diff is exactly that change, with
+// the actor's pid; bursts and overflows end equal to the namespace's real state.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "kernel_test_util.h"
+#include "netsnap/route.h"
+
+namespace netsnap::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::string RouteDst(const std::string& key) {
+  Route r;
+  std::string value = Route{}.ToRecord().value;
+  if (!Route::FromRecord({key, value}, &r).ok()) return "?";
+  return r.dst.ToString() + " table " + std::to_string(r.table);
+}
+
+class KernelContinuous : public ::testing::Test {
+ protected:
+  void Start(const std::string& extra = "") {
+    ASSERT_TRUE(
+        MakeKernelSource("netns = \"" + ns_.name() + "\"\nresync_s = 0\n" + extra, &src_).ok());
+    ASSERT_TRUE(src_->Start(&sink_).ok());
+  }
+  void TearDown() override {
+    if (src_) src_->Stop();
+    EXPECT_TRUE(sink_.errors().empty()) << sink_.errors().front();
+  }
+
+  // Runs `ip -n NS ARGS` and returns the pid of the ip process.
+  int RunIp(const std::string& args) {
+    std::string out;
+    EXPECT_EQ(Shell("sh -c 'echo $$; exec ip -n " + ns_.name() + " " + args + "'", &out), 0)
+        << args;
+    return std::atoi(out.c_str());
+  }
+
+  // Waits for the effective deliveries to grow past `before`, then for quiet; returns the new
+  // ones.
+  std::vector<Delivery> NextDeliveries(size_t before) {
+    auto deadline = std::chrono::steady_clock::now() + seconds(10);
+    while (sink_.effective().size() <= before && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    sink_.WaitQuiet(milliseconds(400), seconds(10));
+    auto all = sink_.effective();
+    return std::vector<Delivery>(all.begin() + static_cast<long>(std::min(before, all.size())),
+                                 all.end());
+  }
+
+  // Waits until the folded state equals the live state (read once the namespace is quiet).
+  void ExpectConverges(std::chrono::seconds limit) {
+    Snapshot live;
+    ASSERT_TRUE(src_->ReadLive(&live).ok());
+    bool same = sink_.WaitFor([&](const Snapshot& s) { return s.hash() == live.hash(); },
+                              std::chrono::duration_cast<milliseconds>(limit));
+    EXPECT_TRUE(same) << "folded " << sink_.current().size() << " records, live " << live.size();
+    EXPECT_EQ(CapturedRoutes(sink_.current()), IpRoutes(ns_));
+  }
+
+  NetNs ns_;
+  std::unique_ptr<Source> src_;
+  FoldingSink sink_;
+};
+
+TEST_F(KernelContinuous, AddReplaceDeleteEachOneDeliveryWithActor) {
+  Start();
+  size_t n = sink_.effective().size();
+
+  int pid = RunIp("route add 10.50.0.0/16 via 10.99.0.3");
+  auto d = NextDeliveries(n);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_FALSE(d[0].snapshot);
+  EXPECT_EQ(d[0].cause, Cause::kEvent);
+  EXPECT_EQ(d[0].actor.pid, pid);
+  ASSERT_EQ(d[0].diff.added.size(), 1u);
+  EXPECT_EQ(RouteDst(d[0].diff.added[0].key), "10.50.0.0/16 table 254");
+  EXPECT_TRUE(d[0].diff.removed.empty());
+  EXPECT_TRUE(d[0].diff.changed.empty());
+  n = sink_.effective().size();
+
+  pid = RunIp("route replace 10.50.0.0/16 via 10.99.0.4 proto static");
+  d = NextDeliveries(n);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].actor.pid, pid);
+  ASSERT_EQ(d[0].diff.changed.size(), 1u);
+  EXPECT_TRUE(d[0].diff.added.empty());
+  EXPECT_TRUE(d[0].diff.removed.empty());
+  Route r;
+  ASSERT_TRUE(
+      Route::FromRecord({d[0].diff.changed[0].key, d[0].diff.changed[0].new_value}, &r).ok());
+  EXPECT_EQ(r.gateway.ToString(), "10.99.0.4");
+  n = sink_.effective().size();
+
+  pid = RunIp("route del 10.50.0.0/16");
+  d = NextDeliveries(n);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].actor.pid, pid);
+  ASSERT_EQ(d[0].diff.removed.size(), 1u);
+  EXPECT_EQ(RouteDst(d[0].diff.removed[0].key), "10.50.0.0/16 table 254");
+  EXPECT_TRUE(d[0].diff.added.empty());
+  n = sink_.effective().size();
+
+  pid = RunIp("-6 route add 2001:db8:5::/48 via fd00:99::5");
+  d = NextDeliveries(n);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].actor.pid, pid);
+  ASSERT_EQ(d[0].diff.added.size(), 1u);
+  n = sink_.effective().size();
+
+  pid = RunIp("rule add from 10.77.0.0/16 lookup 77 pref 500");
+  d = NextDeliveries(n);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].actor.pid, pid);
+  ASSERT_EQ(d[0].diff.added.size(), 1u);
+  EXPECT_EQ(KindOfKey(d[0].diff.added[0].key), RecordKind::kRule);
+  n = sink_.effective().size();
+
+  pid = RunIp("nexthop add id 42 via 10.99.0.3 dev a0");
+  d = NextDeliveries(n);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].actor.pid, pid);
+  ASSERT_EQ(d[0].diff.added.size(), 1u);
+  EXPECT_EQ(KindOfKey(d[0].diff.added[0].key), RecordKind::kNexthop);
+  ExpectConverges(seconds(5));
+}
+
+TEST_F(KernelContinuous, TableFlushIsOneDelivery) {
+  ASSERT_EQ(IpBatchLines(ns_, {"route add 10.51.0.0/16 via 10.99.0.3 table 300",
+                               "route add 10.52.0.0/16 via 10.99.0.3 table 300",
+                               "route add blackhole 10.53.0.0/16 table 300",
+                               "route add 10.54.0.0/16 via 10.99.0.3 table 301"}),
+            0);
+  Start();
+  size_t n = sink_.effective().size();
+  int pid = RunIp("route flush table 300");
+  auto d = NextDeliveries(n);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].actor.pid, pid);
+  EXPECT_EQ(d[0].diff.removed.size(), 3u);
+  EXPECT_TRUE(d[0].diff.added.empty());
+  EXPECT_TRUE(d[0].diff.changed.empty());
+  ExpectConverges(seconds(5));
+}
+
+TEST_F(KernelContinuous, LinkDownRemovesItsRoutesInOneDelivery) {
+  ASSERT_EQ(IpBatchLines(ns_, {"route add 10.60.0.0/16 via 10.99.0.3 dev a0",
+                               "route add 10.61.0.0/16 via 10.99.0.3 dev a0 table 100",
+                               "route add 10.62.0.0/16 via 10.99.0.3 dev b0"}),
+            0);
+  Start();
+  size_t n = sink_.effective().size();
+  RunIp("link set a0 down");
+  auto d = NextDeliveries(n);
+  ASSERT_EQ(d.size(), 1u);
+  std::set<std::string> removed;
+  for (const auto& rec : d[0].diff.removed) removed.insert(RouteDst(rec.key));
+  EXPECT_EQ(removed, (std::set<std::string>{"10.60.0.0/16 table 254", "10.61.0.0/16 table 100"}));
+  EXPECT_TRUE(d[0].diff.added.empty());
+  ExpectConverges(seconds(5));
+}
+
+std::vector<std::string> BurstLines(int adds) {
+  std::vector<std::string> lines;
+  auto dst = [](int i) {
+    return "10." + std::to_string(100 + i / 65536) + "." + std::to_string((i / 256) % 256) + "." +
+           std::to_string(i % 256) + "/32";
+  };
+  for (int i = 0; i < adds; ++i) lines.push_back("route add " + dst(i) + " via 10.99.0.3");
+  for (int i = 0; i < adds / 4; ++i) {
+    lines.push_back("route replace " + dst(i) + " via 10.99.0.4");
+  }
+  for (int i = adds / 2; i < adds / 2 + adds / 4; ++i) lines.push_back("route del " + dst(i));
+  return lines;
+}
+
+TEST_F(KernelContinuous, BurstOf100kChangesEndsEqual) {
+  Start();
+  auto lines = BurstLines(66'668);  // 66,668 adds + 2 x 16,667 = 100,002 changes
+  ASSERT_GE(lines.size(), 100'000u);
+  ASSERT_EQ(IpBatchLines(ns_, lines), 0);
+  ExpectConverges(seconds(120));
+}
+
+TEST_F(KernelContinuous, OverflowIsCountedAndEndsEqual) {
+  Start("rcvbuf = 4096\ndebounce_ms = 20");
+  ASSERT_EQ(IpBatchLines(ns_, BurstLines(40'000)), 0);
+  ExpectConverges(seconds(120));
+  EXPECT_GT(sink_.counter("netlink_overflows"), 0u);
+}
+
+}  // namespace
+}  // namespace netsnap::testing
