@@ -42,18 +42,20 @@ bool AddToScope(const std::string& item, json::object* scope) {
 }
 
 void PrintPlan(const CliContext& ctx, const json::value& plan) {
-  const json::value& to = plan.at("to");
+  const json::value& to = plan.at("target");
+  const json::value& records = plan.at("plan").at("records");
   std::cout << "Plan: " << Cell(plan.at("source")) << " back to version " << Cell(to.at("version"))
             << " (" << ShortTime(to.at("time")) << "): add " << Cell(plan.at("plan").at("add"))
             << ", remove " << Cell(plan.at("plan").at("remove")) << ", replace "
             << Cell(plan.at("plan").at("replace")) << "\n";
-  for (const json::value& r : plan.at("add").as_array()) {
+  for (const json::value& r : records.at("add").as_array()) {
     std::cout << Paint(Color::kGreen, "+ " + RecordLine(r), ctx.color) << "\n";
   }
-  for (const json::value& r : plan.at("remove").as_array()) {
+  for (const json::value& r : records.at("remove").as_array()) {
     std::cout << Paint(Color::kRed, "- " + RecordLine(r), ctx.color) << "\n";
   }
-  for (const json::value& c : plan.at("replace").as_array()) {
+  if (plan.at("plan").at("truncated").as_bool()) std::cout << "(more records not shown)\n";
+  for (const json::value& c : records.at("replace").as_array()) {
     std::cout << Paint(Color::kRed, "- " + RecordLine(c.at("old")), ctx.color) << "\n"
               << Paint(Color::kGreen, "+ " + RecordLine(c.at("new")), ctx.color) << "\n";
   }
@@ -63,8 +65,28 @@ void PrintPlan(const CliContext& ctx, const json::value& plan) {
 void PrintRollback(const CliContext& ctx, const json::value& rb) {
   if (ctx.json) return PrintJson(rb);
   if (rb.as_object().contains("plan") && rb.at("state") == "planned") return PrintPlan(ctx, rb);
-  std::cout << "rollback " << Cell(rb.as_object().contains("id") ? rb.at("id") : nullptr) << ": "
-            << Cell(rb.as_object().contains("state") ? rb.at("state") : nullptr) << "\n";
+  const json::object& o = rb.as_object();
+  std::cout << "rollback " << Cell(o.contains("id") ? rb.at("id") : nullptr) << ": "
+            << Cell(o.contains("state") ? rb.at("state") : nullptr);
+  if (const json::value* p = o.if_contains("plan")) {
+    std::cout << " (add " << Cell(p->at("add")) << ", remove " << Cell(p->at("remove"))
+              << ", replace " << Cell(p->at("replace")) << ")";
+  }
+  if (const json::value* v = o.if_contains("post_version"); v && !v->is_null()) {
+    std::cout << ", now version " << Cell(*v);
+  }
+  if (const json::value* d = o.if_contains("confirm_deadline"); d && !d->is_null()) {
+    std::cout << ", confirm before " << ShortTime(*d) << " (netsnap confirm "
+              << Cell(rb.at("id")) << ")";
+  }
+  std::cout << "\n";
+  if (const json::value* e = o.if_contains("error")) std::cout << "  " << Cell(*e) << "\n";
+  if (const json::value* f = o.if_contains("failures")) {
+    for (const json::value& x : f->as_array()) {
+      std::cout << "  failed: " << RecordLine(x.at("record")) << ": " << Cell(x.at("error"))
+                << "\n";
+    }
+  }
 }
 
 bool AskYes(const std::string& question) {

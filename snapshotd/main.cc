@@ -6,9 +6,11 @@
 #include <csignal>
 #include <cstdio>
 
+#include "api/rollback_adapter.h"
 #include "api/server.h"
 #include "core/config.h"
 #include "core/daemon.h"
+#include "restore/rollback_manager.h"
 
 namespace {
 
@@ -71,7 +73,16 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", s.ToString());
     return 1;
   }
+  netsnap::RollbackManager rollbacks(netsnap::RollbackDeps::Of(&daemon));
+  s = rollbacks.Start();
+  if (!s.ok()) {
+    spdlog::critical("cannot start rollbacks: {}", s.ToString());
+    daemon.Stop();
+    return 1;
+  }
+  netsnap::api::ManagedRollbacks rollback_service(&rollbacks, daemon.store());
   netsnap::ApiOptions api_options;
+  api_options.rollbacks = &rollback_service;
   api_options.listen = config.listen;
   api_options.threads = config.threads;
   api_options.token_file = config.token_file;
@@ -88,6 +99,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   spdlog::info("stopping on signal {}", sig);
   api->Stop();
+  rollbacks.Stop();
   daemon.Stop();
   return 0;
 }

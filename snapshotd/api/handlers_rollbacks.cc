@@ -1,8 +1,8 @@
 // Rollback endpoints. They parse, authorise (operator) and audit; the work is the
-// RollbackService's. Without one, dry runs are planned here and the rest answer 501.
+// RollbackService's. Without one they answer 503.
 //
 //   POST /v1/sources/{name}/rollbacks  {"to","dry_run","scope","confirm_within_s","reason",
-//                                       "force","if_unchanged"}
+//                                       "force","if_unchanged","probes"}
 //   GET  /v1/rollbacks    GET /v1/rollbacks/{id}
 //   POST /v1/rollbacks/{id}/confirm    POST /v1/rollbacks/{id}/cancel
 #include <boost/json/object.hpp>
@@ -13,7 +13,6 @@
 #include "api/handlers.h"
 #include "api/json.h"
 #include "api/params.h"
-#include "api/rollback_plan.h"
 #include "api/rollback_service.h"
 
 namespace netsnap::api {
@@ -23,8 +22,8 @@ using boost::beast::http::verb;
 
 namespace {
 
-void NotImplemented(ApiResponse* res) {
-  res->Error(501, "not_implemented", "rollbacks are not available yet; only dry runs are");
+void NoRollbacks(ApiResponse* res) {
+  res->Error(503, "unavailable", "this server has no rollback module");
 }
 
 Status ParseBool(const json::object& o, const char* name, bool* out) {
@@ -41,7 +40,7 @@ Status ParseRequest(const ApiRequest& req, RollbackRequest* out) {
   for (const auto& kv : body) {
     std::string_view k = kv.key();
     if (k != "to" && k != "dry_run" && k != "scope" && k != "confirm_within_s" && k != "reason" &&
-        k != "force" && k != "if_unchanged") {
+        k != "force" && k != "if_unchanged" && k != "probes") {
       // A misspelt "dry_run" must not turn into a real rollback.
       return Status::InvalidArgument("unknown field '" + std::string(k) + "'");
     }
@@ -62,6 +61,10 @@ Status ParseRequest(const ApiRequest& req, RollbackRequest* out) {
   if (const json::value* v = body.if_contains("scope")) {
     if (!v->is_object()) return Status::InvalidArgument("scope must be an object");
     out->scope = v->as_object();
+  }
+  if (const json::value* v = body.if_contains("probes")) {
+    if (!v->is_array()) return Status::InvalidArgument("probes must be a list");
+    out->probes = v->as_array();
   }
   if (const json::value* v = body.if_contains("confirm_within_s")) {
     if (!v->is_number() || v->to_number<double>() < 0 || !std::isfinite(v->to_number<double>()) ||
@@ -88,14 +91,11 @@ Status StartRollback(const ApiContext& ctx, const ApiRequest& req, ApiResponse* 
   res->audit.emplace_back("dry_run", rb.dry_run ? "true" : "false");
   if (!rb.reason.empty()) res->audit.emplace_back("reason", rb.reason);
   json::object out;
-  if (ctx.rollbacks) {
-    NETSNAP_RETURN_IF_ERROR(ctx.rollbacks->Rollback(rb, &out));
-  } else if (rb.dry_run) {
-    NETSNAP_RETURN_IF_ERROR(PlanRollback(ctx, rb, &out));
-  } else {
-    NotImplemented(res);
+  if (!ctx.rollbacks) {
+    NoRollbacks(res);
     return Status::OK();
   }
+  NETSNAP_RETURN_IF_ERROR(ctx.rollbacks->Rollback(rb, &out));
   if (const json::value* id = out.if_contains("id"); id && id->is_string()) {
     res->audit.emplace_back("rollback", std::string(id->as_string()));
   }
@@ -103,11 +103,11 @@ Status StartRollback(const ApiContext& ctx, const ApiRequest& req, ApiResponse* 
   return Status::OK();
 }
 
-// Runs `call` on the rollback service, or answers 501 without one.
+// Runs `call` on the rollback service, or answers 503 without one.
 template <typename Call>
 Status WithService(const ApiContext& ctx, ApiResponse* res, Call call) {
   if (!ctx.rollbacks) {
-    NotImplemented(res);
+    NoRollbacks(res);
     return Status::OK();
   }
   json::object out;

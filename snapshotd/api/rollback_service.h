@@ -1,9 +1,9 @@
-// The seam between the API and the rollback module (issue 6). The API parses and authorises
-// requests, audits them and renders results; a RollbackService does the work. Until one is
-// plugged in (ApiContext::rollbacks), the API answers dry runs itself (rollback_plan.h) and
-// every other rollback call with 501 not_implemented.
+// The seam between the API and the rollback module. The API parses and authorises requests,
+// audits them and renders results; a RollbackService (rollback_adapter.h) does the work.
+// Without one (ApiContext::rollbacks null) rollback calls answer 503.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <string>
@@ -18,7 +18,8 @@ struct RollbackRequest {
   std::string source;
   std::string to;  // a version number or a time, as the caller wrote it
   bool dry_run = false;
-  boost::json::object scope;      // {"tables","prefixes","kinds","domains","files"}, each optional
+  boost::json::object scope;  // {"tables","prefixes","kinds","domains","files"}, each optional
+  boost::json::array probes;  // [{"type","target"}]
   int64_t confirm_within_ns = 0;  // 0: no confirmation needed
   std::string reason;
   bool force = false;

@@ -65,13 +65,26 @@ std::vector<RecordFailure> Mismatches(const Snapshot& have, const Snapshot& want
 
 }  // namespace
 
-RollbackManager::RollbackManager(Daemon* daemon, RollbackOptions options)
-    : daemon_(daemon), options_(std::move(options)) {}
+RollbackDeps RollbackDeps::Of(Daemon* daemon) {
+  RollbackDeps d{daemon->store(), daemon->events(), daemon->metrics(), {}};
+  for (const auto& r : daemon->recorders()) d.sources.push_back(r.get());
+  return d;
+}
+
+RollbackManager::RollbackManager(RollbackDeps deps, RollbackOptions options)
+    : deps_(std::move(deps)), options_(std::move(options)) {}
+
+Recorder* RollbackManager::FindSource(const std::string& name) const {
+  for (Recorder* r : deps_.sources) {
+    if (r->name() == name) return r;
+  }
+  return nullptr;
+}
 
 RollbackManager::~RollbackManager() { Stop(); }
 
 Status RollbackManager::Start() {
-  Store* store = daemon_->store();
+  Store* store = deps_.store;
   std::string next;
   if (store->GetMeta(kNextId, &next).ok()) next_id_ = std::stoull(next);
   std::vector<std::pair<std::string, std::string>> entries;
@@ -99,12 +112,12 @@ void RollbackManager::Stop() {
 }
 
 Status RollbackManager::Save(const Rollback& rb) {
-  return daemon_->store()->PutMeta(JournalKey(rb.id), EncodeRollback(rb));
+  return deps_.store->PutMeta(JournalKey(rb.id), EncodeRollback(rb));
 }
 
 Status RollbackManager::Load(const std::string& id, Rollback* out) {
   std::string v;
-  Status s = daemon_->store()->GetMeta(JournalKey(id), &v);
+  Status s = deps_.store->GetMeta(JournalKey(id), &v);
   if (s.IsNotFound()) return Status::NotFound("no rollback with id '" + id + "'");
   NETSNAP_RETURN_IF_ERROR(s);
   return DecodeRollback(v, out);
@@ -114,7 +127,7 @@ Status RollbackManager::Get(const std::string& id, Rollback* out) { return Load(
 
 Status RollbackManager::List(size_t limit, std::vector<Rollback>* out) {
   std::vector<std::pair<std::string, std::string>> entries;
-  NETSNAP_RETURN_IF_ERROR(daemon_->store()->ListMeta(kJournal, &entries));
+  NETSNAP_RETURN_IF_ERROR(deps_.store->ListMeta(kJournal, &entries));
   out->clear();
   for (auto it = entries.rbegin(); it != entries.rend() && out->size() < limit; ++it) {
     Rollback rb;
@@ -131,7 +144,7 @@ Status RollbackManager::ResolveVersion(const std::string& source, const std::str
   std::string_view digits = v_prefix ? w.substr(1) : w;
   bool all_digits = !digits.empty() && digits.size() <= 9 &&
                     digits.find_first_not_of("0123456789") == std::string_view::npos;
-  Store* store = daemon_->store();
+  Store* store = deps_.store;
   if (all_digits) {
     uint64_t v = std::stoull(std::string(digits));
     VersionHeader h;
@@ -160,12 +173,12 @@ Status RollbackManager::LiveState(Recorder* rec, Snapshot* out) {
 }
 
 Status RollbackManager::Submit(const RollbackRequest& req, Rollback* out) {
-  Recorder* rec = daemon_->FindSource(req.source);
+  Recorder* rec = FindSource(req.source);
   if (!rec) return Status::NotFound("no source named '" + req.source + "'");
   if (req.force && req.reason.empty()) {
     return Status::InvalidArgument("\"force\": true needs a \"reason\"");
   }
-  Store* store = daemon_->store();
+  Store* store = deps_.store;
   std::string idem_key = kIdempotency + req.source + "/" + req.idempotency_key;
   if (!req.idempotency_key.empty()) {
     std::string id;
@@ -199,7 +212,7 @@ Status RollbackManager::Submit(const RollbackRequest& req, Rollback* out) {
 
 Status RollbackManager::Run(Rollback* rb, Recorder* rec) {
   auto t0 = std::chrono::steady_clock::now();
-  Store* store = daemon_->store();
+  Store* store = deps_.store;
   const RollbackRequest& req = rb->request;
   Snapshot target;
   NETSNAP_RETURN_IF_ERROR(store->Reconstruct(rb->source, rb->target_version, &target));
@@ -299,7 +312,7 @@ Status RollbackManager::ApplyTo(Recorder* rec, const Snapshot& target, const Rol
 Status RollbackManager::Revert(Rollback* rb, Recorder* rec, const std::string& why) {
   rb->error = why;
   Snapshot pre, live;
-  NETSNAP_RETURN_IF_ERROR(daemon_->store()->Reconstruct(rb->source, rb->pre_version, &pre));
+  NETSNAP_RETURN_IF_ERROR(deps_.store->Reconstruct(rb->source, rb->pre_version, &pre));
   NETSNAP_RETURN_IF_ERROR(LiveState(rec, &live));
   RollbackPlan back = MakePlan(live, pre, rb->request.scope);
   Rollback scratch = *rb;
@@ -316,7 +329,7 @@ Status RollbackManager::Revert(Rollback* rb, Recorder* rec, const std::string& w
 }
 
 void RollbackManager::Finish(Rollback* rb, Recorder* rec) {
-  Store* store = daemon_->store();
+  Store* store = deps_.store;
   rb->updated_ns = NowNs();
   Status s = Save(*rb);
   if (!s.ok()) spdlog::error("rollback {}: cannot journal: {}", rb->id, s.ToString());
@@ -324,7 +337,7 @@ void RollbackManager::Finish(Rollback* rb, Recorder* rec) {
     store->Unpin(rb->source, rb->pre_version);
     store->Unpin(rb->source, rb->target_version);
   }
-  daemon_->metrics()->Add("netsnap_rollbacks_total",
+  deps_.metrics->Add("netsnap_rollbacks_total",
                           {{"source", rb->source}, {"outcome", rb->state}});
   boost::json::object ev;
   ev["rollback"] = rb->id;
@@ -340,13 +353,13 @@ void RollbackManager::Finish(Rollback* rb, Recorder* rec) {
   ev["reason"] = rb->request.reason;
   ev["failures"] = rb->failures.size();
   if (!rb->error.empty()) ev["error"] = rb->error;
-  daemon_->events()->Publish("rollback", rb->source, std::move(ev));
+  deps_.events->Publish("rollback", rb->source, std::move(ev));
   (void)rec;
   cv_.notify_all();
 }
 
 void RollbackManager::Recover(Rollback* rb) {
-  Recorder* rec = daemon_->FindSource(rb->source);
+  Recorder* rec = FindSource(rb->source);
   if (!rec) {
     rb->state = "failed";
     rb->error = "interrupted, and source '" + rb->source + "' is no longer configured";
@@ -354,7 +367,7 @@ void RollbackManager::Recover(Rollback* rb) {
     return;
   }
   Snapshot target, live;
-  Status s = daemon_->store()->Reconstruct(rb->source, rb->target_version, &target);
+  Status s = deps_.store->Reconstruct(rb->source, rb->target_version, &target);
   if (s.ok()) s = LiveState(rec, &live);
   if (s.ok() && Mismatches(live, target, rb->request.scope).empty()) {
     rb->state = "applied";
@@ -379,7 +392,7 @@ Status RollbackManager::Confirm(const std::string& id, const std::string& actor,
   }
   out->state = "confirmed";
   out->error = "confirmed by " + actor;
-  Finish(out, daemon_->FindSource(out->source));
+  Finish(out, FindSource(out->source));
   return Status::OK();
 }
 
@@ -390,7 +403,7 @@ Status RollbackManager::Cancel(const std::string& id, const std::string& actor, 
     return Status::Conflict("rollback " + id + " is " + out->state + "; only a rollback " +
                             "awaiting confirmation can be cancelled");
   }
-  Recorder* rec = daemon_->FindSource(out->source);
+  Recorder* rec = FindSource(out->source);
   if (!rec) return Status::NotFound("no source named '" + out->source + "'");
   if (busy_.count(out->source)) return Status::Conflict("a rollback of this source is running");
   busy_.insert(out->source);
@@ -419,7 +432,7 @@ void RollbackManager::DeadlineLoop() {
     l.unlock();
     std::vector<Rollback> open;
     std::vector<std::pair<std::string, std::string>> entries;
-    if (daemon_->store()->ListMeta(kJournal, &entries).ok()) {
+    if (deps_.store->ListMeta(kJournal, &entries).ok()) {
       for (auto& [k, v] : entries) {
         Rollback rb;
         if (DecodeRollback(v, &rb).ok() && rb.state == "awaiting_confirmation") {
@@ -428,7 +441,7 @@ void RollbackManager::DeadlineLoop() {
       }
     }
     for (Rollback& rb : open) {
-      Recorder* rec = daemon_->FindSource(rb.source);
+      Recorder* rec = FindSource(rb.source);
       if (!rec) continue;
       bool passed = !rb.request.probes.empty() && ProbesPass(rb, rec);
       bool expired = NowNs() >= rb.deadline_ns;

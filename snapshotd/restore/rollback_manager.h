@@ -28,9 +28,18 @@ struct RollbackOptions {
   std::function<void()> before_apply;
 };
 
+// What a rollback manager works with; all of it outlives the manager.
+struct RollbackDeps {
+  Store* store = nullptr;
+  EventBus* events = nullptr;
+  Metrics* metrics = nullptr;
+  std::vector<Recorder*> sources;
+  static RollbackDeps Of(Daemon* daemon);
+};
+
 class RollbackManager {
  public:
-  RollbackManager(Daemon* daemon, RollbackOptions options = {});
+  explicit RollbackManager(RollbackDeps deps, RollbackOptions options = {});
   ~RollbackManager();
 
   // Recovers journalled rollbacks (finishing or reverting interrupted ones, re-arming confirm
@@ -69,7 +78,9 @@ class RollbackManager {
   void DeadlineLoop();
   bool ProbesPass(const Rollback& rb, Recorder* rec);
 
-  Daemon* daemon_;
+  Recorder* FindSource(const std::string& name) const;
+
+  RollbackDeps deps_;
   RollbackOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;

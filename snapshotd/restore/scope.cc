@@ -27,9 +27,9 @@ bool InScope(const RollbackScope& s, RecordRef rec) {
   if (s.empty()) return true;
   if (!s.keys.empty()) {
     if (!std::binary_search(s.keys.begin(), s.keys.end(), rec.key)) return false;
-    RollbackScope rest = s;
-    rest.keys.clear();
-    return InScope(rest, rec);
+    // The other lists, without copying the keys (this runs once per record of a snapshot).
+    RollbackScope rest{s.tables, s.prefixes, s.kinds, s.domains, s.files, {}};
+    return rest.empty() || InScope(rest, rec);
   }
   RecordKind kind = KindOfKey(rec.key);
   if (!s.kinds.empty() && std::find(s.kinds.begin(), s.kinds.end(), kind) == s.kinds.end()) {

@@ -2,12 +2,14 @@
 // list narrows it (a record must match every list given that applies to its kind).
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "netsnap/record.h"
 #include "netsnap/route.h"
+#include "netsnap/status.h"
 
 namespace netsnap {
 
@@ -24,6 +26,10 @@ struct RollbackScope {
            files.empty() && keys.empty();
   }
 };
+
+// Parses {"kinds":["route"],"tables":["main",100],"prefixes":["10.0.0.0/8"],"domains":[…],
+// "files":[…]}; InvalidArgument names the bad field.
+Status ScopeFromJson(const boost::json::object& o, RollbackScope* out);
 
 // True when the record is inside the scope.
 bool InScope(const RollbackScope& scope, RecordRef rec);

@@ -97,10 +97,11 @@ TEST_F(ApiCli, RollbackDryRunAndPrompt) {
   EXPECT_EQ(Run("rollback main --to 1", &out), 5) << out;
   EXPECT_NE(out.find("Plan:"), std::string::npos) << out;
   EXPECT_NE(out.find("not a terminal"), std::string::npos) << out;
-  // Applying is the rollback module's (501 until it lands): a server error.
-  EXPECT_EQ(Run("rollback main --to 1 --yes --reason test", &out), 4) << out;
-  EXPECT_EQ(Run("confirm rb-1", &out), 4) << out;
-  EXPECT_EQ(Run("cancel rb-1", &out), 4) << out;
+  // With --yes it applies; a rollback that is not awaiting confirmation cannot be confirmed.
+  EXPECT_EQ(Run("rollback main --to 1 --yes --reason test --force", &out), 0) << out;
+  EXPECT_NE(out.find(": applied"), std::string::npos) << out;
+  EXPECT_EQ(Run("confirm 1", &out), 5) << out;
+  EXPECT_EQ(Run("cancel 999", &out), 3) << out;
 }
 
 TEST_F(ApiCli, ExitCodes) {

@@ -158,17 +158,20 @@ TEST_F(ApiEndpoints, RollbackDryRunPlansAndScopes) {
   EXPECT_EQ(plan.at("plan").at("remove"), 1);
   EXPECT_EQ(plan.at("plan").at("replace"), 1);
   // Replace: what is live now (old) by what the target version has (new).
-  EXPECT_EQ(plan.at("replace").at(0).at("old").at("gateway"), "192.0.2.66");
-  EXPECT_EQ(plan.at("replace").at(0).at("new").at("gateway"), "192.0.2.1");
+  const json::value& replace = plan.at("plan").at("records").at("replace");
+  EXPECT_EQ(replace.at(0).at("old").at("gateway"), "192.0.2.66");
+  EXPECT_EQ(replace.at(0).at("new").at("gateway"), "192.0.2.1");
 
-  body = R"({"to":"now","dry_run":true,"scope":{"tables":[100]}})";
+  // (The dry run stored the live state as a version, as continuous capture would have.)
+  body = R"({"to":)" + std::to_string(good) + R"(,"dry_run":true,"scope":{"tables":[100]}})";
   r = Http(h.port(), "POST", "/v1/sources/main/rollbacks", body);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json().at("plan").at("add"), 0);
   EXPECT_EQ(r.json().at("plan").at("remove"), 1);
   EXPECT_EQ(r.json().at("plan").at("replace"), 0);
 
-  body = R"({"to":"now","dry_run":true,"scope":{"prefixes":["10.0.0.0/23"]}})";
+  body = R"({"to":)" + std::to_string(good) +
+         R"(,"dry_run":true,"scope":{"prefixes":["10.0.0.0/23"]}})";
   r = Http(h.port(), "POST", "/v1/sources/main/rollbacks", body);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json().at("plan").at("add"), 2);
@@ -179,7 +182,7 @@ TEST_F(ApiEndpoints, RollbackDryRunPlansAndScopes) {
   ASSERT_TRUE(h.source()->ReadLive(&live).ok());
   EXPECT_EQ(live.hash(), SnapshotOf(broken).hash());
 
-  // Bad bodies, and what the rollback module will provide.
+  // Bad bodies.
   EXPECT_EQ(
       Http(h.port(), "POST", "/v1/sources/main/rollbacks", R"({"to":1,"dryrun":true})").status,
       400);
@@ -192,13 +195,52 @@ TEST_F(ApiEndpoints, RollbackDryRunPlansAndScopes) {
   EXPECT_EQ(
       Http(h.port(), "POST", "/v1/sources/main/rollbacks", R"({"to":99,"dry_run":true})").status,
       404);
-  r = Http(h.port(), "POST", "/v1/sources/main/rollbacks", R"({"to":1})");
-  EXPECT_EQ(r.status, 501);
-  EXPECT_EQ(r.json().at("error").at("code"), "not_implemented");
-  EXPECT_EQ(Http(h.port(), "GET", "/v1/rollbacks").status, 501);
-  EXPECT_EQ(Http(h.port(), "GET", "/v1/rollbacks/rb-1").status, 501);
-  EXPECT_EQ(Http(h.port(), "POST", "/v1/rollbacks/rb-1/confirm").status, 501);
-  EXPECT_EQ(Http(h.port(), "POST", "/v1/rollbacks/rb-1/cancel").status, 501);
+  EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/rollbacks",
+                 R"({"to":1,"probes":[{"type":"smoke","target":"x"}]})")
+                .status,
+            400);
+}
+
+TEST_F(ApiEndpoints, RollbacksApplyAndAreListed) {
+  std::vector<Route> routes = TestRoutes(10, "192.0.2.1");
+  uint64_t good = h.Capture(routes);
+  std::vector<Route> broken(routes.begin() + 1, routes.end());
+  h.source()->SetRoutes(broken);
+
+  HttpReply r = Http(h.port(), "POST", "/v1/sources/main/rollbacks",
+                     R"({"to":)" + std::to_string(good) + R"(,"reason":"test"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("state"), "applied");
+  std::string id(r.json().at("id").as_string());
+  Snapshot live;
+  ASSERT_TRUE(h.source()->ReadLive(&live).ok());
+  EXPECT_EQ(live.hash(), SnapshotOf(routes).hash());
+
+  r = Http(h.port(), "GET", "/v1/rollbacks");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.json().at("rollbacks").at(0).at("id").as_string(), id);
+  r = Http(h.port(), "GET", "/v1/rollbacks/" + id);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.json().at("plan").at("add"), 1);
+  EXPECT_EQ(Http(h.port(), "GET", "/v1/rollbacks/999").status, 404);
+  // Only a rollback awaiting confirmation can be confirmed or cancelled.
+  EXPECT_EQ(Http(h.port(), "POST", "/v1/rollbacks/" + id + "/confirm").status, 409);
+  EXPECT_EQ(Http(h.port(), "POST", "/v1/rollbacks/" + id + "/cancel").status, 409);
+
+  // A confirm window, confirmed in time.
+  h.source()->SetRoutes(broken);
+  r = Http(h.port(), "POST", "/v1/sources/main/rollbacks",
+           R"({"to":)" + std::to_string(good) + R"(,"confirm_within_s":30})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("state"), "awaiting_confirmation");
+  id = std::string(r.json().at("id").as_string());
+  r = Http(h.port(), "POST", "/v1/rollbacks/" + id + "/confirm");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("state"), "confirmed");
+
+  // The guard: going back to an empty state is refused with 409 and a message saying why.
+  r = Http(h.port(), "POST", "/v1/sources/main/rollbacks", R"({"to":"0.5"})");
+  EXPECT_EQ(r.status, 404) << r.body;  // no version before the epoch's first second
 }
 
 TEST_F(ApiEndpoints, MutatingCallsAreAudited) {

@@ -43,7 +43,13 @@ ApiHarness::ApiHarness(ApiOptions options, const std::string& tokens) {
     chmod(options.token_file.c_str(), 0600);
   }
   options.listen = "127.0.0.1:0";
+  rollbacks_ = std::make_unique<RollbackManager>(RollbackDeps{
+      daemon_->store(), daemon_->events(), daemon_->metrics(), {recorder_.get()}});
+  s = rollbacks_->Start();
+  if (!s.ok()) throw std::runtime_error("rollbacks: " + s.ToString());
+  rollback_service_ = std::make_unique<api::ManagedRollbacks>(rollbacks_.get(), daemon_->store());
   api::ApiContext ctx;
+  ctx.rollbacks = rollback_service_.get();
   ctx.store = daemon_->store();
   ctx.events = daemon_->events();
   ctx.metrics = daemon_->metrics();
@@ -55,6 +61,7 @@ ApiHarness::ApiHarness(ApiOptions options, const std::string& tokens) {
 ApiHarness::~ApiHarness() {
   server_->Stop();
   server_.reset();
+  rollbacks_->Stop();
   recorder_->Stop();
   recorder_.reset();
   daemon_->Stop();

@@ -1,5 +1,6 @@
 // A real daemon in-process for API tests: a Daemon whose store lives in a temp dir, one
-// MemorySource named "main" with its Recorder, and an ApiServer on an ephemeral loopback port.
+// MemorySource named "main" with its Recorder, the rollback module, and an ApiServer on an
+// ephemeral loopback port.
 // Plus small HTTP clients: a Beast one for well-formed requests and a raw socket one for
 // malformed bytes.
 #pragma once
@@ -9,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "api/rollback_adapter.h"
 #include "api/server.h"
 #include "core/daemon.h"
 #include "memory_source.h"
@@ -38,6 +40,8 @@ class ApiHarness {
   std::unique_ptr<Daemon> daemon_;
   MemorySource* source_ = nullptr;
   std::unique_ptr<Recorder> recorder_;
+  std::unique_ptr<RollbackManager> rollbacks_;
+  std::unique_ptr<api::ManagedRollbacks> rollback_service_;
   std::unique_ptr<ApiServer> server_;
 };
 

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "resolver_test_util.h"
+#include "support/dnsmasq.h"
 #include "support/netns.h"
 #include "support/temp_dir.h"
 
@@ -25,92 +26,6 @@ namespace netsnap::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr const char* kDnsmasq = "/usr/sbin/dnsmasq";
-
-// A loopback port free for both UDP and TCP right now.
-uint16_t FreePort() {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    int u = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        getsockname(u, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      close(u);
-      continue;
-    }
-    int t = socket(AF_INET, SOCK_STREAM, 0);
-    int ok = bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    close(t);
-    close(u);
-    if (ok == 0) return ntohs(a.sin_port);
-  }
-  ADD_FAILURE() << "no free port";
-  return 0;
-}
-
-// One dnsmasq in the foreground; killed when destroyed.
-class Dnsmasq {
- public:
-  Dnsmasq(const std::string& conf, const std::string& log) {
-    std::string arg = "--conf-file=" + conf;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    char* argv[] = {const_cast<char*>(kDnsmasq), const_cast<char*>("--keep-in-foreground"),
-                    arg.data(), nullptr};
-    if (posix_spawn(&pid_, kDnsmasq, &fa, nullptr, argv, environ) != 0) pid_ = 0;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Dnsmasq() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 200; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(10ms);
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  Dnsmasq(const Dnsmasq&) = delete;
-  Dnsmasq& operator=(const Dnsmasq&) = delete;
-  pid_t pid() const { return pid_; }
-  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
-
- private:
-  pid_t pid_ = 0;
-};
-
-// dig's short answer (addresses, one a line), or "status: X" when there is none.
-std::string Query(const std::string& server, uint16_t port, const std::string& name) {
-  std::string out;
-  Shell("dig @" + server + " -p " + std::to_string(port) + " +time=1 +tries=1 " + name + " A 2>&1",
-        &out);
-  std::string status;
-  size_t s = out.find("status: ");
-  if (s != std::string::npos) status = out.substr(s + 8, out.find(',', s) - s - 8);
-  if (status != "NOERROR") return "status: " + (status.empty() ? std::string("none") : status);
-  std::string shortout;
-  Shell("dig @" + server + " -p " + std::to_string(port) + " +time=1 +tries=1 +short " + name +
-            " A 2>&1",
-        &shortout);
-  while (!shortout.empty() && shortout.back() == '\n') shortout.pop_back();
-  return shortout;
-}
-
-// Polls until `name` resolves to `want` through the server (bounded).
-std::string WaitForAnswer(uint16_t port, const std::string& name, const std::string& want) {
-  std::string got;
-  for (int i = 0; i < 50; ++i) {
-    got = Query("127.0.0.1", port, name);
-    if (got == want) break;
-    std::this_thread::sleep_for(100ms);
-  }
-  return got;
-}
 
 std::string Common(uint16_t port, const std::string& pidfile) {
   return "port=" + std::to_string(port) +
@@ -122,7 +37,7 @@ std::string Common(uint16_t port, const std::string& pidfile) {
 class RealDnsmasq : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (access(kDnsmasq, X_OK) != 0 || Shell("command -v dig >/dev/null") != 0) {
+    if (!HaveDnsmasq()) {
       GTEST_SKIP() << "needs dnsmasq-base and bind9-dnsutils";
     }
     chmod(dir_.path().c_str(), 0755);  // dnsmasq re-reads its servers-file as "nobody"

@@ -50,7 +50,7 @@ class RollbackTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.ToString();
     rec_ = daemon_->FindSource("k");
     ASSERT_NE(rec_, nullptr);
-    rm_ = std::make_unique<RollbackManager>(daemon_.get(), std::move(options));
+    rm_ = std::make_unique<RollbackManager>(RollbackDeps::Of(daemon_.get()), std::move(options));
     ASSERT_TRUE(rm_->Start().ok());
   }
   void Stop() {
