@@ -291,27 +291,61 @@ void NormalizeDelta(Delta* delta) {
 }
 
 Status ApplyDelta(const Snapshot& base, const Delta& delta, Snapshot* out) {
-  SnapshotBuilder b;
-  b.Reserve(base.size() + delta.size(), base.byte_size() + delta.size() * 64);
+  for (size_t i = 0; i < delta.size(); ++i) {
+    if (delta[i].key.empty() || (i > 0 && !(delta[i - 1].key < delta[i].key))) {
+      return Status::InvalidArgument("delta is not sorted by unique keys");
+    }
+  }
+  // Unchanged runs of records are copied as whole byte ranges and the hash is adjusted for the
+  // records that change, so the cost is a memcpy of the table plus the size of the delta.
+  const Snapshot::Rep& b = *base.rep_;
+  auto rep = std::make_shared<Snapshot::Rep>();
+  rep->hash = b.hash;
+  size_t extra = 0;
+  for (const Change& c : delta) extra += c.key.size() + (c.value ? c.value->size() : 0) + 10;
+  rep->body.reserve(b.body.size() + extra);
+  rep->offsets.reserve(b.offsets.size() + delta.size());
+  const size_t n = b.offsets.size();
+  auto end_of = [&](size_t i) { return i < n ? b.offsets[i] : b.body.size(); };
+  auto copy_run = [&](size_t from, size_t to) {
+    if (from >= to) return;
+    size_t start = b.offsets[from];
+    size_t shift = rep->body.size();
+    for (size_t k = from; k < to; ++k) {
+      rep->offsets.push_back(static_cast<uint32_t>(b.offsets[k] - start + shift));
+    }
+    rep->body.append(b.body, start, end_of(to) - start);
+  };
   size_t i = 0;
   for (const Change& c : delta) {
-    // Copy base records before this change's key.
-    while (i < base.size()) {
-      RecordRef r = base.at(i);
-      if (!(r.key < c.key)) break;
-      b.Add(r.key, r.value);
+    // The first record at or after c.key, searching only what is left.
+    size_t lo = i, hi = n;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (KeyAt(b, mid) < c.key) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    copy_run(i, lo);
+    i = lo;
+    if (i < n && KeyAt(b, i) == c.key) {
+      rep->hash.Sub(HashBytes(b.body.data() + b.offsets[i], end_of(i + 1) - b.offsets[i]));
       ++i;
     }
-    if (i < base.size() && base.at(i).key == c.key) ++i;  // replaced or removed
-    if (c.value) b.Add(c.key, *c.value);
+    if (c.value) {
+      size_t off = rep->body.size();
+      PutLengthPrefixed(&rep->body, c.key);
+      PutLengthPrefixed(&rep->body, *c.value);
+      rep->offsets.push_back(static_cast<uint32_t>(off));
+      rep->hash.Add(HashBytes(rep->body.data() + off, rep->body.size() - off));
+    }
   }
-  for (; i < base.size(); ++i) {
-    RecordRef r = base.at(i);
-    b.Add(r.key, r.value);
-  }
-  Status s = b.Finish(out);
-  if (!s.ok()) return Status::InvalidArgument("delta is not sorted by unique keys");
-  return s;
+  copy_run(i, n);
+  if (rep->body.size() > UINT32_MAX) return Status::InvalidArgument("snapshot too large");
+  *out = Snapshot(std::move(rep));
+  return Status::OK();
 }
 
 Diff ComputeDiff(const Snapshot& from, const Snapshot& to) {

@@ -66,6 +66,8 @@ struct ContentHash {
   bool operator==(const ContentHash&) const = default;
 };
 
+struct Change;
+
 class Snapshot {
  public:
   // An empty snapshot.
@@ -113,6 +115,8 @@ class Snapshot {
 
  private:
   friend class SnapshotBuilder;
+  friend Status ApplyDelta(const Snapshot& base, const std::vector<Change>& delta,
+                           Snapshot* out);
   explicit Snapshot(std::shared_ptr<const Rep> rep) : rep_(std::move(rep)) {}
   std::shared_ptr<const Rep> rep_;
 };

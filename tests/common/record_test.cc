@@ -82,12 +82,21 @@ TEST(Delta, ComputeThenApplyGivesTheTarget) {
     Delta d = ComputeDelta(sa, sb);
     ASSERT_TRUE(ApplyDelta(sa, d, &out).ok());
     EXPECT_EQ(out.Encode(), sb.Encode());
+    EXPECT_EQ(out.hash(), sb.hash()) << "the incrementally kept hash matches a full rehash";
     DiffCounts c = CountDelta(sa, d);
     Diff diff = ComputeDiff(sa, sb);
     EXPECT_EQ(c.added, diff.added.size());
     EXPECT_EQ(c.removed, diff.removed.size());
     EXPECT_EQ(c.changed, diff.changed.size());
   }
+}
+
+TEST(Delta, ApplyRejectsUnsortedDeltas) {
+  Snapshot base = Make({R("a", "1")}), out;
+  Delta d = {{"\x01" "b", "1"}, {"\x01" "a", std::nullopt}};
+  EXPECT_EQ(ApplyDelta(base, d, &out).code(), Status::Code::kInvalidArgument);
+  d = {{"\x01" "b", "1"}, {"\x01" "b", "2"}};
+  EXPECT_EQ(ApplyDelta(base, d, &out).code(), Status::Code::kInvalidArgument);
 }
 
 TEST(Delta, NormalizeKeepsTheLastChangePerKey) {
