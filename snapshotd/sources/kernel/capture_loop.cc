@@ -18,6 +18,7 @@ namespace {
 
 constexpr int kReadsPerRound = 256;  // notifications read between deadline checks
 constexpr auto kRetryAfterError = std::chrono::seconds(1);
+constexpr auto kDrainLimit = std::chrono::seconds(10);  // a sync gives up reading after this
 
 const std::vector<unsigned> kGroups = {
     RTNLGRP_LINK,      RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,  RTNLGRP_IPV4_RULE,
@@ -51,6 +52,32 @@ void CaptureLoop::Stop() {
     [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
   }
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> l(sync_mu_);
+    exited_ = true;
+  }
+  sync_cv_.notify_all();
+}
+
+Status CaptureLoop::Sync(std::chrono::milliseconds limit) {
+  if (std::this_thread::get_id() == thread_.get_id()) {
+    return Status::Unavailable("sync from the capture thread itself");
+  }
+  std::unique_lock<std::mutex> l(sync_mu_);
+  if (exited_ || stop_ || wake_fd_ < 0) return Status::Unavailable("capture is stopped");
+  const uint64_t ticket = ++sync_asked_;
+  uint64_t one = 1;
+  if (write(wake_fd_, &one, sizeof one) != sizeof one) {
+    return Status::Unavailable("cannot wake the capture thread");
+  }
+  bool done = sync_cv_.wait_for(l, limit, [&] { return sync_done_ >= ticket || exited_; });
+  if (sync_ok_ >= ticket) return Status::OK();
+  if (!done) {
+    return Status::Unavailable("capture did not catch up within " + std::to_string(limit.count()) +
+                               " ms");
+  }
+  if (sync_done_ < ticket) return Status::Unavailable("capture is stopped");
+  return Status::Unavailable("capture could not catch up: " + sync_error_.message());
 }
 
 Status CaptureLoop::Open() {
@@ -64,41 +91,78 @@ void CaptureLoop::Run() {
   Status s = Open();
   if (s.ok()) s = Redump(Cause::kStartup, Actor{});
   started_.set_value(s);
-  if (!s.ok()) return;
 
-  pollfd fds[2] = {{monitor_->fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-  while (!stop_) {
+  pollfd fds[2] = {{s.ok() ? monitor_->fd() : -1, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  while (s.ok() && !stop_) {
     int n = poll(fds, 2, TimeoutMs());
     if (stop_) break;
-    if (n > 0 && (fds[0].revents & (POLLIN | POLLERR))) ReadNotifications();
-    if (stop_) break;
-
-    const auto now = Clock::now();
-    if (overflow_) {
-      overflow_ = false;
-      sink_->Count("netlink_overflows");
-      ScheduleRedump(now, Actor{});
-    }
-    if (redump_at_ && now >= *redump_at_) {
-      Actor actor = redump_actor_;
-      redump_at_.reset();
-      Status r = Redump(Cause::kEvent, actor);
-      if (!r.ok()) {
-        sink_->OnError(r);
-        ScheduleRedump(Clock::now() + kRetryAfterError, actor);
-      }
+    const uint64_t ticket = n > 0 && (fds[1].revents & POLLIN) ? TakeSyncRequests() : 0;
+    if (ticket) {
+      // Everything queued now was caused before the request: read it all, deliver at once.
+      Status r = Drain();
+      if (stop_) break;
+      Status d = Settle(/*now_all=*/true);
+      FinishSync(ticket, r.ok() ? d : r);
       continue;
     }
-    if (!pending_.empty() &&
-        (now >= last_change_ + std::chrono::milliseconds(config_.debounce_ms) ||
-         now >= first_change_ + std::chrono::milliseconds(config_.max_delay_ms))) {
-      Flush();
-    }
-    if (config_.resync_s > 0 && now >= next_resync_ && !redump_at_) {
-      Status r = Redump(Cause::kPeriodic, Actor{});
-      if (!r.ok()) sink_->OnError(r);
+    if (n > 0 && (fds[0].revents & (POLLIN | POLLERR))) ReadNotifications();
+    if (stop_) break;
+    Settle(/*now_all=*/false);
+  }
+  {
+    std::lock_guard<std::mutex> l(sync_mu_);
+    exited_ = true;
+  }
+  sync_cv_.notify_all();
+}
+
+uint64_t CaptureLoop::TakeSyncRequests() {
+  uint64_t count;
+  [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);  // re-arms the event
+  std::lock_guard<std::mutex> l(sync_mu_);
+  return sync_asked_ > sync_done_ ? sync_asked_ : 0;
+}
+
+void CaptureLoop::FinishSync(uint64_t ticket, const Status& s) {
+  {
+    std::lock_guard<std::mutex> l(sync_mu_);
+    sync_done_ = ticket;
+    if (s.ok()) {
+      sync_ok_ = ticket;
+    } else {
+      sync_error_ = s;
     }
   }
+  sync_cv_.notify_all();
+}
+
+Status CaptureLoop::Settle(bool now_all) {
+  const auto now = Clock::now();
+  if (overflow_) {
+    overflow_ = false;
+    sink_->Count("netlink_overflows");
+    ScheduleRedump(now, Actor{});
+  }
+  if (redump_at_ && (now_all || now >= *redump_at_)) {
+    Actor actor = redump_actor_;
+    redump_at_.reset();
+    Status r = Redump(Cause::kEvent, actor);
+    if (!r.ok()) {
+      sink_->OnError(r);
+      ScheduleRedump(Clock::now() + kRetryAfterError, actor);
+    }
+    return r;
+  }
+  if (!pending_.empty() &&
+      (now_all || now >= last_change_ + std::chrono::milliseconds(config_.debounce_ms) ||
+       now >= first_change_ + std::chrono::milliseconds(config_.max_delay_ms))) {
+    Flush();
+  }
+  if (config_.resync_s > 0 && now >= next_resync_ && !redump_at_) {
+    Status r = Redump(Cause::kPeriodic, Actor{});
+    if (!r.ok()) sink_->OnError(r);
+  }
+  return Status::OK();
 }
 
 int CaptureLoop::TimeoutMs() const {
@@ -120,6 +184,7 @@ int CaptureLoop::TimeoutMs() const {
 }
 
 Status CaptureLoop::Redump(Cause cause, const Actor& actor) {
+  DiscardQueued();
   NETSNAP_RETURN_IF_ERROR(ReadLinks(dumper_.get(), &decoder_.links()));
   StateDump dump;
   NETSNAP_RETURN_IF_ERROR(ReadState(dumper_.get(), config_.filter, decoder_.links(), &dump));
@@ -142,6 +207,40 @@ void CaptureLoop::ReadNotifications() {
       },
       kReadsPerRound, &overflow_, &drained);
   if (!s.ok()) sink_->OnError(s);
+}
+
+void CaptureLoop::DiscardQueued() {
+  const auto give_up = Clock::now() + kDrainLimit;
+  bool overflow = false;  // moot: the dump follows
+  bool drained = false;
+  while (!drained && !stop_ && Clock::now() < give_up) {
+    Status s = monitor_->ReadNotifications([](const nlmsghdr*) { return Status::OK(); },
+                                           kReadsPerRound, &overflow, &drained);
+    if (!s.ok()) return;
+  }
+}
+
+Status CaptureLoop::Drain() {
+  const auto give_up = Clock::now() + kDrainLimit;
+  for (;;) {
+    if (stop_) return Status::Unavailable("capture is stopping");
+    bool drained = false;
+    Status s = monitor_->ReadNotifications(
+        [this](const nlmsghdr* nlh) {
+          OnMessage(nlh);
+          return Status::OK();
+        },
+        kReadsPerRound, &overflow_, &drained);
+    if (!s.ok()) {
+      sink_->OnError(s);
+      return s;
+    }
+    if (drained) return Status::OK();
+    if (Clock::now() >= give_up) {
+      return Status::Unavailable("notifications kept coming for " +
+                                 std::to_string(kDrainLimit.count()) + " s");
+    }
+  }
 }
 
 void CaptureLoop::OnMessage(const nlmsghdr* nlh) {

@@ -7,12 +7,20 @@
 // Full re-dumps, delivered as snapshots: after link, address or next-hop-deletion events (once
 // the burst settles), at once after a notification overflow (ENOBUFS, counted as
 // "netlink_overflows"), and every resync_s (cause periodic).
+//
+// Sync() is a barrier for other threads: the capture thread reads every notification already
+// queued (the kernel queues a change's notifications before it acknowledges the request that
+// made it), performs a pending re-dump at once, and delivers the pending delta without waiting
+// for the debounce; then the caller is woken.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -36,16 +44,34 @@ class CaptureLoop {
 
   // Starts the thread and waits until the first snapshot was delivered or failed.
   Status Start();
-  // Stops the thread; no sink call happens after Stop returns.
+  // Stops the thread; no sink call happens after Stop returns. Wakes waiting Sync calls.
   void Stop();
+
+  // Returns once every change made before the call has been delivered to the sink. Thread-safe;
+  // not from the sink's callbacks. Unavailable when the capture is stopped, when the wait
+  // exceeds `limit`, or when the catch-up failed (the caller can read the live state instead).
+  Status Sync(std::chrono::milliseconds limit);
 
  private:
   using Clock = std::chrono::steady_clock;
 
   void Run();
   Status Open();
+  // Empties the notification queue (what it holds happened before the dump, which includes
+  // it), then dumps and delivers a snapshot. The emptying matters after an overflow: netlink
+  // then drops every notification until the queue has been emptied once, and reports no second
+  // overflow, so a dump made over a non-empty queue would miss the changes made during it.
   Status Redump(Cause cause, const Actor& actor);
+  void DiscardQueued();
   void ReadNotifications();
+  // Reads the notification queue until it is empty (bounded in time).
+  Status Drain();
+  // Handles overflow, due re-dumps, quiet bursts and the periodic re-dump; with `now_all`,
+  // whatever is pending is done now. Returns a failed re-dump's status.
+  Status Settle(bool now_all);
+  // The highest sync ticket asked for, and clears the wake-up event.
+  uint64_t TakeSyncRequests();
+  void FinishSync(uint64_t ticket, const Status& s);
   void OnMessage(const nlmsghdr* nlh);
   void Flush();
   void ScheduleRedump(Clock::time_point at, const Actor& actor);
@@ -58,6 +84,16 @@ class CaptureLoop {
   std::promise<Status> started_;
   std::atomic<bool> stop_{false};
   int wake_fd_ = -1;
+
+  // Sync tickets: a caller takes the next number and waits until the capture thread has
+  // completed a round that started after it asked.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  uint64_t sync_asked_ = 0;  // last ticket handed out
+  uint64_t sync_done_ = 0;   // last ticket a round was completed for
+  uint64_t sync_ok_ = 0;     // last ticket a round succeeded for
+  Status sync_error_;        // why the last failed round failed
+  bool exited_ = false;      // the capture thread is gone
 
   // Capture-thread state.
   std::unique_ptr<NetlinkSocket> monitor_;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <mutex>
 
 #include "sources/kernel/capture_loop.h"
@@ -18,6 +19,7 @@ using kernel::KernelConfig;
 using kernel::NetlinkSocket;
 
 constexpr int kRequestRcvbuf = 16 << 20;  // room for the acknowledgements of a batch
+constexpr std::chrono::milliseconds kSyncLimit{10'000};
 
 class KernelSource final : public Source {
  public:
@@ -40,17 +42,31 @@ class KernelSource final : public Source {
   }
 
   Status Start(CaptureSink* sink) override {
-    std::lock_guard<std::mutex> l(capture_mu_);
-    if (capture_) return Status::Internal("kernel source '" + name() + "' already started");
-    auto loop = std::make_unique<kernel::CaptureLoop>(config_, netns_fd_, sink);
+    // capture_mu_ is not held while the first snapshot is delivered: the sink may call Sync.
+    std::lock_guard<std::mutex> s(start_mu_);
+    if (Capturing()) return Status::Internal("kernel source '" + name() + "' already started");
+    auto loop = std::make_shared<kernel::CaptureLoop>(config_, netns_fd_, sink);
     NETSNAP_RETURN_IF_ERROR(loop->Start().WithContext("kernel source '" + name() + "'"));
+    std::lock_guard<std::mutex> l(capture_mu_);
     capture_ = std::move(loop);
     return Status::OK();
   }
 
   void Stop() override {
-    std::lock_guard<std::mutex> l(capture_mu_);
-    capture_.reset();
+    std::lock_guard<std::mutex> s(start_mu_);
+    std::shared_ptr<kernel::CaptureLoop> loop;
+    {
+      std::lock_guard<std::mutex> l(capture_mu_);
+      loop = std::move(capture_);
+    }
+    // A Sync in progress holds the loop too; Stop wakes it, and it returns Unavailable.
+    if (loop) loop->Stop();
+  }
+
+  Status Sync() override {
+    std::shared_ptr<kernel::CaptureLoop> loop = Capturing();
+    if (!loop) return Status::Unavailable("kernel source '" + name() + "' is not capturing");
+    return loop->Sync(kSyncLimit).WithContext("kernel source '" + name() + "'");
   }
 
   Status ReadLive(Snapshot* out) override {
@@ -82,6 +98,11 @@ class KernelSource final : public Source {
   }
 
  private:
+  std::shared_ptr<kernel::CaptureLoop> Capturing() {
+    std::lock_guard<std::mutex> l(capture_mu_);
+    return capture_;
+  }
+
   // The socket for ReadLive and Apply, opened in the source's namespace from a short-lived
   // thread (a socket keeps the namespace it was created in).
   Status OpenRequestSocket() {
@@ -92,8 +113,10 @@ class KernelSource final : public Source {
 
   const KernelConfig config_;
   const int netns_fd_;
-  std::mutex capture_mu_;
-  std::unique_ptr<kernel::CaptureLoop> capture_;
+  std::mutex start_mu_;    // serialises Start and Stop
+  std::mutex capture_mu_;  // guards capture_ only
+  // Shared with Sync calls in progress, so that Stop need not wait for them.
+  std::shared_ptr<kernel::CaptureLoop> capture_;
   std::mutex request_mu_;
   std::unique_ptr<NetlinkSocket> request_;
 };
