@@ -10,6 +10,7 @@
 #include "api/server.h"
 #include "core/config.h"
 #include "core/daemon.h"
+#include "detect/detection.h"
 #include "restore/rollback_manager.h"
 
 namespace {
@@ -80,9 +81,18 @@ int main(int argc, char** argv) {
     daemon.Stop();
     return 1;
   }
+  std::unique_ptr<netsnap::Detection> detection;
+  s = netsnap::Detection::Create(&daemon, &rollbacks, config, &detection);
+  if (!s.ok()) {
+    spdlog::critical("cannot start detection: {}", s.ToString());
+    rollbacks.Stop();
+    daemon.Stop();
+    return 2;
+  }
   netsnap::api::ManagedRollbacks rollback_service(&rollbacks, daemon.store());
   netsnap::ApiOptions api_options;
   api_options.rollbacks = &rollback_service;
+  api_options.detection = detection.get();
   api_options.listen = config.listen;
   api_options.threads = config.threads;
   api_options.token_file = config.token_file;
@@ -99,6 +109,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   spdlog::info("stopping on signal {}", sig);
   api->Stop();
+  detection->Stop();
   rollbacks.Stop();
   daemon.Stop();
   return 0;

@@ -14,6 +14,13 @@
 namespace netsnap::api {
 
 class RollbackService;
+}  // namespace netsnap::api
+
+namespace netsnap {
+class Detection;
+}  // namespace netsnap
+
+namespace netsnap::api {
 
 struct ApiContext {
   Store* store = nullptr;
@@ -21,6 +28,7 @@ struct ApiContext {
   Metrics* metrics = nullptr;
   std::vector<Recorder*> sources;        // configured sources; fixed while the server runs
   RollbackService* rollbacks = nullptr;  // null until the rollback module is plugged in
+  Detection* detection = nullptr;        // pause, resume and policy; null without one
 
   // The recorder of a configured source, or null (its history may still be in the store).
   Recorder* FindSource(std::string_view name) const {

@@ -15,6 +15,7 @@ void AddSnapshotRoutes(const ApiContext* ctx, Router* router);  // POST snapshot
 void AddRollbackRoutes(const ApiContext* ctx, Router* router);  // rollbacks
 void AddEventRoutes(const ApiContext* ctx, Router* router);     // /v1/events
 void AddMetricsRoutes(const ApiContext* ctx, Router* router);   // /metrics
+void AddPolicyRoutes(const ApiContext* ctx, Router* router);    // pause, resume, policy
 
 // Every route above.
 inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
@@ -26,6 +27,7 @@ inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
   AddRollbackRoutes(ctx, router);
   AddEventRoutes(ctx, router);
   AddMetricsRoutes(ctx, router);
+  AddPolicyRoutes(ctx, router);
 }
 
 }  // namespace netsnap::api

@@ -80,6 +80,7 @@ Status ApiServer::Start(Daemon* daemon, const ApiOptions& opts, std::unique_ptr<
   ctx.metrics = daemon->metrics();
   for (const auto& r : daemon->recorders()) ctx.sources.push_back(r.get());
   ctx.rollbacks = opts.rollbacks;
+  ctx.detection = opts.detection;
   return Start(ctx, opts, out);
 }
 
@@ -95,6 +96,7 @@ Status ApiServer::Start(const api::ApiContext& ctx, const ApiOptions& opts,
   NETSNAP_RETURN_IF_ERROR(api::ParseListenAddress(opts.listen, &endpoint));
   auto impl = std::make_unique<Impl>(ctx, opts);
   if (!impl->ctx.rollbacks) impl->ctx.rollbacks = opts.rollbacks;
+  if (!impl->ctx.detection) impl->ctx.detection = opts.detection;
   NETSNAP_RETURN_IF_ERROR(api::Authenticator::Load(opts.token_file, &impl->auth));
   if (!impl->auth->has_tokens() && !endpoint.address().is_loopback()) {
     return Status::Refused("api: refusing to listen on " + opts.listen +

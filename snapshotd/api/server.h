@@ -27,6 +27,7 @@ struct ApiOptions {
   int read_timeout_s = 10;  // per read (and per write); idle keep-alive connections too
   size_t max_connections = 256;
   api::RollbackService* rollbacks = nullptr;  // the rollback module, when there is one
+  Detection* detection = nullptr;             // the detection module, when there is one
 };
 
 class ApiServer {

@@ -37,6 +37,17 @@ Status Daemon::Start() {
   return Status::OK();
 }
 
+Status Daemon::AddSource(std::unique_ptr<Source> source) {
+  if (!store_) return Status::Unavailable("the daemon has not started");
+  if (FindSource(source->name())) {
+    return Status::InvalidArgument("a source named '" + source->name() + "' exists");
+  }
+  auto rec = std::make_unique<Recorder>(std::move(source), store_.get(), &metrics_);
+  NETSNAP_RETURN_IF_ERROR(rec->Start());
+  recorders_.push_back(std::move(rec));
+  return Status::OK();
+}
+
 void Daemon::Stop() {
   for (auto& r : recorders_) r->Stop();
 }

@@ -24,6 +24,10 @@ class Daemon {
   Status Start();
   void Stop();
 
+  // Adds and starts a source built elsewhere (tests, tools), as if the configuration named it.
+  // Call after Start and before modules that attach to recorders (detection, the API).
+  Status AddSource(std::unique_ptr<Source> source);
+
   const DaemonConfig& config() const { return config_; }
   Store* store() { return store_.get(); }
   EventBus* events() { return events_.get(); }

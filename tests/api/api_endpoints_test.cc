@@ -335,3 +335,36 @@ TEST(ApiJson, FastVersionWriterMatchesTheObject) {
 
 }  // namespace
 }  // namespace netsnap::testing
+
+namespace netsnap::testing {
+namespace {
+
+TEST(ApiPolicy, PauseResumeAndPolicyAtRunTime) {
+  ApiHarness h;
+  HttpReply r = Http(h.port(), "POST", "/v1/sources/main/pause",
+                     R"({"duration":"30m","reason":"planned change"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("state").at("paused"), true);
+  EXPECT_EQ(r.json().at("state").at("pause_reason"), "planned change");
+  r = Http(h.port(), "GET", "/v1/sources/main/policy");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("state").at("paused"), true);
+  r = Http(h.port(), "POST", "/v1/sources/main/resume");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("state").at("paused"), false);
+  r = Http(h.port(), "PUT", "/v1/sources/main/policy", R"({"action":"restore"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("action"), "restore");
+
+  EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/pause", R"({"duration":"forever"})").status,
+            400);
+  EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/pause", R"({"duration":"30d"})").status,
+            400);
+  EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/pause", R"({"until":"later"})").status, 400);
+  EXPECT_EQ(Http(h.port(), "PUT", "/v1/sources/main/policy", R"({"action":"panic"})").status,
+            400);
+  EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/nope/pause", "{}").status, 404);
+}
+
+}  // namespace
+}  // namespace netsnap::testing

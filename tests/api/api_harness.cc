@@ -32,9 +32,9 @@ ApiHarness::ApiHarness(ApiOptions options, const std::string& tokens) {
   auto src = std::make_unique<MemorySource>("main");
   source_ = src.get();
   source_->SetRoutes(TestRoutes(10, "192.0.2.1"));
-  recorder_ = std::make_unique<Recorder>(std::move(src), daemon_->store(), daemon_->metrics());
-  s = recorder_->Start();
-  if (!s.ok()) throw std::runtime_error("recorder: " + s.ToString());
+  s = daemon_->AddSource(std::move(src));
+  if (!s.ok()) throw std::runtime_error("source: " + s.ToString());
+  recorder_ = daemon_->FindSource("main");
   if (!tokens.empty()) {
     options.token_file = dir_.Sub("tokens");
     FILE* f = fopen(options.token_file.c_str(), "w");
@@ -43,17 +43,19 @@ ApiHarness::ApiHarness(ApiOptions options, const std::string& tokens) {
     chmod(options.token_file.c_str(), 0600);
   }
   options.listen = "127.0.0.1:0";
-  rollbacks_ = std::make_unique<RollbackManager>(RollbackDeps{
-      daemon_->store(), daemon_->events(), daemon_->metrics(), {recorder_.get()}});
+  rollbacks_ = std::make_unique<RollbackManager>(RollbackDeps::Of(daemon_.get()));
   s = rollbacks_->Start();
   if (!s.ok()) throw std::runtime_error("rollbacks: " + s.ToString());
+  s = Detection::Create(daemon_.get(), rollbacks_.get(), config, &detection_);
+  if (!s.ok()) throw std::runtime_error("detection: " + s.ToString());
   rollback_service_ = std::make_unique<api::ManagedRollbacks>(rollbacks_.get(), daemon_->store());
   api::ApiContext ctx;
   ctx.rollbacks = rollback_service_.get();
   ctx.store = daemon_->store();
   ctx.events = daemon_->events();
   ctx.metrics = daemon_->metrics();
-  ctx.sources = {recorder_.get()};
+  ctx.sources = {recorder_};
+  ctx.detection = detection_.get();
   s = ApiServer::Start(ctx, options, &server_);
   if (!s.ok()) throw std::runtime_error("api: " + s.ToString());
 }
@@ -61,9 +63,8 @@ ApiHarness::ApiHarness(ApiOptions options, const std::string& tokens) {
 ApiHarness::~ApiHarness() {
   server_->Stop();
   server_.reset();
+  detection_->Stop();
   rollbacks_->Stop();
-  recorder_->Stop();
-  recorder_.reset();
   daemon_->Stop();
 }
 

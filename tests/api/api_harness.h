@@ -1,6 +1,6 @@
 // A real daemon in-process for API tests: a Daemon whose store lives in a temp dir, one
-// MemorySource named "main" with its Recorder, the rollback module, and an ApiServer on an
-// ephemeral loopback port.
+// MemorySource named "main" with its Recorder, the rollback and detection modules, and an
+// ApiServer on an ephemeral loopback port.
 // Plus small HTTP clients: a Beast one for well-formed requests and a raw socket one for
 // malformed bytes.
 #pragma once
@@ -12,6 +12,7 @@
 
 #include "api/rollback_adapter.h"
 #include "api/server.h"
+#include "detect/detection.h"
 #include "core/daemon.h"
 #include "memory_source.h"
 #include "support/temp_dir.h"
@@ -27,7 +28,7 @@ class ApiHarness {
   uint16_t port() const { return server_->port(); }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
   MemorySource* source() { return source_; }
-  Recorder* recorder() { return recorder_.get(); }
+  Recorder* recorder() { return recorder_; }
   Daemon* daemon() { return daemon_.get(); }
   Store* store() { return daemon_->store(); }
   const TempDir& dir() const { return dir_; }
@@ -39,8 +40,9 @@ class ApiHarness {
   TempDir dir_;
   std::unique_ptr<Daemon> daemon_;
   MemorySource* source_ = nullptr;
-  std::unique_ptr<Recorder> recorder_;
+  Recorder* recorder_ = nullptr;
   std::unique_ptr<RollbackManager> rollbacks_;
+  std::unique_ptr<Detection> detection_;
   std::unique_ptr<api::ManagedRollbacks> rollback_service_;
   std::unique_ptr<ApiServer> server_;
 };

@@ -1,0 +1,300 @@
+#include "detect/detection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "core/event_bus.h"
+#include "netsnap/time.h"
+
+namespace netsnap {
+
+namespace {
+
+// A backlog longer than this folds consecutive versions of one source into one change.
+constexpr size_t kFoldAbove = 8;
+constexpr int64_t kMaxPauseNs = 7LL * 86400 * 1000000000;
+
+bool OwnCause(Cause c) { return c == Cause::kRollback || c == Cause::kRestore; }
+
+}  // namespace
+
+void Detection::Inbox::Push(const VersionCommitted& v) {
+  {
+    std::lock_guard l(mu);
+    if (closed) return;
+    bool own = OwnCause(v.current.cause);
+    ++pushed;
+    if (queue.size() >= kFoldAbove && queue.back().v.source == v.source && !queue.back().own &&
+        !own) {
+      VersionCommitted& back = queue.back().v;
+      Actor actor = back.current.actor.known() ? back.current.actor : v.current.actor;
+      back.current = v.current;
+      back.current.actor = actor;
+      back.after = v.after;
+      queue.back().seq = pushed;
+    } else {
+      queue.push_back({v, own, pushed});
+    }
+  }
+  cv.notify_all();
+}
+
+bool Detection::Inbox::Busy(const std::string& source) {
+  std::lock_guard l(mu);
+  if (inspecting == source) return true;
+  for (const Queued& q : queue) {
+    if (q.v.source == source) return true;
+  }
+  return false;
+}
+
+Detection::Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap policies)
+    : daemon_(daemon),
+      inbox_(std::make_shared<Inbox>()),
+      restorer_(daemon, rollbacks,
+                [inbox = inbox_](const std::string& source) { return inbox->Busy(source); }),
+      configured_(std::move(policies)) {
+  daemon_->metrics()->Describe("netsnap_detections_total", "counter",
+                               "Damage found in new versions, by source and kind.");
+}
+
+Status Detection::Create(Daemon* daemon, RollbackManager* rollbacks, const DaemonConfig& config,
+                         std::unique_ptr<Detection>* out) {
+  std::vector<std::string> names;
+  for (const SourceSpec& s : config.sources) names.push_back(s.name);
+  PolicyMap policies;
+  NETSNAP_RETURN_IF_ERROR(ParsePolicies(config.document.get(),
+                                        config.path.empty() ? "configuration" : config.path, names,
+                                        &policies));
+  std::unique_ptr<Detection> d(new Detection(daemon, rollbacks, std::move(policies)));
+  for (const std::string& name : names) {
+    std::lock_guard l(d->mu_);
+    PerSource* s = d->SourceLocked(name);
+    NETSNAP_RETURN_IF_ERROR(d->ApplyWebhook(name, s->policy));
+    if (s->policy.action == DetectAction::kRestore && !rollbacks) {
+      spdlog::warn("detection {}: action \"restore\" without a rollback manager", name);
+    }
+  }
+  NETSNAP_RETURN_IF_ERROR(d->ApplyWebhook("", d->configured_["*"]));
+  for (const auto& rec : daemon->recorders()) {
+    rec->AddListener([inbox = d->inbox_](const VersionCommitted& v) { inbox->Push(v); });
+  }
+  d->subscription_ =
+      daemon->events()->Subscribe([hooks = d->hooks_](const StoredEvent& e) { hooks->OnEvent(e); });
+  d->restorer_.Start();
+  d->thread_ = std::thread([p = d.get()] { p->Run(); });
+  *out = std::move(d);
+  return Status::OK();
+}
+
+Detection::~Detection() { Stop(); }
+
+void Detection::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  daemon_->events()->Unsubscribe(subscription_);
+  {
+    std::lock_guard l(inbox_->mu);
+    inbox_->closed = true;
+  }
+  inbox_->cv.notify_all();
+  if (thread_.joinable()) thread_.join();
+  restorer_.Stop();
+  std::lock_guard l(hooks_->mu);
+  for (auto& [url, hook] : hooks_->by_url) hook->Stop();
+}
+
+Detection::PerSource* Detection::SourceLocked(const std::string& name) {
+  auto it = sources_.find(name);
+  if (it != sources_.end()) return &it->second;
+  PerSource& s = sources_[name];
+  auto p = configured_.find(name);
+  s.policy = p != configured_.end() ? p->second : configured_["*"];
+  for (const DetectorEntry& e : AllDetectors()) s.detectors.emplace_back(e.name, e.make());
+  return &s;
+}
+
+void Detection::ResetLocked(PerSource* s) {
+  for (auto& [name, d] : s->detectors) d->Reset();
+}
+
+Status Detection::ApplyWebhook(const std::string& source, const DetectPolicy& p) {
+  std::lock_guard l(hooks_->mu);
+  if (p.webhook_url.empty()) {
+    hooks_->url_of.erase(source);
+    return Status::OK();
+  }
+  if (!hooks_->by_url.count(p.webhook_url)) {
+    WebhookOptions o;
+    o.url = p.webhook_url;
+    o.queue = p.webhook_queue;
+    o.retries = p.webhook_retries;
+    o.timeout_ms = p.webhook_timeout_ms;
+    std::unique_ptr<Webhook> w;
+    NETSNAP_RETURN_IF_ERROR(Webhook::Create(o, daemon_->metrics(), &w));
+    hooks_->by_url[p.webhook_url] = std::move(w);
+  }
+  hooks_->url_of[source] = p.webhook_url;
+  return Status::OK();
+}
+
+void Detection::Hooks::OnEvent(const StoredEvent& e) {
+  std::lock_guard l(mu);
+  auto it = url_of.find(e.source);
+  if (it == url_of.end()) return;
+  auto h = by_url.find(it->second);
+  if (h != by_url.end()) h->second->Post(boost::json::serialize(EventToJson(e)));
+}
+
+void Detection::Run() {
+  Inbox& in = *inbox_;
+  std::unique_lock l(in.mu);
+  while (true) {
+    in.cv.wait(l, [&] { return in.closed || !in.queue.empty(); });
+    if (in.closed) return;
+    Queued q = std::move(in.queue.front());
+    in.queue.pop_front();
+    in.inspecting = q.v.source;
+    l.unlock();
+    Inspect(q);
+    l.lock();
+    in.inspecting.clear();
+    in.done = q.seq;
+    in.cv.notify_all();
+  }
+}
+
+void Detection::Inspect(const Queued& q) {
+  const VersionCommitted& v = q.v;
+  Diff diff = ComputeDiff(v.before, v.after);
+  std::vector<Finding> findings;
+  DetectPolicy policy;
+  bool expired = false;
+  {
+    std::lock_guard l(mu_);
+    PerSource* s = SourceLocked(v.source);
+    s->view.Advance(v.before, v.after, diff);
+    if (q.own || v.previous.version == 0) return;
+    if (s->paused_until_ns != 0) {
+      if (NowNs() < s->paused_until_ns) return;
+      s->paused_until_ns = 0;
+      s->pause_reason.clear();
+      ResetLocked(s);
+      expired = true;
+    }
+    policy = s->policy;
+    if (!policy.Trusts(v.current.actor.process)) {
+      DetectContext ctx{s->policy, s->view, diff, v.current.time_ns};
+      for (auto& [name, d] : s->detectors) {
+        if (policy.RunsDetector(name)) d->Inspect(v, ctx, &findings);
+      }
+    }
+  }
+  if (expired) {
+    daemon_->events()->Publish("detection_resume", v.source, {{"reason", "the pause expired"}});
+  }
+  for (const Finding& f : findings) {
+    daemon_->metrics()->Add("netsnap_detections_total", {{"source", v.source}, {"kind", f.kind}});
+    spdlog::warn("detection {}: {}: {} (versions {} -> {})", v.source, f.kind, f.summary,
+                 f.before_version, f.after_version);
+    boost::json::object ev = FindingToJson(f);
+    ev["action"] =
+        policy.action == DetectAction::kRestore && !f.restore_keys.empty() ? "restore" : "alert";
+    daemon_->events()->Publish("detection", v.source, std::move(ev));
+  }
+  if (!findings.empty()) restorer_.Damage(v.source, policy, findings);
+}
+
+bool Detection::WaitIdle(std::chrono::milliseconds limit) {
+  Inbox& in = *inbox_;
+  std::unique_lock l(in.mu);
+  uint64_t target = in.pushed;
+  return in.cv.wait_for(l, limit, [&] { return in.closed || in.done >= target; });
+}
+
+Status Detection::Pause(const std::string& source, int64_t duration_ns, const std::string& reason) {
+  if (!daemon_->FindSource(source)) return Status::NotFound("no source named '" + source + "'");
+  if (duration_ns < 0 || duration_ns > kMaxPauseNs) {
+    return Status::InvalidArgument("a pause lasts from 1 ns to 7 days (0: until resumed)");
+  }
+  int64_t until = duration_ns == 0 ? INT64_MAX : NowNs() + duration_ns;
+  {
+    std::lock_guard l(mu_);
+    PerSource* s = SourceLocked(source);
+    s->paused_until_ns = until;
+    s->pause_reason = reason;
+  }
+  restorer_.Drop(source);
+  boost::json::object ev;
+  ev["until"] =
+      duration_ns == 0 ? boost::json::value(nullptr) : boost::json::value(FormatTime(until));
+  ev["reason"] = reason;
+  daemon_->events()->Publish("detection_pause", source, std::move(ev));
+  return Status::OK();
+}
+
+Status Detection::Resume(const std::string& source) {
+  if (!daemon_->FindSource(source)) return Status::NotFound("no source named '" + source + "'");
+  {
+    std::lock_guard l(mu_);
+    PerSource* s = SourceLocked(source);
+    s->paused_until_ns = 0;
+    s->pause_reason.clear();
+    ResetLocked(s);
+  }
+  restorer_.Clear(source);
+  daemon_->events()->Publish("detection_resume", source, {{"reason", "resumed"}});
+  return Status::OK();
+}
+
+boost::json::object Detection::PolicyJsonLocked(const std::string& source, PerSource* s) {
+  boost::json::object o = PolicyToJson(s->policy);
+  o["source"] = source;
+  boost::json::object state = restorer_.State(source);
+  bool paused = s->paused_until_ns != 0 && NowNs() < s->paused_until_ns;
+  state["paused"] = paused;
+  state["paused_until"] = paused && s->paused_until_ns != INT64_MAX
+                              ? boost::json::value(FormatTime(s->paused_until_ns))
+                              : boost::json::value(nullptr);
+  state["pause_reason"] = paused ? s->pause_reason : "";
+  o["state"] = std::move(state);
+  return o;
+}
+
+Status Detection::GetPolicy(const std::string& source, boost::json::object* out) {
+  if (!daemon_->FindSource(source)) return Status::NotFound("no source named '" + source + "'");
+  std::lock_guard l(mu_);
+  *out = PolicyJsonLocked(source, SourceLocked(source));
+  return Status::OK();
+}
+
+Status Detection::SetPolicy(const std::string& source, const boost::json::value& in,
+                            boost::json::object* out) {
+  if (!daemon_->FindSource(source)) return Status::NotFound("no source named '" + source + "'");
+  if (!in.is_object()) return Status::InvalidArgument("a policy is a JSON object");
+  const boost::json::object& obj = in.as_object();
+  if (const auto* name = obj.if_contains("source")) {
+    if (!name->is_string() || name->as_string() != source) {
+      return Status::InvalidArgument("'source' must be \"" + source + "\" or absent");
+    }
+  }
+  DetectPolicy p;
+  {
+    std::lock_guard l(mu_);
+    NETSNAP_RETURN_IF_ERROR(PolicyFromJson(obj, configured_["*"], &p));
+  }
+  NETSNAP_RETURN_IF_ERROR(ApplyWebhook(source, p));
+  {
+    std::lock_guard l(mu_);
+    PerSource* s = SourceLocked(source);
+    s->policy = p;
+    ResetLocked(s);
+    *out = PolicyJsonLocked(source, s);
+  }
+  if (p.action != DetectAction::kRestore) restorer_.Drop(source);
+  daemon_->events()->Publish("detection_policy", source, {{"policy", PolicyToJson(p)}});
+  return Status::OK();
+}
+
+}  // namespace netsnap

@@ -1,0 +1,116 @@
+// Detection (docs/detection.md): every new version of every source is checked for damage by
+// the detectors of detector.h under the source's policy (policy.h). Each finding becomes a
+// `detection` event (stored, logged, streamed, posted to the webhook) and is counted in
+// netsnap_detections_total{source,kind}; with action = "restore" the damaged records are put
+// back by the Restorer through the rollback manager, with cause `restore`.
+//
+// Versions the daemon made itself (cause rollback or restore) are not inspected. The recorder's
+// listener only queues the version; inspection runs on the detection thread.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/daemon.h"
+#include "detect/detector.h"
+#include "detect/policy.h"
+#include "detect/restorer.h"
+#include "detect/webhook.h"
+#include "restore/rollback_manager.h"
+
+namespace netsnap {
+
+class Detection {
+ public:
+  // Reads the [[policy]] tables of `config` (InvalidArgument naming the line), attaches to
+  // every recorder of `daemon` and starts the detection, restore and webhook threads. Call
+  // after daemon->Start() (the recorders exist). `rollbacks` may be null: restores then fail.
+  static Status Create(Daemon* daemon, RollbackManager* rollbacks, const DaemonConfig& config,
+                       std::unique_ptr<Detection>* out);
+  ~Detection();
+  // Stops every thread; versions committed afterwards are ignored. Idempotent.
+  void Stop();
+
+  // While paused (for 0 < duration_ns <= 7 days, or until Resume) the source's versions are not
+  // inspected and nothing is restored: a planned change goes through. A pending restore is
+  // dropped. NotFound for an unknown source.
+  Status Pause(const std::string& source, int64_t duration_ns, const std::string& reason);
+  // Ends a pause and a conflict; detection starts afresh from the next version.
+  Status Resume(const std::string& source);
+
+  // {"source", policy keys..., "state": {paused, conflict, restores, ...}}.
+  Status GetPolicy(const std::string& source, boost::json::object* out);
+  // Replaces the source's policy: keys absent take the configured default ([[policy]] without
+  // source). "source" and "state" are accepted and ignored. Returns the new policy as
+  // GetPolicy does. Lasts until the daemon restarts.
+  Status SetPolicy(const std::string& source, const boost::json::value& in,
+                   boost::json::object* out);
+
+  // Waits until every version committed before the call has been inspected; false on timeout.
+  bool WaitIdle(std::chrono::milliseconds limit);
+
+ private:
+  struct Queued {
+    VersionCommitted v;
+    bool own = false;  // made by the daemon (rollback, restore)
+    uint64_t seq = 0;  // the last push folded into it
+  };
+  // Where recorder listeners put versions; outlives Detection through the listeners' copies.
+  struct Inbox {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Queued> queue;
+    uint64_t pushed = 0, done = 0;
+    std::string inspecting;  // the source of the version being inspected
+    bool closed = false;
+    void Push(const VersionCommitted& v);
+    // Whether versions of `source` are queued or being inspected.
+    bool Busy(const std::string& source);
+  };
+  struct PerSource {
+    DetectPolicy policy;
+    std::vector<std::pair<std::string_view, std::unique_ptr<Detector>>> detectors;
+    SourceView view;
+    int64_t paused_until_ns = 0;  // 0: not paused; INT64_MAX: until resumed
+    std::string pause_reason;
+  };
+
+  Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap policies);
+  void Run();
+  void Inspect(const Queued& q);
+  PerSource* SourceLocked(const std::string& name);
+  void ResetLocked(PerSource* s);
+  Status ApplyWebhook(const std::string& source, const DetectPolicy& p);
+  boost::json::object PolicyJsonLocked(const std::string& source, PerSource* s);
+
+  Daemon* daemon_;
+  std::shared_ptr<Inbox> inbox_;
+  Restorer restorer_;
+  std::mutex mu_;
+  PolicyMap configured_;
+  std::map<std::string, PerSource> sources_;
+  std::thread thread_;
+  int subscription_ = 0;
+  // Webhooks by URL and the URL of each source's events. Shared with the event bus
+  // subscription, which may still run on a publishing thread while Detection goes away.
+  struct Hooks {
+    std::mutex mu;
+    std::map<std::string, std::unique_ptr<Webhook>> by_url;
+    std::map<std::string, std::string> url_of;  // by source; "" for events without one
+    void OnEvent(const StoredEvent& e);
+  };
+  std::shared_ptr<Hooks> hooks_ = std::make_shared<Hooks>();
+  bool stopped_ = false;
+};
+
+}  // namespace netsnap

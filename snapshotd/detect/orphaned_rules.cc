@@ -1,0 +1,60 @@
+// Orphaned rules: a version emptied a routing table that a policy rule (action "lookup") still
+// points to. The restore puts back the routes the version removed from that table.
+#include <set>
+
+#include "detect/detector.h"
+#include "netsnap/rule.h"
+
+namespace netsnap {
+
+namespace {
+
+class OrphanedRules : public Detector {
+ public:
+  void Inspect(const VersionCommitted& v, const DetectContext& ctx,
+               std::vector<Finding>* out) override {
+    std::set<uint32_t> emptied;
+    for (const auto& [table, n] : ctx.view.routes_before()) {
+      if (n > 0 && ctx.view.RoutesAfter(table) == 0) emptied.insert(table);
+    }
+    if (emptied.empty()) return;
+    Finding f = NewFinding("orphaned_rule", v);
+    std::set<uint32_t> orphaned;
+    std::string first(1, static_cast<char>(RecordKind::kRule));
+    for (size_t i = v.after.LowerBound(first); i < v.after.size(); ++i) {
+      RecordRef r = v.after.at(i);
+      if (KindOfKey(r.key) != RecordKind::kRule) break;
+      Rule rule;
+      if (!Rule::FromRecord(r, &rule).ok() || rule.action != 1 || !emptied.count(rule.table)) {
+        continue;
+      }
+      orphaned.insert(rule.table);
+      f.records.push_back({std::string(r.key), std::string(r.value), std::string(r.value)});
+    }
+    if (orphaned.empty()) return;
+    for (const Record& r : ctx.diff.removed) {
+      uint32_t table;
+      if (RouteTable(r.ref(), &table) && orphaned.count(table)) {
+        f.records.push_back({r.key, r.value, std::nullopt});
+        f.restore_keys.push_back(r.key);
+      }
+    }
+    SortUnique(&f.restore_keys);
+    boost::json::array tables;
+    std::string names;
+    for (uint32_t t : orphaned) {
+      tables.emplace_back(TableName(t));
+      names += (names.empty() ? "" : ", ") + TableName(t);
+    }
+    f.summary = "policy rules point to emptied table" +
+                std::string(orphaned.size() > 1 ? "s " : " ") + names;
+    f.details["tables"] = std::move(tables);
+    out->push_back(std::move(f));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> NewOrphanedRulesDetector() { return std::make_unique<OrphanedRules>(); }
+
+}  // namespace netsnap

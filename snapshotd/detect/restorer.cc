@@ -1,0 +1,271 @@
+#include "detect/restorer.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "netsnap/time.h"
+
+namespace netsnap {
+
+namespace {
+
+bool Intersects(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  auto i = a.begin(), j = b.begin();
+  while (i != a.end() && j != b.end()) {
+    if (*i < *j)
+      ++i;
+    else if (*j < *i)
+      ++j;
+    else
+      return true;
+  }
+  return false;
+}
+
+template <typename D>
+std::chrono::steady_clock::duration Ms(D ms) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double, std::milli>(static_cast<double>(ms)));
+}
+
+}  // namespace
+
+Restorer::Restorer(Daemon* daemon, RollbackManager* rollbacks,
+                   std::function<bool(const std::string&)> busy)
+    : daemon_(daemon), rollbacks_(rollbacks), busy_(std::move(busy)) {
+  daemon_->metrics()->Describe("netsnap_restores_total", "counter",
+                               "Automated restores by outcome.");
+  daemon_->metrics()->Describe("netsnap_detect_conflicts_total", "counter",
+                               "Times automated restores stopped for a source (conflict).");
+}
+
+Restorer::~Restorer() { Stop(); }
+
+void Restorer::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Restorer::Stop() {
+  {
+    std::lock_guard l(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+boost::json::object Restorer::EnterConflict(const std::string& source, PerSource* s,
+                                            std::string why, const Actor& writer,
+                                            const std::vector<std::string>& keys) {
+  s->conflict = true;
+  s->pending.reset();
+  boost::json::object ev;
+  ev["reason"] = std::move(why);
+  ev["writer"] = ActorToJson(writer);
+  ev["actor"] = ActorToJson(writer);
+  ev["records"] = keys.size();
+  ev["restores_last_hour"] = s->starts.size();
+  ev["since"] = FormatTime(NowNs());
+  s->conflict_event = ev;
+  daemon_->metrics()->Add("netsnap_detect_conflicts_total", {{"source", source}});
+  return ev;
+}
+
+void Restorer::Damage(const std::string& source, const DetectPolicy& policy,
+                      const std::vector<Finding>& findings) {
+  std::vector<std::string> keys;
+  uint64_t from = UINT64_MAX;
+  Actor actor;
+  std::vector<std::string> kinds;
+  for (const Finding& f : findings) {
+    if (f.restore_keys.empty()) continue;
+    keys.insert(keys.end(), f.restore_keys.begin(), f.restore_keys.end());
+    from = std::min(from, f.before_version);
+    if (!actor.known()) actor = f.actor;
+    kinds.push_back(f.kind);
+  }
+  std::optional<boost::json::object> conflict;
+  {
+    std::lock_guard l(mu_);
+    PerSource& s = sources_[source];
+    s.policy = policy;
+    if (keys.empty() || policy.action != DetectAction::kRestore || s.conflict || from == 0) return;
+    SortUnique(&keys);
+    Clock::time_point now = Clock::now();
+    auto window = Ms(policy.conflict_window_s * 1000);
+    bool recent = s.has_last && (s.running || now - s.last_end <= window);
+    if (recent && Intersects(keys, s.last_keys)) {
+      if (++s.redamage >= policy.conflict_repeats) {
+        conflict = EnterConflict(source, &s,
+                                 "the records of the last restore were damaged again " +
+                                     std::to_string(s.redamage) + " times in a row within " +
+                                     fmt::format("{:g}", policy.conflict_window_s) + " s",
+                                 actor, keys);
+      }
+    } else if (s.has_last && !s.running && now - s.last_end > window) {
+      s.redamage = 0;
+    }
+    if (!conflict) {
+      if (!s.pending) {
+        s.pending = Burst{{}, from, now, now, actor, {}};
+      }
+      Burst& b = *s.pending;
+      b.keys.insert(b.keys.end(), keys.begin(), keys.end());
+      b.from_version = std::min(b.from_version, from);
+      b.last = now;
+      if (!b.actor.known()) b.actor = actor;
+      b.kinds.insert(b.kinds.end(), kinds.begin(), kinds.end());
+    }
+  }
+  cv_.notify_all();
+  if (conflict) {
+    spdlog::warn("detection {}: conflict, automated restores stop: {}", source,
+                 boost::json::serialize(*conflict));
+    daemon_->events()->Publish("conflict", source, std::move(*conflict));
+  }
+}
+
+void Restorer::Drop(const std::string& source) {
+  std::lock_guard l(mu_);
+  sources_[source].pending.reset();
+}
+
+void Restorer::Clear(const std::string& source) {
+  std::lock_guard l(mu_);
+  PerSource& s = sources_[source];
+  s.conflict = false;
+  s.conflict_event = {};
+  s.redamage = 0;
+  s.starts.clear();
+  s.has_last = false;
+  s.last_keys.clear();
+}
+
+boost::json::object Restorer::State(const std::string& source) {
+  std::lock_guard l(mu_);
+  PerSource& s = sources_[source];
+  boost::json::object o;
+  o["restores"] = s.restores;
+  o["failures"] = s.failures;
+  o["pending"] = s.pending ? s.pending->keys.size() : 0;
+  o["running"] = s.running;
+  o["restores_last_hour"] = s.starts.size();
+  o["conflict"] = s.conflict ? boost::json::value(s.conflict_event) : boost::json::value(nullptr);
+  return o;
+}
+
+void Restorer::Run() {
+  std::unique_lock l(mu_);
+  while (!stopping_) {
+    Clock::time_point now = Clock::now();
+    Clock::time_point next = Clock::time_point::max();
+    std::string due_source;
+    for (auto& [name, s] : sources_) {
+      if (!s.pending || s.running || s.conflict) continue;
+      const DetectPolicy& p = s.policy;
+      Clock::time_point due =
+          std::min(s.pending->last + Ms(p.settle_ms), s.pending->first + Ms(p.settle_max_ms));
+      if (s.has_last) due = std::max(due, s.last_end + Ms(p.cooldown_s * 1000));
+      if (due <= now && busy_ && busy_(name)) due = now + std::chrono::milliseconds(20);
+      if (due <= now) {
+        due_source = name;
+        break;
+      }
+      next = std::min(next, due);
+    }
+    if (due_source.empty()) {
+      if (next == Clock::time_point::max())
+        cv_.wait(l);
+      else
+        cv_.wait_until(l, next);
+      continue;
+    }
+    PerSource& s = sources_[due_source];
+    while (!s.starts.empty() && now - s.starts.front() > std::chrono::hours(1)) {
+      s.starts.pop_front();
+    }
+    if (static_cast<int>(s.starts.size()) >= s.policy.max_restores_per_hour) {
+      Burst b = *s.pending;
+      boost::json::object ev =
+          EnterConflict(due_source, &s,
+                        "the cap of " + std::to_string(s.policy.max_restores_per_hour) +
+                            " restores an hour is reached",
+                        b.actor, b.keys);
+      l.unlock();
+      spdlog::warn("detection {}: conflict, automated restores stop: {}", due_source,
+                   boost::json::serialize(ev));
+      daemon_->events()->Publish("conflict", due_source, std::move(ev));
+      l.lock();
+      continue;
+    }
+    Burst b = std::move(*s.pending);
+    s.pending.reset();
+    SortUnique(&b.keys);
+    s.running = true;
+    s.has_last = true;
+    s.last_start = now;
+    s.last_keys = b.keys;
+    s.starts.push_back(now);
+    l.unlock();
+    Restore(due_source, b, &s);
+    l.lock();
+    s.running = false;
+    s.last_end = Clock::now();
+  }
+}
+
+void Restorer::Restore(const std::string& source, const Burst& b, PerSource* s) {
+  RollbackRequest req;
+  req.source = source;
+  req.to = "v" + std::to_string(b.from_version);
+  req.scope.keys = b.keys;
+  req.cause = Cause::kRestore;
+  req.actor = "detection";
+  std::string kinds;
+  for (const std::string& k : b.kinds) {
+    if (kinds.find(k) == std::string::npos) kinds += (kinds.empty() ? "" : ", ") + k;
+  }
+  req.reason =
+      "automated restore after " + kinds +
+      (b.actor.known() ? " by " + b.actor.process + " (pid " + std::to_string(b.actor.pid) + ")"
+                       : "");
+  Rollback rb;
+  Status st =
+      rollbacks_ ? rollbacks_->Submit(req, &rb) : Status::Unavailable("no rollback manager");
+  std::string outcome = st.ok() ? rb.state : std::string(st.CodeName());
+  daemon_->metrics()->Add("netsnap_restores_total", {{"source", source}, {"outcome", outcome}});
+  boost::json::object ev;
+  ev["outcome"] = outcome;
+  ev["rollback"] = st.ok() ? boost::json::value(rb.id) : boost::json::value(nullptr);
+  ev["from_version"] = b.from_version;
+  ev["records"] = b.keys.size();
+  ev["findings"] = kinds;
+  ev["writer"] = ActorToJson(b.actor);
+  if (st.ok()) ev["total_ms"] = rb.total_ms;
+  bool failed = !st.ok() || rb.state != "applied";
+  if (failed) ev["error"] = st.ok() ? rb.error : st.ToString();
+  {
+    std::lock_guard l(mu_);
+    (failed ? s->failures : s->restores) += 1;
+    // Another rollback of the source was running: try again once it settles.
+    if (st.code() == Status::Code::kConflict && !s->conflict) {
+      if (!s->pending)
+        s->pending = b;
+      else
+        s->pending->keys.insert(s->pending->keys.end(), b.keys.begin(), b.keys.end());
+      s->pending->last = Clock::now();
+      s->starts.pop_back();
+    }
+  }
+  if (failed)
+    spdlog::warn("detection {}: restore {}: {}", source, outcome, ev["error"].as_string().c_str());
+  else
+    spdlog::info("detection {}: restored {} records from version {}", source, b.keys.size(),
+                 b.from_version);
+  daemon_->events()->Publish("restore", source, std::move(ev));
+}
+
+}  // namespace netsnap

@@ -1,0 +1,91 @@
+// Automated restores by policy. Detection hands over the findings of each damaging version;
+// the restorer gathers a burst of damage per source (the union of the damaged keys, from the
+// version before the first damaging one), waits until it settles (settle_ms after the last
+// damage, at most settle_max_ms after the first) and the cooldown since the last restore has
+// passed, then submits one rollback with cause `restore` on its own thread.
+//
+// It does not fight another writer forever: after max_restores_per_hour, or when the records
+// of a restore are damaged again within conflict_window_s of it conflict_repeats times in a
+// row, it stops restoring the source and publishes a `conflict` event naming the writer, until
+// Resume.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/daemon.h"
+#include "detect/finding.h"
+#include "detect/policy.h"
+#include "restore/rollback_manager.h"
+
+namespace netsnap {
+
+class Restorer {
+ public:
+  // `busy(source)` says whether versions of the source wait for inspection: a burst has not
+  // settled while detection is behind.
+  Restorer(Daemon* daemon, RollbackManager* rollbacks,
+           std::function<bool(const std::string&)> busy);
+  ~Restorer();
+  void Start();
+  void Stop();
+
+  // The findings of one version of `source` under `policy`. Never blocks on a restore.
+  void Damage(const std::string& source, const DetectPolicy& policy,
+              const std::vector<Finding>& findings);
+  // Drops the pending burst (pause).
+  void Drop(const std::string& source);
+  // Leaves conflict and forgets the restore history (resume).
+  void Clear(const std::string& source);
+  // {restores, failures, pending, running, conflict: {...} | null, restores_last_hour}.
+  boost::json::object State(const std::string& source);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Burst {
+    std::vector<std::string> keys;
+    uint64_t from_version = 0;
+    Clock::time_point first, last;
+    Actor actor;
+    std::vector<std::string> kinds;
+  };
+  struct PerSource {
+    DetectPolicy policy;
+    std::optional<Burst> pending;
+    bool running = false;
+    std::deque<Clock::time_point> starts;  // restores begun in the last hour
+    bool has_last = false;
+    Clock::time_point last_start, last_end;
+    std::vector<std::string> last_keys;  // sorted
+    int redamage = 0;
+    bool conflict = false;
+    boost::json::object conflict_event;
+    uint64_t restores = 0, failures = 0;
+  };
+
+  void Run();
+  // Enters conflict; returns the event to publish. mu_ held.
+  boost::json::object EnterConflict(const std::string& source, PerSource* s, std::string why,
+                                    const Actor& writer, const std::vector<std::string>& keys);
+  // Submits one restore and reports it. mu_ not held.
+  void Restore(const std::string& source, const Burst& burst, PerSource* s);
+
+  Daemon* daemon_;
+  RollbackManager* rollbacks_;
+  std::function<bool(const std::string&)> busy_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, PerSource> sources_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace netsnap

@@ -1,0 +1,186 @@
+// Detection with a real daemon over resolver sources in temp folders (no namespaces needed):
+// alert-only policies, the restore cap, run-time policy and pause, and the webhook.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/config.h"
+#include "e2e_env.h"
+#include "http_server.h"
+#include "netns.h"
+
+namespace netsnap::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+const std::string kOriginal = "nameserver 10.0.0.1\nsearch corp.example\n";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A resolver source "r" over a resolv.conf in env's temp folder, with `policy` lines.
+std::string ResolverSetup(DetectEnv* env, const std::string& policy) {
+  std::string path = env->dir().Sub("resolv.conf");
+  std::ofstream(path, std::ios::binary) << kOriginal;
+  return "[[source]]\nname = \"r\"\nkind = \"resolver\"\nformat = \"resolv.conf\"\npath = \"" +
+         path + "\"\n[[policy]]\nsource = \"r\"\n" + policy;
+}
+
+void Rewrite(DetectEnv* env, const std::string& text) {
+  std::string tmp = env->dir().Sub("resolv.conf.new");
+  std::ofstream(tmp, std::ios::binary) << text;
+  std::rename(tmp.c_str(), env->dir().Sub("resolv.conf").c_str());
+}
+
+int Count(DetectEnv* env, const std::string& type) {
+  return static_cast<int>(env->Events(type).size());
+}
+
+TEST(Detection, AlertOnlyRaisesAnEventAndChangesNothing) {
+  DetectEnv env;
+  ASSERT_TRUE(env.Start(ResolverSetup(&env, "action = \"alert\"\nsettle_ms = 50\n")).ok());
+  Rewrite(&env, "nameserver 10.6.6.6\n");
+  StoredEvent ev;
+  ASSERT_TRUE(env.WaitForEvent(
+      "detection", [](const StoredEvent&) { return true; }, seconds(20), &ev));
+  EXPECT_EQ(Fields(ev)["action"], "alert");
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(ReadFile(env.dir().Sub("resolv.conf")), "nameserver 10.6.6.6\n");
+  EXPECT_EQ(Count(&env, "restore"), 0);
+  EXPECT_GE(env.daemon()->metrics()->Get("netsnap_detections_total",
+                                         {{"source", "r"}, {"kind", "overwrite"}}),
+            1);
+}
+
+TEST(Detection, RestoresStopAtTheHourlyCap) {
+  DetectEnv env;
+  ASSERT_TRUE(env.Start(ResolverSetup(&env,
+                                      "action = \"restore\"\nsettle_ms = 50\ncooldown_s = 0\n"
+                                      "max_restores_per_hour = 2\nconflict_repeats = 100\n"))
+                  .ok());
+  std::string path = env.dir().Sub("resolv.conf");
+  for (int i = 0; i < 2; ++i) {
+    Rewrite(&env, "nameserver 10.6.6." + std::to_string(i) + "\n");
+    ASSERT_TRUE(Eventually([&] { return Count(&env, "restore") == i + 1; }, seconds(20)));
+    ASSERT_TRUE(Eventually([&] { return ReadFile(path) == kOriginal; }, seconds(20)));
+  }
+  Rewrite(&env, "nameserver 10.6.6.9\n");
+  StoredEvent conflict;
+  ASSERT_TRUE(env.WaitForEvent(
+      "conflict", [](const StoredEvent&) { return true; }, seconds(20), &conflict));
+  EXPECT_NE(Fields(conflict)["reason"].as_string().find("cap of 2"), std::string::npos)
+      << conflict.json;
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(Count(&env, "restore"), 2);
+  EXPECT_EQ(ReadFile(path), "nameserver 10.6.6.9\n");
+  // Resume clears the conflict: the next damage is restored again, to the state before it.
+  ASSERT_TRUE(env.detection()->Resume("r").ok());
+  Rewrite(&env, "nameserver 10.6.6.10\n");
+  EXPECT_TRUE(Eventually([&] { return ReadFile(path) == "nameserver 10.6.6.9\n"; }, seconds(20)));
+}
+
+TEST(Detection, PolicyAtRunTime) {
+  DetectEnv env;
+  ASSERT_TRUE(env.Start(ResolverSetup(&env, "action = \"alert\"\n")).ok());
+  Detection* d = env.detection();
+  boost::json::object p;
+  ASSERT_TRUE(d->GetPolicy("r", &p).ok());
+  EXPECT_EQ(p["action"], "alert");
+  EXPECT_EQ(p["source"], "r");
+  EXPECT_FALSE(p["state"].as_object()["paused"].as_bool());
+  EXPECT_EQ(d->GetPolicy("nope", &p).code(), Status::Code::kNotFound);
+
+  boost::json::value bad = boost::json::parse(R"({"action": "restore", "settle_ms": "soon"})");
+  Status s = d->SetPolicy("r", bad, &p);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("settle_ms"), std::string::npos);
+  EXPECT_EQ(d->SetPolicy("r", boost::json::parse(R"({"colour": "red"})"), &p).code(),
+            Status::Code::kInvalidArgument);
+
+  // A GET → PUT round trip, with the change.
+  ASSERT_TRUE(d->GetPolicy("r", &p).ok());
+  p["action"] = "restore";
+  p["settle_ms"] = 50;
+  boost::json::object out;
+  ASSERT_TRUE(d->SetPolicy("r", p, &out).ok());
+  EXPECT_EQ(out["action"], "restore");
+  Rewrite(&env, "nameserver 10.6.6.6\n");
+  EXPECT_TRUE(
+      Eventually([&] { return ReadFile(env.dir().Sub("resolv.conf")) == kOriginal; }, seconds(20)));
+}
+
+TEST(Detection, PauseValidatesAndExpires) {
+  DetectEnv env;
+  ASSERT_TRUE(env.Start(ResolverSetup(&env, "action = \"restore\"\nsettle_ms = 50\n")).ok());
+  Detection* d = env.detection();
+  EXPECT_EQ(d->Pause("r", -1, "x").code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(d->Pause("r", 8LL * 86400 * 1000000000, "x").code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(d->Pause("nope", 1000, "x").code(), Status::Code::kNotFound);
+  ASSERT_TRUE(d->Pause("r", 400LL * 1000000, "planned").ok());
+  boost::json::object p;
+  ASSERT_TRUE(d->GetPolicy("r", &p).ok());
+  EXPECT_TRUE(p["state"].as_object()["paused"].as_bool());
+  EXPECT_EQ(p["state"].as_object()["pause_reason"], "planned");
+  std::string path = env.dir().Sub("resolv.conf");
+  Rewrite(&env, "nameserver 10.1.1.1\n");  // the planned change
+  std::this_thread::sleep_for(milliseconds(300));
+  ASSERT_TRUE(d->WaitIdle(seconds(10)));
+  EXPECT_EQ(Count(&env, "detection"), 0);
+  std::this_thread::sleep_for(milliseconds(300));  // the pause is over
+  Rewrite(&env, "nameserver 10.6.6.6\n");
+  EXPECT_TRUE(env.WaitForEvent(
+      "detection_resume",
+      [](const StoredEvent& e) { return Fields(e)["reason"] == "the pause expired"; },
+      seconds(20)));
+  // Put back as it was after the planned change.
+  EXPECT_TRUE(Eventually([&] { return ReadFile(path) == "nameserver 10.1.1.1\n"; }, seconds(20)));
+}
+
+TEST(Detection, WebhookReceivesEvents) {
+  TestServer server({200});
+  DetectEnv env;
+  ASSERT_TRUE(
+      env.Start(ResolverSetup(&env, "action = \"alert\"\nwebhook_url = \"http://127.0.0.1:" +
+                                        std::to_string(server.port()) + "/netsnap\"\n"))
+          .ok());
+  Rewrite(&env, "nameserver 10.6.6.6\n");
+  ASSERT_TRUE(Eventually(
+      [&] {
+        for (const std::string& b : server.bodies()) {
+          if (b.find("\"type\":\"detection\"") != std::string::npos) return true;
+        }
+        return false;
+      },
+      seconds(20)));
+  boost::json::object first = boost::json::parse(server.bodies()[0]).as_object();
+  EXPECT_EQ(first["source"], "r");
+  EXPECT_TRUE(first.contains("id"));
+}
+
+TEST(Detection, BadPolicyFailsCreate) {
+  TempDir dir;
+  DaemonConfig config;
+  ASSERT_TRUE(ParseConfig("[daemon]\ndata_dir = \"" + dir.path() +
+                              "\"\n[[source]]\nname = \"r\"\nkind = \"resolver\"\npath = \"" +
+                              dir.Sub("resolv.conf") +
+                              "\"\n[[policy]]\nsource = \"r\"\nmass_share = 2\n",
+                          "cfg.toml", &config)
+                  .ok());
+  Daemon daemon(config);
+  std::unique_ptr<Detection> d;
+  Status s = Detection::Create(&daemon, nullptr, config, &d);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("cfg.toml:9:"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace netsnap::testing

@@ -1,0 +1,106 @@
+// [[policy]] parsing and the JSON form.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "core/config.h"
+#include "detect/policy.h"
+
+namespace netsnap {
+namespace {
+
+const char* kSources = R"(
+[[source]]
+name = "k"
+kind = "kernel"
+[[source]]
+name = "r"
+kind = "resolver"
+)";
+
+Status Parse(const std::string& policies, PolicyMap* out) {
+  DaemonConfig c;
+  NETSNAP_RETURN_IF_ERROR(ParseConfig(std::string(kSources) + policies, "test.toml", &c));
+  return ParsePolicies(c.document.get(), "test.toml", {"k", "r"}, out);
+}
+
+TEST(Policy, Defaults) {
+  PolicyMap m;
+  ASSERT_TRUE(Parse("", &m).ok());
+  const DetectPolicy& p = m.at("*");
+  EXPECT_EQ(p.action, DetectAction::kAlert);
+  EXPECT_EQ(p.settle_ms, 300);
+  EXPECT_EQ(p.max_restores_per_hour, 6);
+  EXPECT_TRUE(p.protect_default_routes);
+  EXPECT_DOUBLE_EQ(p.mass_share, 0.2);
+  EXPECT_EQ(p.mass_min_records, 10u);
+}
+
+TEST(Policy, NamedPoliciesStartFromTheDefault) {
+  PolicyMap m;
+  Status s = Parse(R"(
+[[policy]]
+source = "k"
+action = "restore"
+protected_tables = ["main", 100]
+protected_prefixes = ["10.0.0.0/8"]
+[[policy]]
+cooldown_s = 1.5
+max_restores_per_hour = 2
+)",
+                   &m);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(m.at("k").action, DetectAction::kRestore);
+  EXPECT_DOUBLE_EQ(m.at("k").cooldown_s, 1.5);  // from the default, declared after it
+  EXPECT_EQ(m.at("k").max_restores_per_hour, 2);
+  EXPECT_EQ(m.at("k").protected_tables, (std::vector<uint32_t>{254, 100}));
+  EXPECT_EQ(m.at("*").action, DetectAction::kAlert);
+  EXPECT_FALSE(m.count("r"));
+}
+
+TEST(Policy, BadValuesNameTheLine) {
+  PolicyMap m;
+  Status s = Parse("[[policy]]\nsource = \"k\"\naction = \"fix\"\n", &m);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("test.toml:10:"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("action"), std::string::npos) << s.message();
+
+  s = Parse("[[policy]]\nsource = \"k\"\n\nsettle_ms = -5\n", &m);
+  EXPECT_NE(s.message().find("test.toml:11:"), std::string::npos) << s.message();
+  s = Parse("[[policy]]\nsource = \"nope\"\n", &m);
+  EXPECT_NE(s.message().find("not a configured source"), std::string::npos) << s.message();
+  s = Parse("[[policy]]\nsurce = \"k\"\n", &m);
+  EXPECT_NE(s.message().find("not a policy key"), std::string::npos) << s.message();
+  s = Parse("[[policy]]\nwebhook_url = \"https://example.com/\"\n", &m);
+  EXPECT_NE(s.message().find("http://"), std::string::npos) << s.message();
+  s = Parse("[[policy]]\nprotected_prefixes = [\"10.0.0.0/33\"]\n", &m);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  s = Parse("[[policy]]\ndetectors = [\"mass_deletion\", \"vibes\"]\n", &m);
+  EXPECT_NE(s.message().find("vibes"), std::string::npos) << s.message();
+  s = Parse("[[policy]]\nsource = \"k\"\n[[policy]]\nsource = \"k\"\n", &m);
+  EXPECT_NE(s.message().find("two [[policy]]"), std::string::npos) << s.message();
+  s = Parse("[[policy]]\nsettle_ms = 500\nsettle_max_ms = 100\n", &m);
+  EXPECT_NE(s.message().find("settle_max_ms"), std::string::npos) << s.message();
+}
+
+TEST(Policy, JsonRoundTrip) {
+  DetectPolicy p;
+  p.action = DetectAction::kRestore;
+  p.protected_domains = {"corp.example"};
+  Prefix x;
+  ASSERT_TRUE(Prefix::Parse("192.0.2.0/24", &x).ok());
+  p.protected_prefixes = {x};
+  p.webhook_url = "http://127.0.0.1:9/hook";
+  boost::json::object j = PolicyToJson(p);
+  DetectPolicy q;
+  ASSERT_TRUE(PolicyFromJson(j, DetectPolicy{}, &q).ok());
+  EXPECT_EQ(PolicyToJson(q), j);
+
+  std::string bad;
+  boost::json::object in = {{"settle_ms", "soon"}};
+  EXPECT_FALSE(PolicyFromJson(in, DetectPolicy{}, &q, &bad).ok());
+  EXPECT_EQ(bad, "settle_ms");
+}
+
+}  // namespace
+}  // namespace netsnap
