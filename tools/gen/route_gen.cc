@@ -105,7 +105,7 @@ std::vector<Route> GenerateRoutes(const GenOptions& o) {
 }
 
 std::string IpBatchLine(const Route& r) {
-  std::string s = r.family == 10 ? "-6 route add " : "route add ";
+  std::string s = "route add ";  // ip infers the family from the address
   s += r.dst.len == 0 ? "default" : r.dst.ToString();
   if (r.dst.len == r.dst.addr_size() * 8) s += "/" + std::to_string(r.dst.len);
   if (!r.gateway.empty()) s += " via " + r.gateway.ToString();
