@@ -1,7 +1,8 @@
 #include "sources/kernel/actor_cache.h"
 
-#include <fstream>
-#include <iterator>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <string>
 
 namespace netsnap::kernel {
@@ -11,9 +12,17 @@ namespace {
 constexpr int64_t kTtlNs = 2'000'000'000;  // re-read /proc after this long
 constexpr size_t kMaxEntries = 4096;
 
+// The contents of a small /proc file, or "" when it cannot be read. The process may exit
+// between open and read (ESRCH): plain read(2), because libstdc++'s streams throw then.
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while (out.size() < (64u << 10) && (n = read(fd, buf, sizeof buf)) > 0) out.append(buf, n);
+  close(fd);
+  return out;
 }
 
 }  // namespace
