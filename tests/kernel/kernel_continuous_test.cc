@@ -34,10 +34,9 @@ class KernelContinuous : public ::testing::Test {
 
   // Runs `ip -n NS ARGS` and returns the pid of the ip process.
   int RunIp(const std::string& args) {
-    std::string out;
-    EXPECT_EQ(Shell("sh -c 'echo $$; exec ip -n " + ns_.name() + " " + args + "'", &out), 0)
-        << args;
-    return std::atoi(out.c_str());
+    int pid = ns_.IpPid(args);
+    EXPECT_GT(pid, 0) << args;
+    return pid;
   }
 
   // Waits for the effective deliveries to grow past `before`, then for quiet; returns the new

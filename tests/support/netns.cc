@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstdio>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -47,6 +48,12 @@ NetNs::~NetNs() { Shell("ip netns del " + name_ + " 2>/dev/null"); }
 
 int NetNs::Ip(const std::string& args, std::string* out) const {
   return Shell("ip -n " + name_ + " " + args + (out ? "" : " >/dev/null") + " 2>&1", out);
+}
+
+int NetNs::IpPid(const std::string& args) const {
+  std::string out;
+  if (Shell("sh -c 'echo $$; exec ip -n " + name_ + " " + args + "'", &out) != 0) return -1;
+  return std::atoi(out.c_str());
 }
 
 int NetNs::IpBatch(const std::string& file) const {

@@ -19,6 +19,9 @@ class NetNs {
   std::string path() const { return "/run/netns/" + name_; }
   // Runs `ip -n NAME <args>`; returns its exit status. Output goes to *out when given.
   int Ip(const std::string& args, std::string* out = nullptr) const;
+  // Runs `ip -n NAME <args>` and returns the pid the ip process had (-1 when it failed), so a
+  // test can check the actor recorded for the change.
+  int IpPid(const std::string& args) const;
   // Runs `ip -n NAME -batch FILE`.
   int IpBatch(const std::string& file) const;
   // Runs a shell command inside the namespace (`ip netns exec NAME sh -c ...`).
