@@ -21,12 +21,18 @@ struct Snapshot::Rep {
 
 std::string_view RecordKindName(RecordKind kind) {
   switch (kind) {
-    case RecordKind::kRoute: return "route";
-    case RecordKind::kRule: return "rule";
-    case RecordKind::kNexthop: return "nexthop";
-    case RecordKind::kResolverRule: return "resolver_rule";
-    case RecordKind::kResolverSetting: return "resolver_setting";
-    case RecordKind::kFile: return "file";
+    case RecordKind::kRoute:
+      return "route";
+    case RecordKind::kRule:
+      return "rule";
+    case RecordKind::kNexthop:
+      return "nexthop";
+    case RecordKind::kResolverRule:
+      return "resolver_rule";
+    case RecordKind::kResolverSetting:
+      return "resolver_setting";
+    case RecordKind::kFile:
+      return "file";
   }
   return "unknown";
 }
@@ -65,10 +71,13 @@ void ContentHash::Sub(const ContentHash& h) {
 }
 
 std::string ContentHash::Hex() const {
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(hi),
-                static_cast<unsigned long long>(lo));
-  return std::string(buf, 32);
+  static const char* digits = "0123456789abcdef";
+  std::string out(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    out[15 - i] = digits[(hi >> (4 * i)) & 15];
+    out[31 - i] = digits[(lo >> (4 * i)) & 15];
+  }
+  return out;
 }
 
 std::optional<ContentHash> ContentHash::FromHex(std::string_view hex) {
@@ -89,8 +98,8 @@ std::optional<ContentHash> ContentHash::FromHex(std::string_view hex) {
 // Snapshot ---------------------------------------------------------------------------------
 
 static const std::shared_ptr<const Snapshot::Rep>& EmptyRep() {
-  static const auto* empty = new std::shared_ptr<const Snapshot::Rep>(
-      std::make_shared<const Snapshot::Rep>());
+  static const auto* empty =
+      new std::shared_ptr<const Snapshot::Rep>(std::make_shared<const Snapshot::Rep>());
   return *empty;
 }
 

@@ -43,8 +43,53 @@ json::object VersionJson(const VersionHeader& h) {
 }
 
 namespace {
+// Appends `s` as a JSON string, escaping as Boost.JSON's serializer does; other bytes pass as
+// they are.
 void AppendString(std::string_view s, std::string* out) {
-  out->append(json::serialize(json::string_view(s.data(), s.size())));
+  static const char* hex = "0123456789abcdef";
+  out->push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    out->push_back('\\');
+    switch (c) {
+      case '"':
+        out->push_back('"');
+        break;
+      case '\\':
+        out->push_back('\\');
+        break;
+      case '\b':
+        out->push_back('b');
+        break;
+      case '\f':
+        out->push_back('f');
+        break;
+      case '\n':
+        out->push_back('n');
+        break;
+      case '\r':
+        out->push_back('r');
+        break;
+      case '\t':
+        out->push_back('t');
+        break;
+      default:
+        out->append("u00");
+        out->push_back(hex[c >> 4]);
+        out->push_back(hex[c & 15]);
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+void AppendQuoted(const std::string& plain, std::string* out) {
+  out->push_back('"');
+  out->append(plain);
+  out->push_back('"');
 }
 void AppendField(const char* name, std::string* out) {
   if (out->back() != '{') out->push_back(',');
@@ -59,7 +104,7 @@ void AppendVersionJson(const VersionHeader& h, std::string* out) {
   AppendField("version", out);
   out->append(std::to_string(h.version));
   AppendField("time", out);
-  out->append("\"" + FormatTime(h.time_ns) + "\"");
+  AppendQuoted(FormatTime(h.time_ns), out);
   AppendField("cause", out);
   AppendString(CauseName(h.cause), out);
   AppendField("records", out);
@@ -71,11 +116,25 @@ void AppendVersionJson(const VersionHeader& h, std::string* out) {
   AppendField("changed", out);
   out->append(std::to_string(h.diff.changed));
   AppendField("hash", out);
-  out->append("\"" + h.hash.Hex() + "\"");
+  AppendQuoted(h.hash.Hex(), out);
   AppendField("actor", out);
-  out->append(json::serialize(ActorJson(h.actor)));
+  if (h.actor.known()) {
+    out->append("{\"pid\":");
+    out->append(std::to_string(h.actor.pid));
+    out->append(",\"process\":");
+    AppendString(h.actor.process, out);
+    out->append(",\"cmdline\":");
+    AppendString(h.actor.cmdline, out);
+    out->push_back('}');
+  } else {
+    out->append("null");
+  }
   AppendField("last_seen", out);
-  out->append(h.last_seen_ns ? "\"" + FormatTime(h.last_seen_ns) + "\"" : "null");
+  if (h.last_seen_ns) {
+    AppendQuoted(FormatTime(h.last_seen_ns), out);
+  } else {
+    out->append("null");
+  }
   AppendField("note", out);
   AppendString(h.note, out);
   out->push_back('}');

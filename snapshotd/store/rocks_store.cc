@@ -38,9 +38,7 @@ rocksdb::ColumnFamilyOptions CfOptions(bool compress) {
   return o;
 }
 
-std::string PinKey(uint32_t sid, uint64_t version) {
-  return kPinPrefix + VersionKey(sid, version);
-}
+std::string PinKey(uint32_t sid, uint64_t version) { return kPinPrefix + VersionKey(sid, version); }
 
 }  // namespace
 
@@ -78,7 +76,8 @@ Status RocksStore::OpenDb() {
   };
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(dbo, options_.path, cfs, &handles_, &db);
-  if (!s.ok()) return Status::IOError("cannot open store at " + options_.path + ": " + s.ToString());
+  if (!s.ok())
+    return Status::IOError("cannot open store at " + options_.path + ": " + s.ToString());
   db_.reset(db);
   versions_ = handles_[1];
   content_ = handles_[2];
@@ -185,10 +184,9 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
       tip.latest.records == snapshot.size()) {
     // Same content: only the last-seen time moves.
     tip.latest.last_seen_ns = std::max(tip.latest.last_seen_ns, now);
-    NETSNAP_RETURN_IF_ERROR(FromRocks(
-        db_->Put(write_options_, versions_, VersionKey(sid, tip.latest.version),
-                 EncodeHeader(tip.latest)),
-        "write version header"));
+    rocksdb::WriteBatch batch;
+    PutHeader(&batch, sid, tip.latest);
+    NETSNAP_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "write version header"));
     std::lock_guard l(tips_mu_);
     tips_[source].latest = tip.latest;
     *out = tip.latest;
@@ -255,9 +253,8 @@ Status RocksStore::WriteVersion(SourceTip* tip, const Snapshot& snapshot, const 
                                    : EncodeDelta(delta, meta, options_.zstd_level);
 
   rocksdb::WriteBatch batch;
-  batch.Put(versions_, VersionKey(tip->sid, h.version), EncodeHeader(h));
+  PutHeader(&batch, tip->sid, h);
   batch.Put(content_, VersionKey(tip->sid, h.version), content);
-  batch.Put(times_, TimeKey(tip->sid, h.time_ns, h.version), "");
   NETSNAP_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "write version"));
   tip->latest = h;
   tip->meta = meta;
@@ -286,6 +283,12 @@ Status RocksStore::Latest(const std::string& source, VersionHeader* out) {
   }
   *out = it->second.latest;
   return Status::OK();
+}
+
+void RocksStore::PutHeader(rocksdb::WriteBatch* batch, uint32_t sid, const VersionHeader& h) {
+  std::string header = EncodeHeader(h);
+  batch->Put(versions_, VersionKey(sid, h.version), header);
+  batch->Put(times_, TimeKey(sid, h.time_ns, h.version), header);
 }
 
 Status RocksStore::ReadHeader(uint32_t sid, uint64_t version, VersionHeader* out) {
@@ -366,7 +369,12 @@ Status RocksStore::ListVersions(const std::string& source, const VersionQuery& q
       break;
     }
     VersionHeader h;
-    NETSNAP_RETURN_IF_ERROR(ReadHeader(sid, v, &h));
+    if (it->value().empty()) {
+      // Written before the index held a copy of the header.
+      NETSNAP_RETURN_IF_ERROR(ReadHeader(sid, v, &h));
+    } else {
+      NETSNAP_RETURN_IF_ERROR(DecodeHeader(it->value().ToStringView(), &h));
+    }
     out->versions.push_back(std::move(h));
   }
   return FromRocks(it->status(), "list versions");
@@ -449,8 +457,7 @@ Status RocksStore::Reconstruct(const std::string& source, uint64_t version, Snap
   return s;
 }
 
-Status RocksStore::DiffVersions(const std::string& source, uint64_t from, uint64_t to,
-                                Diff* out) {
+Status RocksStore::DiffVersions(const std::string& source, uint64_t from, uint64_t to, Diff* out) {
   Snapshot a, b;
   NETSNAP_RETURN_IF_ERROR(Reconstruct(source, from, &a));
   NETSNAP_RETURN_IF_ERROR(Reconstruct(source, to, &b));

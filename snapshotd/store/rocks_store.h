@@ -59,6 +59,9 @@ class RocksStore : public Store {
   Status LoadSources();
   // The id of `source`, creating it when `create`; NotFound otherwise.
   Status SourceId(const std::string& source, bool create, uint32_t* sid);
+  // Writes `h` to the version headers and, as a copy that pages read in one scan, to the time
+  // index.
+  void PutHeader(rocksdb::WriteBatch* batch, uint32_t sid, const VersionHeader& h);
   Status ReadHeader(uint32_t sid, uint64_t version, VersionHeader* out);
   Status ReadContent(uint32_t sid, uint64_t version, std::string* out);
   // Reconstructs without verifying against the header hash or consulting the cache.

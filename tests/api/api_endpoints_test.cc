@@ -323,7 +323,7 @@ TEST(ApiJson, FastVersionWriterMatchesTheObject) {
   h.records = 3;
   h.diff = {1, 2, 3};
   h.actor = {42, "ip", "ip route add \"x\"\n"};
-  h.note = "rb-1 \\ \x01";
+  h.note = "rb-1 \\ \x01\b\f\r\t\x1f\x7f caf\xc3\xa9 /";
   for (int i = 0; i < 2; ++i) {
     std::string fast;
     api::AppendVersionJson(h, &fast);
@@ -358,11 +358,9 @@ TEST(ApiPolicy, PauseResumeAndPolicyAtRunTime) {
 
   EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/pause", R"({"duration":"forever"})").status,
             400);
-  EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/pause", R"({"duration":"30d"})").status,
-            400);
+  EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/pause", R"({"duration":"30d"})").status, 400);
   EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/pause", R"({"until":"later"})").status, 400);
-  EXPECT_EQ(Http(h.port(), "PUT", "/v1/sources/main/policy", R"({"action":"panic"})").status,
-            400);
+  EXPECT_EQ(Http(h.port(), "PUT", "/v1/sources/main/policy", R"({"action":"panic"})").status, 400);
   EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/nope/pause", "{}").status, 404);
 }
 

@@ -18,7 +18,8 @@ Snapshot Make(std::vector<Record> recs) {
 
 TEST(Snapshot, EncodingIsDeterministicWhateverTheInputOrder) {
   std::vector<Record> recs;
-  for (int i = 0; i < 500; ++i) recs.push_back(R("k" + std::to_string(i), "v" + std::to_string(i * 7)));
+  for (int i = 0; i < 500; ++i)
+    recs.push_back(R("k" + std::to_string(i), "v" + std::to_string(i * 7)));
   Snapshot a = Make(recs);
   std::shuffle(recs.begin(), recs.end(), std::mt19937(42));
   Snapshot b = Make(recs);
@@ -52,21 +53,39 @@ TEST(Snapshot, DifferentContentHasDifferentHash) {
   EXPECT_FALSE(Make({R("a", "1")}).hash() == Make({R("b", "1")}).hash());
   EXPECT_FALSE(Make({R("a", "1")}).hash() == Make({}).hash());
   // Moving bytes between key and value changes the hash.
-  EXPECT_FALSE(Make({{"\x01" "ab", "c"}}).hash() == Make({{"\x01" "a", "bc"}}).hash());
+  EXPECT_FALSE(Make({{"\x01"
+                      "ab",
+                      "c"}})
+                   .hash() == Make({{"\x01"
+                                     "a",
+                                     "bc"}})
+                                  .hash());
 }
 
 TEST(Snapshot, FindAndLowerBound) {
   Snapshot s = Make({R("b", "2"), R("d", "4")});
-  EXPECT_EQ(s.Find("\x01" "b")->value, "2");
-  EXPECT_FALSE(s.Find("\x01" "c"));
-  EXPECT_EQ(s.LowerBound("\x01" "c"), 1u);
-  EXPECT_EQ(s.LowerBound("\x01" "z"), 2u);
+  EXPECT_EQ(s.Find("\x01"
+                   "b")
+                ->value,
+            "2");
+  EXPECT_FALSE(
+      s.Find("\x01"
+             "c"));
+  EXPECT_EQ(s.LowerBound("\x01"
+                         "c"),
+            1u);
+  EXPECT_EQ(s.LowerBound("\x01"
+                         "z"),
+            2u);
 }
 
 TEST(ContentHash, HexRoundTrip) {
   ContentHash h = ContentHash::Of("k", "v");
   EXPECT_EQ(ContentHash::FromHex(h.Hex()), h);
   EXPECT_FALSE(ContentHash::FromHex("zz"));
+  ContentHash k{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+  EXPECT_EQ(k.Hex(), "0123456789abcdeffedcba9876543210");
+  EXPECT_EQ(ContentHash{}.Hex(), std::string(32, '0'));
 }
 
 TEST(Delta, ComputeThenApplyGivesTheTarget) {
@@ -93,15 +112,35 @@ TEST(Delta, ComputeThenApplyGivesTheTarget) {
 
 TEST(Delta, ApplyRejectsUnsortedDeltas) {
   Snapshot base = Make({R("a", "1")}), out;
-  Delta d = {{"\x01" "b", "1"}, {"\x01" "a", std::nullopt}};
+  Delta d = {{"\x01"
+              "b",
+              "1"},
+             {"\x01"
+              "a",
+              std::nullopt}};
   EXPECT_EQ(ApplyDelta(base, d, &out).code(), Status::Code::kInvalidArgument);
-  d = {{"\x01" "b", "1"}, {"\x01" "b", "2"}};
+  d = {{"\x01"
+        "b",
+        "1"},
+       {"\x01"
+        "b",
+        "2"}};
   EXPECT_EQ(ApplyDelta(base, d, &out).code(), Status::Code::kInvalidArgument);
 }
 
 TEST(Delta, NormalizeKeepsTheLastChangePerKey) {
-  Delta d = {{"\x01" "b", "1"}, {"\x01" "a", std::nullopt}, {"\x01" "b", std::nullopt},
-             {"\x01" "a", "2"}};
+  Delta d = {{"\x01"
+              "b",
+              "1"},
+             {"\x01"
+              "a",
+              std::nullopt},
+             {"\x01"
+              "b",
+              std::nullopt},
+             {"\x01"
+              "a",
+              "2"}};
   NormalizeDelta(&d);
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0].value, std::optional<std::string>("2"));

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+#include <vector>
+
 namespace netsnap {
 namespace {
 
@@ -45,6 +49,22 @@ TEST(Time, RejectsNonsenseWithAMessage) {
 TEST(Time, FormatIsRfc3339UtcWithNanoseconds) {
   EXPECT_EQ(FormatTime(kNow + 5), "2025-11-27T08:00:00.000000005Z");
   EXPECT_EQ(P(FormatTime(kNow + 123456789)), kNow + 123456789);
+}
+
+TEST(Time, FormatAgreesWithGmtimeAcrossCenturies) {
+  // Leap days, century years and the epoch's edges, then a stride through 1900..2200.
+  std::vector<int64_t> secs = {0,          -1,         951782400,   951868800, 4107542400,
+                               4107456000, 1709164800, -2208988800, 7258118399};
+  for (int64_t s = -2208988800; s < 7258118400; s += 86400 * 37 + 3671) secs.push_back(s);
+  for (int64_t s : secs) {
+    time_t t = static_cast<time_t>(s);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char want[64];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.000000007Z", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    ASSERT_EQ(FormatTime(s * kS + 7), want) << s;
+  }
 }
 
 TEST(Duration, Units) {

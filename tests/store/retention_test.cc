@@ -40,7 +40,8 @@ TEST(Retention, ThinsByAgeAndKeepsNewestAndPinned) {
     history.push_back(t.ToSnapshot());
     times.push_back(when);
     VersionHeader h;
-    ASSERT_TRUE(store->Commit("kernel", history.back(), nullptr, {when, Cause::kEvent, {}, ""}, &h).ok());
+    ASSERT_TRUE(
+        store->Commit("kernel", history.back(), nullptr, {when, Cause::kEvent, {}, ""}, &h).ok());
     if (!numbers.empty() && numbers.back() == h.version) {  // unchanged: no new version
       history.pop_back();
       times.pop_back();
@@ -65,10 +66,14 @@ TEST(Retention, ThinsByAgeAndKeepsNewestAndPinned) {
     uint64_t v = numbers[i];
     int64_t age = kNow - times[i];
     bool want;
-    if (age < p.keep_all_ns) want = true;
-    else if (age < p.hourly_ns) want = hours.insert(times[i] / kHour).second;
-    else if (age < p.daily_ns) want = days.insert(times[i] / kDay).second;
-    else want = false;
+    if (age < p.keep_all_ns)
+      want = true;
+    else if (age < p.hourly_ns)
+      want = hours.insert(times[i] / kHour).second;
+    else if (age < p.daily_ns)
+      want = days.insert(times[i] / kDay).second;
+    else
+      want = false;
     if (v == pinned || i == n - 1) want = true;
     VersionHeader h;
     Status s = store->Header("kernel", v, &h);
@@ -83,7 +88,8 @@ TEST(Retention, ThinsByAgeAndKeepsNewestAndPinned) {
   // The store keeps working after thinning.
   t.Mutate(&rng, 3);
   VersionHeader h;
-  ASSERT_TRUE(store->Commit("kernel", t.ToSnapshot(), nullptr, {kNow, Cause::kEvent, {}, ""}, &h).ok());
+  ASSERT_TRUE(
+      store->Commit("kernel", t.ToSnapshot(), nullptr, {kNow, Cause::kEvent, {}, ""}, &h).ok());
   EXPECT_EQ(h.version, numbers.back() + 1);
   Snapshot snap;
   ASSERT_TRUE(store->Reconstruct("kernel", h.version - 1, &snap).ok());
@@ -100,7 +106,9 @@ TEST(Corruption, AReconstructThatDoesNotMatchItsHashIsAnError) {
     ASSERT_TRUE(Store::Open(o, &store).ok());
     for (int i = 0; i < 3; ++i) {
       VersionHeader h;
-      ASSERT_TRUE(store->Commit("kernel", t.ToSnapshot(), nullptr, {kNow + i, Cause::kEvent, {}, ""}, &h).ok());
+      ASSERT_TRUE(
+          store->Commit("kernel", t.ToSnapshot(), nullptr, {kNow + i, Cause::kEvent, {}, ""}, &h)
+              .ok());
       t.Mutate(&rng, 4);
     }
   }
@@ -119,7 +127,8 @@ TEST(Corruption, AReconstructThatDoesNotMatchItsHashIsAnError) {
     meta.chain = 1;
     Delta bogus = {{testing::RouteRecord(7, 3).key, testing::RouteRecord(7, 3).value}};
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[2], store::VersionKey(1, 2),
-                        store::EncodeDelta(bogus, meta, 3)).ok());
+                        store::EncodeDelta(bogus, meta, 3))
+                    .ok());
     for (auto* x : h) db->DestroyColumnFamilyHandle(x);
     delete db;
   }
@@ -129,6 +138,51 @@ TEST(Corruption, AReconstructThatDoesNotMatchItsHashIsAnError) {
   Status st = store->Reconstruct("kernel", 2, &s);
   EXPECT_EQ(st.code(), Status::Code::kCorruption) << st.ToString();
   EXPECT_TRUE(store->Reconstruct("kernel", 1, &s).ok());
+}
+
+TEST(Compatibility, PagesReadHeadersFromAnIndexWrittenWithoutThem) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = dir.Sub("db");
+  RouteTable t(20);
+  std::mt19937 rng(13);
+  {
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(Store::Open(o, &store).ok());
+    for (int i = 0; i < 3; ++i) {
+      VersionHeader h;
+      ASSERT_TRUE(store
+                      ->Commit("kernel", t.ToSnapshot(), nullptr,
+                               {kNow + i, Cause::kEvent, {}, "n" + std::to_string(i)}, &h)
+                      .ok());
+      t.Mutate(&rng, 2);
+    }
+  }
+  // Stores written before the time index held header copies have empty index values.
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n : {"default", "versions", "content", "times", "events", "meta"}) {
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> h;
+    rocksdb::DB* db;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), o.path, cfs, &h, &db).ok());
+    for (uint64_t v = 1; v <= 3; ++v) {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[3],
+                          store::TimeKey(1, kNow + static_cast<int64_t>(v) - 1, v), "")
+                      .ok());
+    }
+    for (auto* x : h) db->DestroyColumnFamilyHandle(x);
+    delete db;
+  }
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(o, &store).ok());
+  VersionPage page;
+  ASSERT_TRUE(store->ListVersions("kernel", VersionQuery{}, &page).ok());
+  ASSERT_EQ(page.versions.size(), 3u);
+  EXPECT_EQ(page.versions[0].version, 3u);
+  EXPECT_EQ(page.versions[0].note, "n2");
+  EXPECT_EQ(page.versions[2].note, "n0");
 }
 
 }  // namespace

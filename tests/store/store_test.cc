@@ -65,6 +65,14 @@ TEST_F(StoreTest, UnchangedContentMovesOnlyLastSeen) {
   EXPECT_EQ(stored.last_seen_ns, kT0 + 5 * kS);
   VersionHeader next;
   EXPECT_TRUE(store_->Header("kernel", 2, &next).IsNotFound());
+  // Pages show the moved time too, before and after a reopen.
+  for (int round = 0; round < 2; ++round) {
+    VersionPage page;
+    ASSERT_TRUE(store_->ListVersions("kernel", VersionQuery{}, &page).ok());
+    ASSERT_EQ(page.versions.size(), 1u);
+    EXPECT_EQ(page.versions[0].last_seen_ns, kT0 + 5 * kS);
+    Reopen();
+  }
 }
 
 TEST_F(StoreTest, TimeLookupsAtTheEdges) {
