@@ -139,7 +139,7 @@ int Latency(const std::string& netns, int n) {
                         &msg);
     uint64_t before = sink.deliveries;
     int64_t t0 = NowNs();
-    sock->Transact(msg, 1, [](uint32_t, int, const std::string&) {});
+    sock->Transact(msg, [](uint32_t, int, const std::string&) {});
     auto deadline = Clock::now() + std::chrono::seconds(5);
     while (sink.deliveries == before && Clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));

@@ -1,6 +1,9 @@
 // Apply round trip: changing a namespace back to a captured state gives that state again.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "kernel_test_util.h"
 #include "netsnap/nexthop.h"
 #include "netsnap/render.h"
@@ -122,6 +125,40 @@ TEST(KernelApply, MissingDeviceIsAPerRecordFailure) {
   ASSERT_TRUE(src->Apply({{good.Key(), std::nullopt}}, &again).ok());
   ASSERT_TRUE(src->Apply({{good.Key(), std::nullopt}}, &again).ok());
   EXPECT_TRUE(again.failures.empty()) << Failures(again);
+}
+
+TEST(KernelApply, KernelRefusalsAreReportedPerRecordAcrossManySends) {
+  NetNs ns;
+  std::unique_ptr<Source> src;
+  ASSERT_TRUE(MakeKernelSource("netns = \"" + ns.name() + "\"", &src).ok());
+  // 6,000 routes take several sends; every 1,000th has a gateway no connected route reaches.
+  Delta delta;
+  std::set<std::string> refused;
+  for (int i = 0; i < 6000; ++i) {
+    Route r;
+    r.table = 100;
+    ASSERT_TRUE(
+        Prefix::Parse("10.60." + std::to_string(i / 250) + "." + std::to_string(i % 250) + "/32",
+                      &r.dst)
+            .ok());
+    ASSERT_TRUE(Address::Parse(i % 1000 == 17 ? "192.0.2.77" : "10.99.0.3", &r.gateway).ok());
+    Record rec = r.ToRecord();
+    if (i % 1000 == 17) refused.insert(rec.key);
+    delta.push_back({rec.key, rec.value});
+  }
+  NormalizeDelta(&delta);
+  ApplyResult result;
+  ASSERT_TRUE(src->Apply(delta, &result).ok());
+  EXPECT_EQ(result.applied, 6000u - refused.size());
+  std::set<std::string> reported;
+  for (const ApplyFailure& f : result.failures) {
+    reported.insert(f.key);
+    EXPECT_NE(f.message.find("Network is unreachable"), std::string::npos) << f.message;
+  }
+  EXPECT_EQ(reported, refused);
+  std::string out;
+  ns.Ip("route show table 100", &out);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 6000 - static_cast<long>(refused.size()));
 }
 
 }  // namespace

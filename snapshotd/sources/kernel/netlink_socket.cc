@@ -3,8 +3,13 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "sources/kernel/netlink_attrs.h"
@@ -14,9 +19,10 @@ namespace netsnap::kernel {
 namespace {
 
 constexpr size_t kRecvBufferSize = 1 << 20;  // the kernel fills at most this much per recv
-// Bytes of requests per sendmsg. Every acknowledgement of a chunk queues before the first is
-// read, so a chunk must stay well inside the receive buffer.
-constexpr size_t kSendChunk = 64 * 1024;
+// Bytes of requests per sendmsg (inside the send buffer). The answers to a chunk, failures only
+// and capped to their header, queue before the first is read: they stay well inside the
+// receive buffer of a request socket.
+constexpr size_t kSendChunk = 256 * 1024;
 
 Status Errno(const std::string& what) {
   return Status::IOError(what + ": " + std::strerror(errno));
@@ -69,83 +75,221 @@ Status NetlinkSocket::Open(const std::vector<unsigned>& groups, int rcvbuf,
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
   }
   if (mnl_socket_bind(s->nl_, 0, MNL_SOCKET_AUTOPID) < 0) return Errno("netlink bind");
-  for (unsigned g : groups) {
-    if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof g) != 0) {
-      return Errno("netlink join group " + std::to_string(g));
-    }
-  }
+  NETSNAP_RETURN_IF_ERROR(s->SetMembership(groups, true));
   s->port_id_ = mnl_socket_get_portid(s->nl_);
   s->buf_.resize(kRecvBufferSize);
   *out = std::move(s);
   return Status::OK();
 }
 
+Status NetlinkSocket::SetMembership(const std::vector<unsigned>& groups, bool join) {
+  for (unsigned g : groups) {
+    int op = join ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP;
+    if (setsockopt(fd(), SOL_NETLINK, op, &g, sizeof g) != 0) {
+      return Errno(std::string("netlink ") + (join ? "join" : "leave") + " group " +
+                   std::to_string(g));
+    }
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Reads the reply of one dump: calls fn for each message until NLMSG_DONE, keeps reading to the
+// end of the reply after fn fails, and returns fn's first failure.
+class DumpReply {
+ public:
+  DumpReply(uint32_t seq, uint32_t port_id, const NetlinkSocket::MessageFn& fn)
+      : seq_(seq), port_id_(port_id), fn_(fn) {}
+
+  // Takes `len` bytes of whole messages; true once the reply is complete (see status()).
+  bool Take(const char* data, int len) {
+    for (const auto* nlh = reinterpret_cast<const nlmsghdr*>(data); mnl_nlmsg_ok(nlh, len);
+         nlh = mnl_nlmsg_next(nlh, &len)) {
+      if (nlh->nlmsg_seq != seq_ || nlh->nlmsg_pid != port_id_) continue;  // stale reply
+      if (nlh->nlmsg_type == NLMSG_DONE) return true;
+      if (nlh->nlmsg_type == NLMSG_ERROR) {
+        const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+        if (err->error == 0) continue;
+        std::string ext = ExtAckMessage(nlh);
+        status_ = Status::IOError("netlink dump" + (ext.empty() ? "" : " (" + ext + ")") + ": " +
+                                  std::strerror(-err->error));
+        return true;
+      }
+      if (status_.ok()) status_ = fn_(nlh);
+    }
+    return false;
+  }
+  // Whether `data` holds the end of this reply (checks headers only).
+  bool Ends(const char* data, int len) const {
+    for (const auto* nlh = reinterpret_cast<const nlmsghdr*>(data); mnl_nlmsg_ok(nlh, len);
+         nlh = mnl_nlmsg_next(nlh, &len)) {
+      if (nlh->nlmsg_seq != seq_ || nlh->nlmsg_pid != port_id_) continue;
+      if (nlh->nlmsg_type == NLMSG_DONE) return true;
+      if (nlh->nlmsg_type == NLMSG_ERROR &&
+          static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh))->error != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  const uint32_t seq_;
+  const uint32_t port_id_;
+  const NetlinkSocket::MessageFn& fn_;
+  Status status_;
+};
+
+// Receives are handed from the receiving thread to the parsing one in slabs of this size.
+constexpr size_t kSlab = 1 << 20;
+constexpr size_t kSlabsInFlight = 4;
+constexpr size_t kMaxRecv = 64 * 1024;  // a dump's skb is at most 32 KB
+constexpr int kInlineReceives = 8;      // a reply longer than this is read by a second thread
+
+}  // namespace
+
 Status NetlinkSocket::Dump(const nlmsghdr* request, const MessageFn& fn) {
   if (mnl_socket_sendto(nl_, request, request->nlmsg_len) < 0) return Errno("netlink dump send");
-  const uint32_t seq = request->nlmsg_seq;
-  Status result;
-  for (;;) {
+  DumpReply reply(request->nlmsg_seq, port_id_, fn);
+  for (int i = 0; i < kInlineReceives; ++i) {
     ssize_t n = mnl_socket_recvfrom(nl_, buf_.data(), buf_.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return Errno("netlink dump recv");
     }
-    auto len = static_cast<int>(n);
-    for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf_.data());
-         mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-      if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != port_id_) continue;  // stale reply
-      if (nlh->nlmsg_type == NLMSG_DONE) return result;
-      if (nlh->nlmsg_type == NLMSG_ERROR) {
-        const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-        if (err->error == 0) continue;
-        errno = -err->error;
-        std::string ext = ExtAckMessage(nlh);
-        return Errno("netlink dump" + (ext.empty() ? "" : " (" + ext + ")"));
-      }
-      if (result.ok()) result = fn(nlh);  // keep reading to the end of the reply
-    }
+    if (reply.Take(buf_.data(), static_cast<int>(n))) return reply.status();
   }
+  // A long reply: the kernel builds it inside recv, so a second thread receives while this one
+  // parses, and the two halves of the work overlap.
+  struct Slab {
+    std::vector<char> data;
+    size_t used = 0;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::unique_ptr<Slab>> full, free;
+  for (size_t i = 0; i < kSlabsInFlight; ++i) {
+    free.push_back(std::make_unique<Slab>());
+    free.back()->data.resize(kSlab);
+  }
+  Status recv_error;
+  bool received_all = false;
+  bool abandon = false;
+  std::thread receiver([&] {
+    for (bool end = false; !end;) {
+      std::unique_ptr<Slab> slab;
+      {
+        std::unique_lock l(mu);
+        cv.wait(l, [&] { return !free.empty() || abandon; });
+        if (abandon) return;
+        slab = std::move(free.front());
+        free.pop_front();
+      }
+      slab->used = 0;
+      while (!end && slab->data.size() - slab->used >= kMaxRecv) {
+        ssize_t n = recv(fd(), slab->data.data() + slab->used, kMaxRecv, 0);
+        if (n <= 0) {
+          if (n < 0 && errno == EINTR) continue;
+          std::lock_guard l(mu);
+          recv_error =
+              n < 0 ? Errno("netlink dump recv") : Status::IOError("netlink dump: empty read");
+          end = true;
+          break;
+        }
+        end = reply.Ends(slab->data.data() + slab->used, static_cast<int>(n));
+        slab->used += NLMSG_ALIGN(static_cast<size_t>(n));
+        if (slab->used >= kSlab / 4) break;  // hand it over while the parser may be idle
+      }
+      std::lock_guard l(mu);
+      full.push_back(std::move(slab));
+      received_all = end;
+      cv.notify_all();
+    }
+  });
+  Status s;
+  for (;;) {
+    std::unique_ptr<Slab> slab;
+    bool last = false;
+    {
+      std::unique_lock l(mu);
+      cv.wait(l, [&] { return !full.empty() || (received_all && full.empty()); });
+      if (full.empty()) break;
+      slab = std::move(full.front());
+      full.pop_front();
+      last = received_all && full.empty();
+    }
+    bool done = reply.Take(slab->data.data(), static_cast<int>(slab->used));
+    {
+      std::lock_guard l(mu);
+      free.push_back(std::move(slab));
+      cv.notify_all();
+    }
+    if (done || last) break;
+  }
+  {
+    std::lock_guard l(mu);
+    abandon = true;
+    cv.notify_all();
+  }
+  receiver.join();
+  if (!recv_error.ok()) return recv_error;
+  return reply.status();
 }
 
-Status NetlinkSocket::Transact(
-    const std::string& messages, size_t count,
-    const std::function<void(uint32_t seq, int err, const std::string& msg)>& on_ack) {
+Status NetlinkSocket::Transact(const std::string& messages, const ErrorFn& on_error) {
   size_t pos = 0;
-  size_t acked = 0;
   while (pos < messages.size()) {
     // Cut a chunk at a message boundary.
     size_t end = pos;
-    size_t in_chunk = 0;
     while (end < messages.size()) {
       const auto* nlh = reinterpret_cast<const nlmsghdr*>(messages.data() + end);
+      if (nlh->nlmsg_len < sizeof(nlmsghdr)) return Status::InvalidArgument("netlink: bad message");
       size_t len = NLMSG_ALIGN(nlh->nlmsg_len);
       if (end > pos && end + len - pos > kSendChunk) break;
       end += len;
-      ++in_chunk;
     }
-    if (mnl_socket_sendto(nl_, messages.data() + pos, end - pos) < 0) {
-      return Errno("netlink send");
+    // The end marker: the kernel handles the messages of one send in order, so its
+    // acknowledgement follows the answer to every message before it.
+    nlmsghdr marker{};
+    marker.nlmsg_len = sizeof marker;
+    marker.nlmsg_type = NLMSG_NOOP;
+    marker.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    marker.nlmsg_seq = NextSeq();
+    iovec iov[2] = {{const_cast<char*>(messages.data() + pos), end - pos},
+                    {&marker, sizeof marker}};
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    msghdr msg{};
+    msg.msg_name = &kernel;
+    msg.msg_namelen = sizeof kernel;
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 2;
+    while (sendmsg(fd(), &msg, 0) < 0) {
+      if (errno != EINTR) return Errno("netlink send");
     }
     pos = end;
-    size_t got = 0;
-    while (got < in_chunk) {
+    for (bool done = false; !done;) {
       ssize_t n = mnl_socket_recvfrom(nl_, buf_.data(), buf_.size());
       if (n < 0) {
         if (errno == EINTR) continue;
-        return Errno("netlink ack recv");
+        if (errno == ENOBUFS) return Status::IOError("netlink: answers were lost (ENOBUFS)");
+        return Errno("netlink answer recv");
       }
       auto len = static_cast<int>(n);
       for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf_.data());
            mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
         if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != port_id_) continue;
         const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-        on_ack(nlh->nlmsg_seq, -err->error, err->error ? ExtAckMessage(nlh) : std::string());
-        ++got;
+        if (nlh->nlmsg_seq == marker.nlmsg_seq) {
+          done = true;
+        } else if (err->error != 0) {
+          on_error(nlh->nlmsg_seq, -err->error, ExtAckMessage(nlh));
+        }
       }
     }
-    acked += got;
   }
-  if (acked != count) return Status::Internal("netlink: acknowledgements do not match requests");
   return Status::OK();
 }
 

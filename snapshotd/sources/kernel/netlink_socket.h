@@ -1,4 +1,4 @@
-// A NETLINK_ROUTE socket over libmnl: dumps, batched requests with per-message acknowledgements,
+// A NETLINK_ROUTE socket over libmnl: dumps, batched requests that report failures only,
 // and non-blocking reads of multicast notifications.
 //
 // A socket lives in the network namespace of the thread that opened it, whatever thread uses it
@@ -49,11 +49,18 @@ class NetlinkSocket {
   // the reply until NLMSG_DONE. A netlink error in the reply becomes an IOError.
   Status Dump(const nlmsghdr* request, const MessageFn& fn);
 
-  // Sends `messages` (concatenated netlink messages, each with NLM_F_ACK and a distinct
-  // sequence number) in chunks of many messages per sendmsg, and reads every acknowledgement.
-  // on_ack(seq, errno_value, extack_message) is called once per message (errno 0 = success).
-  Status Transact(const std::string& messages, size_t count,
-                  const std::function<void(uint32_t seq, int err, const std::string& msg)>& on_ack);
+  // Called for each request the kernel refused: its sequence number, the errno value and the
+  // extended-ack text.
+  using ErrorFn = std::function<void(uint32_t seq, int err, const std::string& msg)>;
+
+  // Sends `messages` (concatenated requests without NLM_F_ACK, each with a distinct sequence
+  // number) many per sendmsg, each send closed by an acknowledged NLMSG_NOOP, and returns once
+  // the kernel has handled all of them. The kernel answers only failures, each reported once to
+  // on_error; a request without a report succeeded.
+  Status Transact(const std::string& messages, const ErrorFn& on_error);
+
+  // Joins (or leaves) the multicast `groups`. Thread-safe with the socket's other uses.
+  Status SetMembership(const std::vector<unsigned>& groups, bool join);
 
   // Reads what is queued without blocking (at most `max_reads` receive calls) and calls fn for
   // each message. *overflow is set when the kernel dropped notifications (ENOBUFS); the caller

@@ -111,7 +111,7 @@ Status EncodeNexthop(const Nexthop& nh, uint16_t type, uint16_t flags, uint32_t 
   std::memset(mem, 0, sizeof(nlmsghdr) + sizeof(nhmsg));
   nlmsghdr* nlh = mnl_nlmsg_put_header(mem);
   nlh->nlmsg_type = type;
-  nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | flags);
   nlh->nlmsg_seq = seq;
   auto* nhm = static_cast<nhmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nhmsg)));
   mnl_attr_put_u32(nlh, NHA_ID, nh.id);

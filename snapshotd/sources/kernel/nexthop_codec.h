@@ -15,7 +15,8 @@ namespace netsnap::kernel {
 Status DecodeNexthop(const nlmsghdr* nlh, const LinkNames& links, Nexthop* out);
 
 // Appends a request for `nh` to *buf: RTM_NEWNEXTHOP (the whole object) or RTM_DELNEXTHOP (the
-// id). NotFound "device X does not exist" when the device has no link.
+// id), with NLM_F_REQUEST and `flags` (no NLM_F_ACK: see Transact). NotFound "device X does
+// not exist" when the device has no link.
 Status EncodeNexthop(const Nexthop& nh, uint16_t type, uint16_t flags, uint32_t seq,
                      const LinkNames& links, std::string* buf);
 

@@ -192,7 +192,7 @@ Status EncodeRoute(const Route& r, uint16_t type, uint16_t flags, uint32_t seq,
   std::memset(mem, 0, sizeof(nlmsghdr) + sizeof(rtmsg));
   nlmsghdr* nlh = mnl_nlmsg_put_header(mem);
   nlh->nlmsg_type = type;
-  nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | flags);
   nlh->nlmsg_seq = seq;
   auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
   rtm->rtm_family = r.family;

@@ -22,8 +22,8 @@ namespace netsnap::kernel {
 Status DecodeRoute(const nlmsghdr* nlh, const LinkNames& links, Route* out, bool* modelled);
 
 // Appends a request for `r` to *buf: RTM_NEWROUTE (the full route) or RTM_DELROUTE (the key
-// only). `flags` are added to NLM_F_REQUEST | NLM_F_ACK. NotFound "device X does not exist"
-// when a device name has no link.
+// only). `flags` are added to NLM_F_REQUEST (no NLM_F_ACK: see Transact). NotFound "device X
+// does not exist" when a device name has no link.
 Status EncodeRoute(const Route& r, uint16_t type, uint16_t flags, uint32_t seq,
                    const LinkNames& links, std::string* buf);
 

@@ -139,7 +139,7 @@ Status EncodeRule(const Rule& r, uint16_t type, uint16_t flags, uint32_t seq, st
   std::memset(mem, 0, sizeof(nlmsghdr) + sizeof(fib_rule_hdr));
   nlmsghdr* nlh = mnl_nlmsg_put_header(mem);
   nlh->nlmsg_type = type;
-  nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | flags);
   nlh->nlmsg_seq = seq;
   auto* frh = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));
   frh->family = r.family;

@@ -16,7 +16,7 @@ Status DecodeRule(const nlmsghdr* nlh, Rule* out, bool* modelled);
 
 // Appends a request for `r` to *buf. RTM_NEWRULE carries the whole rule; RTM_DELRULE carries
 // the key (priority and selectors) so that it removes the rule whatever its action.
-// `flags` are added to NLM_F_REQUEST | NLM_F_ACK.
+// `flags` are added to NLM_F_REQUEST (no NLM_F_ACK: see Transact).
 Status EncodeRule(const Rule& r, uint16_t type, uint16_t flags, uint32_t seq, std::string* buf);
 
 // Appends a dump request for the rules of `family`.
