@@ -112,7 +112,8 @@ TEST_F(KernelSync, APendingRedumpIsDoneAtOnce) {
 TEST_F(KernelSync, AnOverflowIsRedumpedBeforeSyncReturns) {
   // 20,000 routes from one batched Apply, while the capture thread is held in a delivery,
   // fill a 4 KiB notification buffer many times over. The delivery that holds it: a change by
-  // `ip` pending when the first route of another process (this one) arrives.
+  // `ip` pending when the first route of another process (this one) arrives. The routes go
+  // through a second source that does not capture (the capturing one would mute itself).
   std::atomic<bool> stall{false};
   sink_.on_delivery = [&](int64_t) {
     if (stall.exchange(false)) std::this_thread::sleep_for(milliseconds(300));
@@ -133,14 +134,58 @@ TEST_F(KernelSync, AnOverflowIsRedumpedBeforeSyncReturns) {
     Record rec = r.ToRecord();
     adds.push_back({rec.key, rec.value});
   }
+  std::unique_ptr<Source> other;
+  ASSERT_TRUE(MakeKernelSource("netns = \"" + ns_.name() + "\"", &other).ok());
   ApplyResult result;
-  ASSERT_TRUE(src_->Apply(adds, &result).ok());
+  ASSERT_TRUE(other->Apply(adds, &result).ok());
   ASSERT_EQ(result.applied, adds.size());
   SyncNow();
   EXPECT_FALSE(stall);
   EXPECT_GT(sink_.counter("netlink_overflows"), 0u);
   EXPECT_EQ(CapturedRoutes(sink_.current()), IpRoutes(ns_));
   src_->Stop();  // no delivery after this: `stall` may go
+}
+
+TEST_F(KernelSync, ALargeApplyOfItsOwnIsOneRedumpNotAFlood) {
+  // The capturing source's own Apply of 20,000 routes leaves the route groups while it runs:
+  // a 64 KiB buffer (room for a few dozen notifications) does not overflow, and Sync delivers
+  // one re-dump with all of them and with a change another process made before it. A small
+  // Apply is followed by notification.
+  Start("rcvbuf = 65536");
+  Delta adds;
+  for (int i = 0; i < 20'000; ++i) {
+    Route r;
+    r.type = 6;  // blackhole
+    r.protocol = 4;
+    ASSERT_TRUE(
+        Prefix::Parse("10.70." + std::to_string(i / 256) + "." + std::to_string(i % 256) + "/32",
+                      &r.dst)
+            .ok());
+    Record rec = r.ToRecord();
+    adds.push_back({rec.key, rec.value});
+  }
+  NormalizeDelta(&adds);
+  size_t before = sink_.deliveries().size();
+  ApplyResult result;
+  ASSERT_TRUE(src_->Apply(adds, &result).ok());
+  ASSERT_EQ(result.applied, adds.size());
+  RunIp("route add 10.71.0.0/16 via 10.99.0.3");
+  SyncNow();
+  EXPECT_EQ(sink_.counter("netlink_overflows"), 0u);
+  ASSERT_EQ(sink_.deliveries().size(), before + 1);
+  EXPECT_TRUE(sink_.deliveries().back().snapshot);
+  EXPECT_EQ(sink_.deliveries().back().diff.added.size(), adds.size() + 1);
+  EXPECT_EQ(CapturedRoutes(sink_.current()), IpRoutes(ns_));
+
+  before = sink_.deliveries().size();
+  Delta few(adds.begin(), adds.begin() + 10);
+  for (Change& c : few) c.value.reset();
+  ASSERT_TRUE(src_->Apply(few, &result).ok());
+  SyncNow();
+  ASSERT_EQ(sink_.deliveries().size(), before + 1);
+  EXPECT_FALSE(sink_.deliveries().back().snapshot);
+  EXPECT_EQ(sink_.deliveries().back().diff.removed.size(), 10u);
+  EXPECT_EQ(CapturedRoutes(sink_.current()), IpRoutes(ns_));
 }
 
 TEST_F(KernelSync, AFlushOfABigTableIsAllThere) {

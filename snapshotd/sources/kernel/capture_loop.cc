@@ -24,6 +24,10 @@ const std::vector<unsigned> kGroups = {
     RTNLGRP_LINK,      RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,  RTNLGRP_IPV4_RULE,
     RTNLGRP_IPV6_RULE, RTNLGRP_NEXTHOP,    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 };
+// What a muted loop leaves: one notification per record changed.
+const std::vector<unsigned> kRecordGroups = {
+    RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE, RTNLGRP_NEXTHOP,
+};
 
 }  // namespace
 
@@ -78,6 +82,26 @@ Status CaptureLoop::Sync(std::chrono::milliseconds limit) {
   }
   if (sync_done_ < ticket) return Status::Unavailable("capture is stopped");
   return Status::Unavailable("capture could not catch up: " + sync_error_.message());
+}
+
+Status CaptureLoop::Mute() {
+  if (!monitor_) return Status::Unavailable("capture is not open");
+  Status s = monitor_->SetMembership(kRecordGroups, false);
+  if (!s.ok()) {
+    monitor_->SetMembership(kRecordGroups, true);
+    return s;
+  }
+  muted_ = true;
+  return Status::OK();
+}
+
+void CaptureLoop::Unmute() {
+  Status s = monitor_->SetMembership(kRecordGroups, true);
+  if (!s.ok()) sink_->OnError(s.WithContext("after a muted change"));
+  muted_ = false;
+  redump_asked_ = true;
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
 }
 
 Status CaptureLoop::Open() {
@@ -138,6 +162,14 @@ void CaptureLoop::FinishSync(uint64_t ticket, const Status& s) {
 
 Status CaptureLoop::Settle(bool now_all) {
   const auto now = Clock::now();
+  if (redump_asked_.exchange(false)) {
+    ScheduleRedump(now + std::chrono::milliseconds(config_.debounce_ms), Actor{});
+  }
+  if (muted_) {
+    // Re-dumps wait for Unmute; what was folded before muting can go.
+    if (FlushDue(now, now_all)) Flush();
+    return Status::OK();
+  }
   if (overflow_) {
     overflow_ = false;
     sink_->Count("netlink_overflows");
@@ -153,16 +185,18 @@ Status CaptureLoop::Settle(bool now_all) {
     }
     return r;
   }
-  if (!pending_.empty() &&
-      (now_all || now >= last_change_ + std::chrono::milliseconds(config_.debounce_ms) ||
-       now >= first_change_ + std::chrono::milliseconds(config_.max_delay_ms))) {
-    Flush();
-  }
+  if (FlushDue(now, now_all)) Flush();
   if (config_.resync_s > 0 && now >= next_resync_ && !redump_at_) {
     Status r = Redump(Cause::kPeriodic, Actor{});
     if (!r.ok()) sink_->OnError(r);
   }
   return Status::OK();
+}
+
+bool CaptureLoop::FlushDue(Clock::time_point now, bool now_all) const {
+  return !pending_.empty() &&
+         (now_all || now >= last_change_ + std::chrono::milliseconds(config_.debounce_ms) ||
+          now >= first_change_ + std::chrono::milliseconds(config_.max_delay_ms));
 }
 
 int CaptureLoop::TimeoutMs() const {
@@ -175,8 +209,10 @@ int CaptureLoop::TimeoutMs() const {
     consider(std::min(last_change_ + std::chrono::milliseconds(config_.debounce_ms),
                       first_change_ + std::chrono::milliseconds(config_.max_delay_ms)));
   }
-  if (redump_at_) consider(*redump_at_);
-  if (config_.resync_s > 0) consider(next_resync_);
+  if (!muted_) {  // Unmute wakes the loop
+    if (redump_at_) consider(*redump_at_);
+    if (config_.resync_s > 0) consider(next_resync_);
+  }
   if (!deadline) return -1;
   if (*deadline <= now) return 0;
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(*deadline - now).count();
@@ -189,6 +225,7 @@ Status CaptureLoop::Redump(Cause cause, const Actor& actor) {
   StateDump dump;
   NETSNAP_RETURN_IF_ERROR(ReadState(dumper_.get(), config_.filter, decoder_.links(), &dump));
   decoder_.ResetMultipath(dump.ipv6_multipath_keys);
+  dump_records_ = dump.snapshot.size();
   if (dump.duplicates) sink_->Count("duplicate_keys", dump.duplicates);
   pending_.clear();  // the snapshot supersedes what was folded so far
   pending_actor_ = Actor{};

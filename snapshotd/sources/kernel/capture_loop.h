@@ -52,6 +52,16 @@ class CaptureLoop {
   // exceeds `limit`, or when the catch-up failed (the caller can read the live state instead).
   Status Sync(std::chrono::milliseconds limit);
 
+  // Around a large change this process makes itself. Mute leaves the route, rule and next-hop
+  // groups, so that the kernel queues no notification per changed record and nothing is folded
+  // or re-dumped meanwhile; Unmute joins them again and asks for a re-dump, which the next Sync
+  // (or the debounce) delivers. Changes others make in between are in that re-dump, without
+  // their actor; a Sync while muted does not see them. Thread-safe; calls pair, not nested.
+  Status Mute();
+  void Unmute();
+  // The number of records of the last full dump (0 before the first).
+  size_t last_dump_records() const { return dump_records_; }
+
  private:
   using Clock = std::chrono::steady_clock;
 
@@ -69,6 +79,8 @@ class CaptureLoop {
   // Handles overflow, due re-dumps, quiet bursts and the periodic re-dump; with `now_all`,
   // whatever is pending is done now. Returns a failed re-dump's status.
   Status Settle(bool now_all);
+  // Whether the pending delta is due for delivery.
+  bool FlushDue(Clock::time_point now, bool now_all) const;
   // The highest sync ticket asked for, and clears the wake-up event.
   uint64_t TakeSyncRequests();
   void FinishSync(uint64_t ticket, const Status& s);
@@ -109,6 +121,11 @@ class CaptureLoop {
   Actor redump_actor_;
   Clock::time_point next_resync_{};
   bool overflow_ = false;
+
+  // Set by other threads.
+  std::atomic<bool> muted_{false};
+  std::atomic<bool> redump_asked_{false};
+  std::atomic<size_t> dump_records_{0};
 };
 
 }  // namespace netsnap::kernel

@@ -20,6 +20,7 @@ using kernel::NetlinkSocket;
 
 constexpr int kRequestRcvbuf = 16 << 20;  // room for the acknowledgements of a batch
 constexpr std::chrono::milliseconds kSyncLimit{10'000};
+constexpr size_t kMuteMinChanges = 4096;  // smaller changes are followed by notification
 
 class KernelSource final : public Source {
  public:
@@ -89,7 +90,13 @@ class KernelSource final : public Source {
     NETSNAP_RETURN_IF_ERROR(OpenRequestSocket());
     kernel::LinkNames links;
     Status s = kernel::ReadLinks(request_.get(), &links);
+    // A notification costs the capture about four times what a dumped record does: past a
+    // quarter of the table, one re-dump after the change is cheaper than following it.
+    std::shared_ptr<kernel::CaptureLoop> loop = Capturing();
+    bool muted = loop && changes.size() >= kMuteMinChanges &&
+                 changes.size() * 4 >= loop->last_dump_records() && loop->Mute().ok();
     if (s.ok()) s = kernel::ApplyChanges(request_.get(), links, changes, result);
+    if (muted) loop->Unmute();
     if (!s.ok()) {
       request_.reset();
       return s.WithContext("kernel source '" + name() + "'");
