@@ -286,6 +286,29 @@ Delta ComputeDelta(const Snapshot& from, const Snapshot& to) {
   return d;
 }
 
+DiffCounts CountDiff(const Snapshot& from, const Snapshot& to) {
+  DiffCounts c;
+  size_t i = 0, j = 0;
+  while (i < from.size() && j < to.size()) {
+    RecordRef a = from.at(i);
+    RecordRef b = to.at(j);
+    if (a.key < b.key) {
+      ++c.removed;
+      ++i;
+    } else if (b.key < a.key) {
+      ++c.added;
+      ++j;
+    } else {
+      if (a.value != b.value) ++c.changed;
+      ++i;
+      ++j;
+    }
+  }
+  c.removed += from.size() - i;
+  c.added += to.size() - j;
+  return c;
+}
+
 void NormalizeDelta(Delta* delta) {
   std::stable_sort(delta->begin(), delta->end(),
                    [](const Change& a, const Change& b) { return a.key < b.key; });

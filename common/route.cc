@@ -108,12 +108,15 @@ Status Prefix::Parse(std::string_view text, Prefix* out) {
   if (slash != std::string_view::npos) {
     std::string_view l = text.substr(slash + 1);
     unsigned v = 0;
-    if (l.empty() || l.size() > 3) return Status::InvalidArgument("bad prefix length in '" + std::string(text) + "'");
+    if (l.empty() || l.size() > 3)
+      return Status::InvalidArgument("bad prefix length in '" + std::string(text) + "'");
     for (char c : l) {
-      if (c < '0' || c > '9') return Status::InvalidArgument("bad prefix length in '" + std::string(text) + "'");
+      if (c < '0' || c > '9')
+        return Status::InvalidArgument("bad prefix length in '" + std::string(text) + "'");
       v = v * 10 + static_cast<unsigned>(c - '0');
     }
-    if (v > p.addr_size() * 8) return Status::InvalidArgument("prefix length too long in '" + std::string(text) + "'");
+    if (v > p.addr_size() * 8)
+      return Status::InvalidArgument("prefix length too long in '" + std::string(text) + "'");
     p.len = static_cast<uint8_t>(v);
   }
   // Clear host bits so that equal prefixes compare equal.
@@ -139,6 +142,13 @@ bool Prefix::operator==(const Prefix& o) const {
 }
 
 // Route records ----------------------------------------------------------------------------
+
+bool Route::TableOfKey(std::string_view key, uint32_t* table) {
+  Reader k(key);
+  uint8_t kind, family;
+  return k.GetByte(&kind) && kind == static_cast<uint8_t>(RecordKind::kRoute) &&
+         k.GetByte(&family) && k.GetFixed32BE(table);
+}
 
 std::string Route::Key() const {
   std::string k;
@@ -191,9 +201,13 @@ Status Route::FromRecord(RecordRef rec, Route* out) {
   Route rt;
   Reader k(rec.key);
   uint8_t kind;
-  auto bad = [](const char* what) { return Status::Corruption(std::string("route record: ") + what); };
-  if (!k.GetByte(&kind) || kind != static_cast<uint8_t>(RecordKind::kRoute)) return bad("not a route");
-  if (!k.GetByte(&rt.family) || (rt.family != kAfInet && rt.family != kAfInet6)) return bad("family");
+  auto bad = [](const char* what) {
+    return Status::Corruption(std::string("route record: ") + what);
+  };
+  if (!k.GetByte(&kind) || kind != static_cast<uint8_t>(RecordKind::kRoute))
+    return bad("not a route");
+  if (!k.GetByte(&rt.family) || (rt.family != kAfInet && rt.family != kAfInet6))
+    return bad("family");
   if (!k.GetFixed32BE(&rt.table) || !GetPrefixKey(&k, rt.family, &rt.dst) || !k.GetByte(&rt.tos) ||
       !k.GetFixed32BE(&rt.metric)) {
     return bad("key");
@@ -252,56 +266,89 @@ Status Route::FromRecord(RecordRef rec, Route* out) {
 
 std::string TableName(uint32_t table) {
   switch (table) {
-    case 253: return "default";
-    case 254: return "main";
-    case 255: return "local";
-    default: return std::to_string(table);
+    case 253:
+      return "default";
+    case 254:
+      return "main";
+    case 255:
+      return "local";
+    default:
+      return std::to_string(table);
   }
 }
 
 std::string ProtocolName(uint8_t proto) {
   switch (proto) {
-    case 0: return "unspec";
-    case 1: return "redirect";
-    case 2: return "kernel";
-    case 3: return "boot";
-    case 4: return "static";
-    case 8: return "gated";
-    case 9: return "ra";
-    case 10: return "mrt";
-    case 11: return "zebra";
-    case 12: return "bird";
-    case 13: return "dnrouted";
-    case 14: return "xorp";
-    case 15: return "ntk";
-    case 16: return "dhcp";
-    case 17: return "mrouted";
-    case 18: return "keepalived";
-    case 42: return "babel";
-    case 186: return "bgp";
-    case 187: return "isis";
-    case 188: return "ospf";
-    case 189: return "rip";
-    case 192: return "eigrp";
-    default: return std::to_string(proto);
+    case 0:
+      return "unspec";
+    case 1:
+      return "redirect";
+    case 2:
+      return "kernel";
+    case 3:
+      return "boot";
+    case 4:
+      return "static";
+    case 8:
+      return "gated";
+    case 9:
+      return "ra";
+    case 10:
+      return "mrt";
+    case 11:
+      return "zebra";
+    case 12:
+      return "bird";
+    case 13:
+      return "dnrouted";
+    case 14:
+      return "xorp";
+    case 15:
+      return "ntk";
+    case 16:
+      return "dhcp";
+    case 17:
+      return "mrouted";
+    case 18:
+      return "keepalived";
+    case 42:
+      return "babel";
+    case 186:
+      return "bgp";
+    case 187:
+      return "isis";
+    case 188:
+      return "ospf";
+    case 189:
+      return "rip";
+    case 192:
+      return "eigrp";
+    default:
+      return std::to_string(proto);
   }
 }
 
 std::string ScopeName(uint8_t scope) {
   switch (scope) {
-    case 0: return "global";
-    case 200: return "site";
-    case 253: return "link";
-    case 254: return "host";
-    case 255: return "nowhere";
-    default: return std::to_string(scope);
+    case 0:
+      return "global";
+    case 200:
+      return "site";
+    case 253:
+      return "link";
+    case 254:
+      return "host";
+    case 255:
+      return "nowhere";
+    default:
+      return std::to_string(scope);
   }
 }
 
 std::string RouteTypeName(uint8_t type) {
-  static const char* const kNames[] = {"unspec",    "unicast",   "local",   "broadcast",
-                                       "anycast",   "multicast", "blackhole", "unreachable",
-                                       "prohibit",  "throw",     "nat",     "xresolve"};
+  static const char* const kNames[] = {"unspec",   "unicast",   "local",     "broadcast",
+                                       "anycast",  "multicast", "blackhole", "unreachable",
+                                       "prohibit", "throw",     "nat",       "xresolve"};
   if (type < sizeof kNames / sizeof kNames[0]) return kNames[type];
   return std::to_string(type);
 }

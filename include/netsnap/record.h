@@ -115,8 +115,7 @@ class Snapshot {
 
  private:
   friend class SnapshotBuilder;
-  friend Status ApplyDelta(const Snapshot& base, const std::vector<Change>& delta,
-                           Snapshot* out);
+  friend Status ApplyDelta(const Snapshot& base, const std::vector<Change>& delta, Snapshot* out);
   explicit Snapshot(std::shared_ptr<const Rep> rep) : rep_(std::move(rep)) {}
   std::shared_ptr<const Rep> rep_;
 };
@@ -176,5 +175,7 @@ struct DiffCounts {
 };
 // Counts of applying `delta` to `base` (a change whose value equals the old one is not counted).
 DiffCounts CountDelta(const Snapshot& base, const Delta& delta);
+// Counts of ComputeDiff(from, to), without building it.
+DiffCounts CountDiff(const Snapshot& from, const Snapshot& to);
 
 }  // namespace netsnap

@@ -83,6 +83,9 @@ struct Route {
   static Status FromRecord(RecordRef rec, Route* out);
   // The record key alone (the same bytes as ToRecord().key).
   std::string Key() const;
+  // The table of a route record's key, read without decoding the rest; false when `key` is
+  // not a route's.
+  static bool TableOfKey(std::string_view key, uint32_t* table);
 
   bool operator==(const Route&) const = default;
 };

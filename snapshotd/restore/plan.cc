@@ -55,17 +55,16 @@ Status CheckBlastRadius(const Snapshot& live, const RollbackPlan& plan, const Gu
   std::vector<std::string> reasons;
   std::map<uint32_t, uint64_t> routes_per_table, removed_per_table, added_per_table;
   for (RecordRef r : live) {
-    Route rt;
-    if (KindOfKey(r.key) == RecordKind::kRoute && Route::FromRecord(r, &rt).ok()) {
-      ++routes_per_table[rt.table];
-    }
+    uint32_t table;
+    if (Route::TableOfKey(r.key, &table)) ++routes_per_table[table];
   }
   std::set<std::string> default_routes;
   for (const Change& c : plan.changes) {
     if (KindOfKey(c.key) != RecordKind::kRoute) continue;
     Route rt;
     if (c.value) {
-      if (Route::FromRecord({c.key, *c.value}, &rt).ok()) ++added_per_table[rt.table];
+      uint32_t table;
+      if (Route::TableOfKey(c.key, &table)) ++added_per_table[table];
       continue;
     }
     auto old = live.Find(c.key);
@@ -80,8 +79,7 @@ Status CheckBlastRadius(const Snapshot& live, const RollbackPlan& plan, const Gu
       static_cast<double>(plan.removes) > o.max_remove_share * static_cast<double>(live.size())) {
     reasons.push_back("it would remove " + std::to_string(plan.removes) + " of " +
                       std::to_string(live.size()) + " live records, more than the " +
-                      std::to_string(static_cast<int>(o.max_remove_share * 100 + 0.5)) +
-                      "% limit");
+                      std::to_string(static_cast<int>(o.max_remove_share * 100 + 0.5)) + "% limit");
   }
   for (const auto& [table, removed] : removed_per_table) {
     if (removed == routes_per_table[table] && added_per_table[table] == 0) {

@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include "common/coding.h"
@@ -210,9 +211,12 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
       trusted = FilterDelta(base, &changes, &counts) == snapshot.hash();
     }
     if (!trusted) {
-      changes = ComputeDelta(base, snapshot);
-      counts = DiffCounts{};
-      FilterDelta(base, &changes, &counts);
+      // Count first: a change that ends in a checkpoint needs no delta.
+      counts = CountDiff(base, snapshot);
+      changes.clear();
+      if (!NextMeta(tip, counts, snapshot.size()).checkpoint) {
+        changes = ComputeDelta(base, snapshot);
+      }
     }
   }
   CommitInfo ci = info;
@@ -221,6 +225,21 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
   std::lock_guard l(tips_mu_);
   tips_[source] = std::move(tip);
   return Status::OK();
+}
+
+ContentMeta RocksStore::NextMeta(const SourceTip& tip, const DiffCounts& counts,
+                                 size_t records) const {
+  if (tip.latest.version == 0) return ContentMeta{};
+  ContentMeta meta;
+  meta.checkpoint = false;
+  meta.base = tip.latest.version;
+  meta.chain = tip.meta.chain + 1;
+  meta.since_checkpoint =
+      tip.meta.since_checkpoint + counts.added + counts.removed + counts.changed;
+  bool checkpoint = meta.chain > options_.max_chain ||
+                    static_cast<double>(meta.since_checkpoint) >
+                        options_.checkpoint_share * static_cast<double>(records + 16);
+  return checkpoint ? ContentMeta{} : meta;
 }
 
 Status RocksStore::WriteVersion(SourceTip* tip, const Snapshot& snapshot, const Delta& delta,
@@ -237,20 +256,9 @@ Status RocksStore::WriteVersion(SourceTip* tip, const Snapshot& snapshot, const 
   h.actor = info.actor;
   h.note = info.note;
 
-  ContentMeta meta;
-  bool checkpoint = tip->latest.version == 0;
-  if (!checkpoint) {
-    meta.checkpoint = false;
-    meta.base = tip->latest.version;
-    meta.chain = tip->meta.chain + 1;
-    meta.since_checkpoint = tip->meta.since_checkpoint + delta.size();
-    checkpoint = meta.chain > options_.max_chain ||
-                 static_cast<double>(meta.since_checkpoint) >
-                     options_.checkpoint_share * static_cast<double>(snapshot.size() + 16);
-  }
-  if (checkpoint) meta = ContentMeta{};
-  std::string content = checkpoint ? EncodeCheckpoint(snapshot, meta, options_.zstd_level)
-                                   : EncodeDelta(delta, meta, options_.zstd_level);
+  const ContentMeta meta = NextMeta(*tip, counts, snapshot.size());
+  std::string content = meta.checkpoint ? EncodeCheckpoint(snapshot, meta, options_.zstd_level)
+                                        : EncodeDelta(delta, meta, options_.zstd_level);
 
   rocksdb::WriteBatch batch;
   PutHeader(&batch, tip->sid, h);

@@ -70,6 +70,10 @@ class RocksStore : public Store {
   // Drops no-op changes from `delta` against `base` and counts the rest; returns the hash the
   // result will have.
   ContentHash FilterDelta(const Snapshot& base, Delta* delta, DiffCounts* counts);
+  // The content metadata of the version after `tip` with `counts` changes: a delta on the
+  // previous version, or a checkpoint when the chain or the changes since the last one grow
+  // past the options' limits.
+  ContentMeta NextMeta(const SourceTip& tip, const DiffCounts& counts, size_t records) const;
   Status WriteVersion(SourceTip* tip, const Snapshot& snapshot, const Delta& delta,
                       const DiffCounts& counts, const CommitInfo& info, VersionHeader* out);
   bool IsPinned(uint32_t sid, uint64_t version);

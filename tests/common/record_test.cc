@@ -107,6 +107,10 @@ TEST(Delta, ComputeThenApplyGivesTheTarget) {
     EXPECT_EQ(c.added, diff.added.size());
     EXPECT_EQ(c.removed, diff.removed.size());
     EXPECT_EQ(c.changed, diff.changed.size());
+    DiffCounts walked = CountDiff(sa, sb);
+    EXPECT_EQ(walked.added, diff.added.size());
+    EXPECT_EQ(walked.removed, diff.removed.size());
+    EXPECT_EQ(walked.changed, diff.changed.size());
   }
 }
 

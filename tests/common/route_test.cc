@@ -53,6 +53,19 @@ TEST(Route, KeyIgnoresTheValue) {
   EXPECT_NE(a.Key(), b.Key());
 }
 
+TEST(Route, TableOfKeyReadsTheKeyAlone) {
+  Route r;
+  r.table = 70000;
+  ASSERT_TRUE(Prefix::Parse("10.1.0.0/16", &r.dst).ok());
+  uint32_t table = 0;
+  ASSERT_TRUE(Route::TableOfKey(r.Key(), &table));
+  EXPECT_EQ(table, 70000u);
+  EXPECT_FALSE(Route::TableOfKey(r.Key().substr(0, 4), &table));
+  std::string other = r.Key();
+  other[0] = static_cast<char>(RecordKind::kRule);
+  EXPECT_FALSE(Route::TableOfKey(other, &table));
+}
+
 TEST(Route, DamagedRecordsAreRejected) {
   Record rec = Sample().ToRecord();
   Route out;
