@@ -203,7 +203,7 @@ void Detection::Inspect(const Queued& q) {
         policy.action == DetectAction::kRestore && !f.restore_keys.empty() ? "restore" : "alert";
     daemon_->events()->Publish("detection", v.source, std::move(ev));
   }
-  if (!findings.empty()) restorer_.Damage(v.source, policy, findings);
+  if (!findings.empty()) restorer_.Damage(v.source, policy, findings, v.current.time_ns);
 }
 
 bool Detection::WaitIdle(std::chrono::milliseconds limit) {

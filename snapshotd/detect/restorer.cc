@@ -75,7 +75,7 @@ boost::json::object Restorer::EnterConflict(const std::string& source, PerSource
 }
 
 void Restorer::Damage(const std::string& source, const DetectPolicy& policy,
-                      const std::vector<Finding>& findings) {
+                      const std::vector<Finding>& findings, int64_t changed_ns) {
   std::vector<std::string> keys;
   uint64_t from = UINT64_MAX;
   Actor actor;
@@ -109,13 +109,17 @@ void Restorer::Damage(const std::string& source, const DetectPolicy& policy,
       s.redamage = 0;
     }
     if (!conflict) {
+      // When the damage was made, as the steady clock has it (a clock step counts as now).
+      const auto age = std::chrono::nanoseconds(
+          std::clamp<int64_t>(NowNs() - changed_ns, 0, int64_t{60} * 1000000000));
+      const Clock::time_point made = now - std::chrono::duration_cast<Clock::duration>(age);
       if (!s.pending) {
-        s.pending = Burst{{}, from, now, now, actor, {}};
+        s.pending = Burst{{}, from, made, made, actor, {}};
       }
       Burst& b = *s.pending;
       b.keys.insert(b.keys.end(), keys.begin(), keys.end());
       b.from_version = std::min(b.from_version, from);
-      b.last = now;
+      b.last = std::max(b.last, made);
       if (!b.actor.known()) b.actor = actor;
       b.kinds.insert(b.kinds.end(), kinds.begin(), kinds.end());
     }

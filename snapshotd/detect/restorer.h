@@ -38,9 +38,11 @@ class Restorer {
   void Start();
   void Stop();
 
-  // The findings of one version of `source` under `policy`. Never blocks on a restore.
+  // The findings of one version of `source` under `policy`, captured at `changed_ns` (system
+  // clock): the settle delay counts from then, not from when detection got to it. Never
+  // blocks on a restore.
   void Damage(const std::string& source, const DetectPolicy& policy,
-              const std::vector<Finding>& findings);
+              const std::vector<Finding>& findings, int64_t changed_ns);
   // Drops the pending burst (pause).
   void Drop(const std::string& source);
   // Leaves conflict and forgets the restore history (resume).
