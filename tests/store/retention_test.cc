@@ -95,6 +95,25 @@ TEST(Retention, ThinsByAgeAndKeepsNewestAndPinned) {
   ASSERT_TRUE(store->Reconstruct("kernel", h.version - 1, &snap).ok());
 }
 
+// The store's RocksDB opened directly, to change it behind the store's back.
+struct RawDb {
+  explicit RawDb(const std::string& path) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n : {"default", "versions", "content", "times", "events", "meta"}) {
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    }
+    if (!rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &db).ok()) db = nullptr;
+  }
+  ~RawDb() {
+    if (!db) return;
+    for (auto* x : handles) db->DestroyColumnFamilyHandle(x);
+    delete db;
+  }
+  bool ok() const { return db != nullptr; }
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // in the order above
+};
+
 TEST(Corruption, AReconstructThatDoesNotMatchItsHashIsAnError) {
   TempDir dir;
   StoreOptions o;
@@ -114,13 +133,10 @@ TEST(Corruption, AReconstructThatDoesNotMatchItsHashIsAnError) {
   }
   // Replace version 2's delta with another, well-formed one.
   {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "versions", "content", "times", "events", "meta"}) {
-      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> h;
-    rocksdb::DB* db;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), o.path, cfs, &h, &db).ok());
+    RawDb raw(o.path);
+    ASSERT_TRUE(raw.ok());
+    rocksdb::DB* db = raw.db;
+    const std::vector<rocksdb::ColumnFamilyHandle*>& h = raw.handles;
     store::ContentMeta meta;
     meta.checkpoint = false;
     meta.base = 1;
@@ -129,8 +145,6 @@ TEST(Corruption, AReconstructThatDoesNotMatchItsHashIsAnError) {
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[2], store::VersionKey(1, 2),
                         store::EncodeDelta(bogus, meta, 3))
                     .ok());
-    for (auto* x : h) db->DestroyColumnFamilyHandle(x);
-    delete db;
   }
   std::unique_ptr<Store> store;
   ASSERT_TRUE(Store::Open(o, &store).ok());
@@ -160,20 +174,15 @@ TEST(Compatibility, PagesReadHeadersFromAnIndexWrittenWithoutThem) {
   }
   // Stores written before the time index held header copies have empty index values.
   {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "versions", "content", "times", "events", "meta"}) {
-      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> h;
-    rocksdb::DB* db;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), o.path, cfs, &h, &db).ok());
+    RawDb raw(o.path);
+    ASSERT_TRUE(raw.ok());
+    rocksdb::DB* db = raw.db;
+    const std::vector<rocksdb::ColumnFamilyHandle*>& h = raw.handles;
     for (uint64_t v = 1; v <= 3; ++v) {
       ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[3],
                           store::TimeKey(1, kNow + static_cast<int64_t>(v) - 1, v), "")
                       .ok());
     }
-    for (auto* x : h) db->DestroyColumnFamilyHandle(x);
-    delete db;
   }
   std::unique_ptr<Store> store;
   ASSERT_TRUE(Store::Open(o, &store).ok());
