@@ -43,7 +43,8 @@ json::object ScopeToJson(const RollbackScope& s) {
   }
   if (!s.prefixes.empty()) {
     json::array a;
-    for (const Prefix& p : s.prefixes) a.push_back(json::string(p.len ? p.ToString() : (p.family == 10 ? "::/0" : "0.0.0.0/0")));
+    for (const Prefix& p : s.prefixes)
+      a.push_back(json::string(p.len ? p.ToString() : (p.family == 10 ? "::/0" : "0.0.0.0/0")));
     o["prefixes"] = std::move(a);
   }
   if (!s.kinds.empty()) {
@@ -78,10 +79,13 @@ json::object Common(const Rollback& r) {
   o["cause"] = CauseName(r.request.cause);
   o["created"] = FormatTime(r.created_ns);
   o["updated"] = FormatTime(r.updated_ns);
-  o["confirm_deadline"] = r.deadline_ns ? json::value(FormatTime(r.deadline_ns)) : json::value(nullptr);
+  o["confirm_deadline"] =
+      r.deadline_ns ? json::value(FormatTime(r.deadline_ns)) : json::value(nullptr);
   if (!r.error.empty()) o["error"] = r.error;
   o["replans"] = r.replans;
-  o["timings"] = {{"plan_ms", r.plan_ms}, {"apply_ms", r.apply_ms}, {"verify_ms", r.verify_ms},
+  o["timings"] = {{"plan_ms", r.plan_ms},
+                  {"apply_ms", r.apply_ms},
+                  {"verify_ms", r.verify_ms},
                   {"total_ms", r.total_ms}};
   return o;
 }
@@ -102,8 +106,8 @@ json::object RollbackToJson(const Rollback& r) {
                        {"old", RecordToJson({c.key, c.old_value})},
                        {"new", RecordToJson({c.key, c.new_value})}});
   }
-  plan["records"] = {{"add", std::move(add)}, {"remove", std::move(remove)},
-                     {"replace", std::move(replace)}};
+  plan["records"] = {
+      {"add", std::move(add)}, {"remove", std::move(remove)}, {"replace", std::move(replace)}};
   plan["truncated"] = r.truncated;
   o["plan"] = std::move(plan);
   json::array failures;
@@ -127,10 +131,12 @@ std::string EncodeRollback(const Rollback& r) {
   o["idempotency_key"] = r.request.idempotency_key;
   o["counts"] = {r.adds, r.removes, r.replaces};
   json::array probes;
-  for (const Probe& p : r.request.probes) probes.push_back({{"type", p.type}, {"target", p.target}});
+  for (const Probe& p : r.request.probes)
+    probes.push_back({{"type", p.type}, {"target", p.target}});
   o["probes"] = std::move(probes);
   json::array failures;
-  for (const RecordFailure& f : r.failures) failures.push_back({{"key", Hex(f.key)}, {"error", f.error}});
+  for (const RecordFailure& f : r.failures)
+    failures.push_back({{"key", Hex(f.key)}, {"error", f.error}});
   o["failures"] = std::move(failures);
   return json::serialize(o);
 }
@@ -149,12 +155,14 @@ Status DecodeRollback(const std::string& text, Rollback* out) {
     r.request.to = json::value_to<std::string>(o.at("to"));
     r.target_version = o.at("target_version").to_number<uint64_t>();
     if (!o.at("pre_version").is_null()) r.pre_version = o.at("pre_version").to_number<uint64_t>();
-    if (!o.at("post_version").is_null()) r.post_version = o.at("post_version").to_number<uint64_t>();
+    if (!o.at("post_version").is_null())
+      r.post_version = o.at("post_version").to_number<uint64_t>();
     r.request.dry_run = o.at("dry_run").as_bool();
     r.request.reason = json::value_to<std::string>(o.at("reason"));
     r.request.force = o.at("force").as_bool();
     r.request.actor = json::value_to<std::string>(o.at("actor"));
-    r.request.cause = CauseFromName(json::value_to<std::string>(o.at("cause"))).value_or(Cause::kRollback);
+    r.request.cause =
+        CauseFromName(json::value_to<std::string>(o.at("cause"))).value_or(Cause::kRollback);
     r.request.confirm_within_ns = o.at("confirm_within_ns").to_number<int64_t>();
     r.request.if_unchanged = o.at("if_unchanged").as_bool();
     r.request.idempotency_key = json::value_to<std::string>(o.at("idempotency_key"));
@@ -162,6 +170,13 @@ Status DecodeRollback(const std::string& text, Rollback* out) {
     r.updated_ns = o.at("updated_ns").to_number<int64_t>();
     r.deadline_ns = o.at("deadline_ns").to_number<int64_t>();
     if (o.contains("error")) r.error = json::value_to<std::string>(o.at("error"));
+    if (auto* t = o.if_contains("timings")) {
+      const json::object& times = t->as_object();
+      r.plan_ms = times.at("plan_ms").to_number<double>();
+      r.apply_ms = times.at("apply_ms").to_number<double>();
+      r.verify_ms = times.at("verify_ms").to_number<double>();
+      r.total_ms = times.at("total_ms").to_number<double>();
+    }
     const json::array& counts = o.at("counts").as_array();
     r.adds = counts.at(0).to_number<uint64_t>();
     r.removes = counts.at(1).to_number<uint64_t>();
@@ -195,8 +210,8 @@ Status DecodeRollback(const std::string& text, Rollback* out) {
       }
     }
     for (auto& p : o.at("probes").as_array()) {
-      r.request.probes.push_back({json::value_to<std::string>(p.at("type")),
-                                  json::value_to<std::string>(p.at("target"))});
+      r.request.probes.push_back(
+          {json::value_to<std::string>(p.at("type")), json::value_to<std::string>(p.at("target"))});
     }
     for (auto& f : o.at("failures").as_array()) {
       RecordFailure rf;

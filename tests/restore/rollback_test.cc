@@ -137,7 +137,8 @@ TEST_F(RollbackTest, PutsBackDeletedAndOverwrittenRoutes) {
   std::vector<std::string> damage;
   for (int i = 0; i < 40; ++i) damage.push_back("route del 10.100." + std::to_string(i) + ".0/24");
   for (int i = 50; i < 70; ++i) {
-    damage.push_back("route replace 10.100." + std::to_string(i) + ".0/24 via 10.99.0.9 dev a0 proto static");
+    damage.push_back("route replace 10.100." + std::to_string(i) +
+                     ".0/24 via 10.99.0.9 dev a0 proto static");
   }
   Batch(damage);
   ASSERT_NE(Captured(), good);
@@ -157,6 +158,9 @@ TEST_F(RollbackTest, PutsBackDeletedAndOverwrittenRoutes) {
   Rollback again;
   ASSERT_TRUE(rm_->Get(rb.id, &again).ok());
   EXPECT_EQ(again.state, "applied");
+  EXPECT_GT(rb.total_ms, 0);
+  EXPECT_EQ(again.total_ms, rb.total_ms) << "timings survive the journal";
+  EXPECT_EQ(again.apply_ms, rb.apply_ms);
 }
 
 TEST_F(RollbackTest, AfterATableFlushAndWithIpv6MultipathAndRules) {
