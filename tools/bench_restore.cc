@@ -189,10 +189,18 @@ int main(int argc, char** argv) {
     if (size_t at = restore_json.find("\"total_ms\":"); at != std::string::npos) {
       rollback_ms = std::strtod(restore_json.c_str() + at + 11, nullptr);
     }
+    netsnap::Rollback rb;
+    std::string id;
+    if (size_t at = restore_json.find("\"rollback\":\""); at != std::string::npos) {
+      id = restore_json.substr(at + 12, restore_json.find('"', at + 12) - at - 12);
+    }
+    if (id.empty() || !rollbacks->Get(id, &rb).ok()) rb = {};
     std::printf(
-        "run %d: deletion %.0f ms, first detection at %.0f ms, rollback %.0f ms, whole again "
-        "%.0f ms after the deletion began%s\n",
-        run, Ms(t_deleted - t0), Ms(first_detection - t0), rollback_ms, whole_again.back(),
+        "run %d: deletion %.0f ms, first detection at %.0f ms, rollback %.0f ms (plan %.0f, "
+        "apply %.0f, verify %.0f) started %.0f ms after the deletion ended, whole again %.0f ms "
+        "after the deletion began%s\n",
+        run, Ms(t_deleted - t0), Ms(first_detection - t0), rollback_ms, rb.plan_ms, rb.apply_ms,
+        rb.verify_ms, Ms(t1 - t_deleted) - rollback_ms, whole_again.back(),
         complete ? "" : " (INCOMPLETE)");
     std::fflush(stdout);
     detection->WaitIdle(std::chrono::seconds(30));
