@@ -173,7 +173,7 @@ void Restorer::Run() {
       Clock::time_point due =
           std::min(s.pending->last + Ms(p.settle_ms), s.pending->first + Ms(p.settle_max_ms));
       if (s.has_last) due = std::max(due, s.last_end + Ms(p.cooldown_s * 1000));
-      if (due <= now && busy_ && busy_(name)) due = now + std::chrono::milliseconds(20);
+      if (due <= now && busy_ && busy_(name)) due = now + std::chrono::milliseconds(5);
       if (due <= now) {
         due_source = name;
         break;

@@ -9,6 +9,7 @@
 
 #include "kernel_test_util.h"
 #include "netsnap/route.h"
+#include "netsnap/time.h"
 
 namespace netsnap::testing {
 namespace {
@@ -170,10 +171,15 @@ TEST_F(KernelSync, ALargeApplyOfItsOwnIsOneRedumpNotAFlood) {
   ASSERT_TRUE(src_->Apply(adds, &result).ok());
   ASSERT_EQ(result.applied, adds.size());
   RunIp("route add 10.71.0.0/16 via 10.99.0.3");
+  // The re-dump's version is timed as of the last change it read (the ip route), not the dump.
+  std::this_thread::sleep_for(milliseconds(300));
+  const int64_t mark = NowNs();
   SyncNow();
   EXPECT_EQ(sink_.counter("netlink_overflows"), 0u);
   ASSERT_EQ(sink_.deliveries().size(), before + 1);
   EXPECT_TRUE(sink_.deliveries().back().snapshot);
+  EXPECT_GT(sink_.deliveries().back().time_ns, 0);
+  EXPECT_LT(sink_.deliveries().back().time_ns, mark);
   EXPECT_EQ(sink_.deliveries().back().diff.added.size(), adds.size() + 1);
   EXPECT_EQ(CapturedRoutes(sink_.current()), IpRoutes(ns_));
 

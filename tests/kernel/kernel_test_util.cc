@@ -30,7 +30,7 @@ void FoldingSink::Record(Delivery d, const Snapshot& next) {
 
 void FoldingSink::OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t t) {
   std::lock_guard<std::mutex> l(mu_);
-  Record({true, cause, actor, {}}, snapshot);
+  Record({true, cause, actor, {}, t}, snapshot);
   if (on_delivery) on_delivery(t);
 }
 
@@ -42,7 +42,7 @@ void FoldingSink::OnChanges(Delta changes, Cause cause, const Actor& actor, int6
     errors_.push_back("ApplyDelta: " + s.ToString());
     return;
   }
-  Record({false, cause, actor, {}}, next);
+  Record({false, cause, actor, {}, t}, next);
   if (on_delivery) on_delivery(t);
 }
 

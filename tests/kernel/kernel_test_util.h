@@ -24,7 +24,8 @@ struct Delivery {
   bool snapshot = false;  // OnSnapshot (else OnChanges)
   Cause cause = Cause::kStartup;
   Actor actor;
-  Diff diff;  // against the state before the delivery
+  Diff diff;            // against the state before the delivery
+  int64_t time_ns = 0;  // the time the source gave
 };
 
 class FoldingSink : public CaptureSink {

@@ -221,6 +221,10 @@ int CaptureLoop::TimeoutMs() const {
 
 Status CaptureLoop::Redump(Cause cause, const Actor& actor) {
   DiscardQueued();
+  // After events, the version's time is that of the last notification read, as for a delta
+  // (debounce and dump come after the change); otherwise, when the dump begins.
+  const int64_t as_of_ns = cause == Cause::kEvent && last_read_ns_ ? last_read_ns_ : NowNs();
+  last_read_ns_ = 0;
   NETSNAP_RETURN_IF_ERROR(ReadLinks(dumper_.get(), &decoder_.links()));
   StateDump dump;
   NETSNAP_RETURN_IF_ERROR(ReadState(dumper_.get(), config_.filter, decoder_.links(), &dump));
@@ -230,7 +234,7 @@ Status CaptureLoop::Redump(Cause cause, const Actor& actor) {
   pending_.clear();  // the snapshot supersedes what was folded so far
   pending_actor_ = Actor{};
   next_resync_ = Clock::now() + std::chrono::seconds(config_.resync_s);
-  sink_->OnSnapshot(std::move(dump.snapshot), cause, actor, NowNs());
+  sink_->OnSnapshot(std::move(dump.snapshot), cause, actor, as_of_ns);
   malloc_trim(0);  // give the dump's transient memory back to the system
   return Status::OK();
 }
@@ -251,8 +255,12 @@ void CaptureLoop::DiscardQueued() {
   bool overflow = false;  // moot: the dump follows
   bool drained = false;
   while (!drained && !stop_ && Clock::now() < give_up) {
-    Status s = monitor_->ReadNotifications([](const nlmsghdr*) { return Status::OK(); },
-                                           kReadsPerRound, &overflow, &drained);
+    Status s = monitor_->ReadNotifications(
+        [this](const nlmsghdr*) {
+          last_read_ns_ = NowNs();
+          return Status::OK();
+        },
+        kReadsPerRound, &overflow, &drained);
     if (!s.ok()) return;
   }
 }
@@ -281,6 +289,7 @@ Status CaptureLoop::Drain() {
 }
 
 void CaptureLoop::OnMessage(const nlmsghdr* nlh) {
+  last_read_ns_ = NowNs();
   // Read the actor first: the process may exit soon after the kernel answers it.
   const Actor& actor = actors_.Lookup(nlh->nlmsg_pid, NowNs());
   Change change;

@@ -6,7 +6,9 @@
 //
 // Full re-dumps, delivered as snapshots: after link, address or next-hop-deletion events (once
 // the burst settles), at once after a notification overflow (ENOBUFS, counted as
-// "netlink_overflows"), and every resync_s (cause periodic).
+// "netlink_overflows"), and every resync_s (cause periodic). A delivery's time is that of the
+// last notification read before it (a periodic or first dump: when the dump began), so that
+// debounce and dump do not move a change later than it was seen.
 //
 // Sync() is a barrier for other threads: the capture thread reads every notification already
 // queued (the kernel queues a change's notifications before it acknowledges the request that
@@ -121,6 +123,7 @@ class CaptureLoop {
   Actor redump_actor_;
   Clock::time_point next_resync_{};
   bool overflow_ = false;
+  int64_t last_read_ns_ = 0;  // when the last notification was read since the last re-dump
 
   // Set by other threads.
   std::atomic<bool> muted_{false};
