@@ -5,15 +5,23 @@
 // each removed record is reported once.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
-#include <set>
+#include <string_view>
+#include <vector>
 
 #include "detect/detector.h"
 
 namespace netsnap {
 
 namespace {
+
+// The number of distinct keys in *keys (which it sorts).
+uint64_t CountDistinct(std::vector<std::string_view>* keys) {
+  std::sort(keys->begin(), keys->end());
+  return static_cast<uint64_t>(std::unique(keys->begin(), keys->end()) - keys->begin());
+}
 
 struct Removal {
   DamagedRecord record;
@@ -60,15 +68,15 @@ class MassDeletion : public Detector {
     const DetectPolicy& p = ctx.policy;
     // Records removed in the window and still missing: one removed, put back (a restore) and
     // removed again counts once.
-    std::set<std::string_view> missing;
+    std::vector<std::string_view> missing;
     for (const Slice& s : window_) {
       auto it = s.routes.find(table);
       if (it == s.routes.end()) continue;
       for (const Removal& r : it->second) {
-        if (!v.after.Find(r.record.key)) missing.insert(r.record.key);
+        if (!v.after.Find(r.record.key)) missing.push_back(r.record.key);
       }
     }
-    uint64_t removed = missing.size();
+    uint64_t removed = CountDistinct(&missing);
     uint64_t left = ctx.view.RoutesAfter(table);
     double share = static_cast<double>(removed) / static_cast<double>(removed + left);
     bool emptied = left == 0;
@@ -100,17 +108,17 @@ class MassDeletion : public Detector {
   }
 
   void CheckSource(const VersionCommitted& v, const DetectContext& ctx, std::vector<Finding>* out) {
-    std::set<std::string_view> missing;
+    std::vector<std::string_view> missing;
     auto count = [&](const std::vector<Removal>& list) {
       for (const Removal& r : list) {
-        if (!v.after.Find(r.record.key)) missing.insert(r.record.key);
+        if (!v.after.Find(r.record.key)) missing.push_back(r.record.key);
       }
     };
     for (const Slice& s : window_) {
       count(s.others);
       for (const auto& [t, r] : s.routes) count(r);
     }
-    uint64_t removed = missing.size();
+    uint64_t removed = CountDistinct(&missing);
     if (removed <= ctx.policy.mass_max_records) return;
     Finding f = NewFinding("mass_deletion", v);
     auto take = [&](Slice& s, std::vector<Removal>& list) {

@@ -6,13 +6,7 @@
 
 namespace netsnap {
 
-bool RouteTable(RecordRef rec, uint32_t* table) {
-  if (KindOfKey(rec.key) != RecordKind::kRoute) return false;
-  Route r;
-  if (!Route::FromRecord(rec, &r).ok()) return false;
-  *table = r.table;
-  return true;
-}
+bool RouteTable(RecordRef rec, uint32_t* table) { return Route::TableOfKey(rec.key, table); }
 
 std::string OriginFileKey(RecordRef rec) {
   std::string origin;

@@ -290,6 +290,9 @@ Status CaptureLoop::Drain() {
 
 void CaptureLoop::OnMessage(const nlmsghdr* nlh) {
   last_read_ns_ = NowNs();
+  // A re-dump is due: it shows this change too, and rebuilds what decoding keeps (link names,
+  // multipath routes), so a burst that comes meanwhile costs no decoding.
+  if (redump_at_) return;
   // Read the actor first: the process may exit soon after the kernel answers it.
   const Actor& actor = actors_.Lookup(nlh->nlmsg_pid, NowNs());
   Change change;
@@ -305,7 +308,7 @@ void CaptureLoop::OnMessage(const nlmsghdr* nlh) {
     ScheduleRedump(Clock::now() + std::chrono::milliseconds(config_.debounce_ms), actor);
     return;
   }
-  if (effect != ChangeDecoder::Effect::kChange || redump_at_) return;
+  if (effect != ChangeDecoder::Effect::kChange) return;
   const auto now = Clock::now();
   if (!pending_.empty() && actor.pid != pending_actor_.pid) Flush();
   if (pending_.empty()) {
