@@ -26,7 +26,6 @@ namespace store {
 namespace {
 
 constexpr size_t kCacheEntries = 4;
-constexpr size_t kCacheBytes = 128 << 20;  // beyond one snapshot, the cache stays under this
 const std::string kSidPrefix = "sid/";
 const std::string kPinPrefix = "pin/";
 
@@ -265,10 +264,6 @@ Status RocksStore::WriteVersion(SourceTip* tip, const Snapshot& snapshot, const 
   PutHeader(&batch, tip->sid, h);
   batch.Put(content_, VersionKey(tip->sid, h.version), content);
   NETSNAP_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "write version"));
-  // The version this one follows is what a rollback or restore most often goes back to.
-  if (tip->have_snapshot && tip->latest.version) {
-    CachePut(tip->sid, tip->latest.version, tip->snapshot);
-  }
   tip->latest = h;
   tip->meta = meta;
   tip->snapshot = snapshot;
@@ -480,19 +475,8 @@ Status RocksStore::DiffVersions(const std::string& source, uint64_t from, uint64
 
 void RocksStore::CachePut(uint32_t sid, uint64_t version, const Snapshot& snap) {
   std::lock_guard l(cache_mu_);
-  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-    if (it->first == std::make_pair(sid, version)) {
-      cache_.erase(it);
-      break;
-    }
-  }
   cache_.emplace_front(std::make_pair(sid, version), snap);
-  size_t bytes = 0;
-  for (const auto& e : cache_) bytes += e.second.byte_size();
-  while (cache_.size() > 1 && (cache_.size() > kCacheEntries || bytes > kCacheBytes)) {
-    bytes -= cache_.back().second.byte_size();
-    cache_.pop_back();
-  }
+  if (cache_.size() > kCacheEntries) cache_.pop_back();
 }
 
 bool RocksStore::CacheGet(uint32_t sid, uint64_t version, Snapshot* snap) {
