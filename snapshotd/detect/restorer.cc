@@ -164,6 +164,25 @@ boost::json::object Restorer::State(const std::string& source) {
 void Restorer::Run() {
   std::unique_lock l(mu_);
   while (!stopping_) {
+    // While a burst settles, reconstruct the version it will go back to: the store keeps it,
+    // and the restore then starts from memory.
+    std::string warm;
+    uint64_t warm_version = 0;
+    for (auto& [name, s] : sources_) {
+      if (s.pending && !s.running && !s.conflict &&
+          s.pending->warmed_version != s.pending->from_version) {
+        warm = name;
+        warm_version = s.pending->warmed_version = s.pending->from_version;
+        break;
+      }
+    }
+    if (!warm.empty()) {
+      l.unlock();
+      Snapshot ignored;
+      daemon_->store()->Reconstruct(warm, warm_version, &ignored);
+      l.lock();
+      continue;
+    }
     Clock::time_point now = Clock::now();
     Clock::time_point next = Clock::time_point::max();
     std::string due_source;

@@ -58,6 +58,7 @@ class Restorer {
     Clock::time_point first, last;
     Actor actor;
     std::vector<std::string> kinds;
+    uint64_t warmed_version = 0;  // the version reconstructed ahead, while the burst settles
   };
   struct PerSource {
     DetectPolicy policy;
