@@ -14,27 +14,8 @@ GEN=$BUILD/tools/gen_routes
 ROUTES_DUMP=${ROUTES_DUMP:-500000}
 ROUTES_RSS=${ROUTES_RSS:-1000000}
 LAT_N=${LAT_N:-1000}
-TMP=$(mktemp -d)
-NSS=()
-
-cleanup() {
-  for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-make_ns() {
-  local ns=$1
-  ip netns add "$ns"
-  NSS+=("$ns")
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link add a0 type veth peer name b0
-  ip -n "$ns" link set a0 up
-  ip -n "$ns" link set b0 up
-  ip -n "$ns" addr add 10.99.0.1/24 dev a0
-  ip -n "$ns" addr add 10.99.0.2/24 dev b0
-  ip -n "$ns" addr add fd00:99::1/64 dev a0 nodad
-}
+# shellcheck source=tools/bench_netns.sh
+source "$ROOT/tools/bench_netns.sh"
 
 # gen N FILE: an Internet-like IPv4 table in the main table, as ip -batch lines.
 gen() {

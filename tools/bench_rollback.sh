@@ -17,29 +17,10 @@ ROUTES=${ROUTES:-500000}
 ROUTES_DRY=${ROUTES_DRY:-1000000}
 STEP_TIMEOUT=${STEP_TIMEOUT:-600}
 TABLE=100
-TMP=$(mktemp -d)
-NSS=()
-
-cleanup() {
-  for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+# shellcheck source=tools/bench_netns.sh
+source "$ROOT/tools/bench_netns.sh"
 
 [[ -x $BENCH ]] || { echo "no $BENCH: build it first (ninja -C $BUILD tools/bench_rollback)" >&2; exit 1; }
-
-make_ns() {
-  local ns=$1
-  ip netns add "$ns"
-  NSS+=("$ns")
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link add a0 type veth peer name b0
-  ip -n "$ns" link set a0 up
-  ip -n "$ns" link set b0 up
-  ip -n "$ns" addr add 10.99.0.1/24 dev a0
-  ip -n "$ns" addr add 10.99.0.2/24 dev b0
-  ip -n "$ns" addr add fd00:99::1/64 dev a0 nodad
-}
 
 bounded() { timeout --kill-after=10 "$STEP_TIMEOUT" "$@"; }
 now() { date +%s.%N; }
