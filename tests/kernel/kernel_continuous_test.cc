@@ -20,23 +20,12 @@ std::string RouteDst(const std::string& key) {
   return r.dst.ToString() + " table " + std::to_string(r.table);
 }
 
-class KernelContinuous : public ::testing::Test {
+class KernelContinuous : public KernelSourceTest {
  protected:
   void Start(const std::string& extra = "") {
     ASSERT_TRUE(
         MakeKernelSource("netns = \"" + ns_.name() + "\"\nresync_s = 0\n" + extra, &src_).ok());
     ASSERT_TRUE(src_->Start(&sink_).ok());
-  }
-  void TearDown() override {
-    if (src_) src_->Stop();
-    EXPECT_TRUE(sink_.errors().empty()) << sink_.errors().front();
-  }
-
-  // Runs `ip -n NS ARGS` and returns the pid of the ip process.
-  int RunIp(const std::string& args) {
-    int pid = ns_.IpPid(args);
-    EXPECT_GT(pid, 0) << args;
-    return pid;
   }
 
   // Waits for the effective deliveries to grow past `before`, then for quiet; returns the new
@@ -61,10 +50,6 @@ class KernelContinuous : public ::testing::Test {
     EXPECT_TRUE(same) << "folded " << sink_.current().size() << " records, live " << live.size();
     EXPECT_EQ(CapturedRoutes(sink_.current()), IpRoutes(ns_));
   }
-
-  NetNs ns_;
-  std::unique_ptr<Source> src_;
-  FoldingSink sink_;
 };
 
 TEST_F(KernelContinuous, AddReplaceDeleteEachOneDeliveryWithActor) {

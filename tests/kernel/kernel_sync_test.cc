@@ -23,7 +23,7 @@ int64_t MsSince(Clock::time_point t0) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
 }
 
-class KernelSync : public ::testing::Test {
+class KernelSync : public KernelSourceTest {
  protected:
   // Debounce 5 s unless said otherwise.
   void Start(const std::string& extra = "", int debounce_ms = 5000) {
@@ -34,17 +34,6 @@ class KernelSync : public ::testing::Test {
                     .ok());
     ASSERT_TRUE(src_->Start(&sink_).ok());
   }
-  void TearDown() override {
-    if (src_) src_->Stop();
-    EXPECT_TRUE(sink_.errors().empty()) << sink_.errors().front();
-  }
-
-  // Runs `ip -n NS ARGS` and returns the pid of the ip process.
-  int RunIp(const std::string& args) {
-    int pid = ns_.IpPid(args);
-    EXPECT_GT(pid, 0) << args;
-    return pid;
-  }
 
   // Syncs and checks that it returned well before the debounce would have delivered.
   void SyncNow() {
@@ -53,10 +42,6 @@ class KernelSync : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.ToString();
     EXPECT_LT(MsSince(t0), kWellBeforeDebounce.count());
   }
-
-  NetNs ns_;
-  std::unique_ptr<Source> src_;
-  FoldingSink sink_;
 };
 
 TEST_F(KernelSync, OneRouteIsDeliveredBeforeSyncReturns) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "netns.h"
 #include "netsnap/record.h"
 #include "netsnap/version.h"
@@ -80,5 +82,26 @@ int IpBatchLines(const NetNs& ns, const std::vector<std::string>& lines);
 
 // Lines of a set that the other lacks, for failure messages.
 std::string SetDifference(const std::set<std::string>& a, const std::set<std::string>& b);
+
+// A fixture with a namespace, a kernel source on it (made by the test) and a folding sink; the
+// source stops at the end and the sink must have seen no error.
+class KernelSourceTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (src_) src_->Stop();
+    EXPECT_TRUE(sink_.errors().empty()) << sink_.errors().front();
+  }
+
+  // Runs `ip -n NS ARGS` and returns the pid of the ip process.
+  int RunIp(const std::string& args) {
+    int pid = ns_.IpPid(args);
+    EXPECT_GT(pid, 0) << args;
+    return pid;
+  }
+
+  NetNs ns_;
+  std::unique_ptr<Source> src_;
+  FoldingSink sink_;
+};
 
 }  // namespace netsnap::testing
