@@ -28,22 +28,22 @@ bool ParsePort(std::string_view s, uint16_t* port) {
   return true;
 }
 
-// "addr[#port][@source|interface[#port]]".
-bool ParseServerAddress(std::string_view s, ResolverTarget* t, std::string* why) {
+// Makes `rule` forward to `s`, "addr[#port][@source|interface[#port]]"; returns what is wrong
+// with `s`, or "".
+std::string ForwardTo(std::string_view s, ResolverRule* rule) {
+  ResolverTarget t;
   size_t at = s.find('@');
   std::string_view main = s.substr(0, at);
-  if (at != std::string_view::npos) t->extra = std::string(s.substr(at));
+  if (at != std::string_view::npos) t.extra = std::string(s.substr(at));
   size_t hash = main.find('#');
-  t->address = std::string(main.substr(0, hash));
-  if (!IsAddress(t->address)) {
-    *why = "not an IP address: '" + t->address + "'";
-    return false;
+  t.address = std::string(main.substr(0, hash));
+  if (!IsAddress(t.address)) return "not an IP address: '" + t.address + "'";
+  if (hash != std::string_view::npos && !ParsePort(main.substr(hash + 1), &t.port)) {
+    return "bad port in '" + std::string(main) + "'";
   }
-  if (hash != std::string_view::npos && !ParsePort(main.substr(hash + 1), &t->port)) {
-    *why = "bad port in '" + std::string(main) + "'";
-    return false;
-  }
-  return true;
+  rule->type = ResolverRuleType::kForward;
+  rule->targets.push_back(std::move(t));
+  return "";
 }
 
 // Splits "/d1/d2/rest" into domains and rest; a value without a leading '/' has no domains.
@@ -234,11 +234,8 @@ std::string Parser::Server(const std::string& name, const std::string& value) {
   } else if (rest == "#") {
     rule.type = ResolverRuleType::kSystem;
   } else {
-    rule.type = ResolverRuleType::kForward;
-    ResolverTarget t;
-    std::string why;
-    if (!ParseServerAddress(rest, &t, &why)) return why;
-    rule.targets.push_back(std::move(t));
+    std::string why = ForwardTo(rest, &rule);
+    if (!why.empty()) return why;
   }
   if (domains.empty()) domains.push_back(".");
   for (const std::string& d : domains) {
@@ -262,11 +259,8 @@ std::string Parser::RevServer(const std::string& value) {
   if (rest.empty()) {
     rule.type = ResolverRuleType::kLocal;
   } else {
-    rule.type = ResolverRuleType::kForward;
-    ResolverTarget t;
-    std::string why;
-    if (!ParseServerAddress(rest, &t, &why)) return why;
-    rule.targets.push_back(std::move(t));
+    std::string why = ForwardTo(rest, &rule);
+    if (!why.empty()) return why;
   }
   set_->AddRule(std::move(rule));
   return "";
