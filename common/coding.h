@@ -1,5 +1,5 @@
-// Byte-level encoding helpers: varints and fixed-width big-endian integers (big-endian so that
-// encoded keys sort in numeric order).
+// Byte-level encoding helpers: varints, fixed-width big-endian integers (big-endian so that
+// encoded keys sort in numeric order) and hex.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,11 @@ void PutFixed32BE(std::string* dst, uint32_t v);
 void PutFixed64BE(std::string* dst, uint64_t v);
 // A varint length followed by the bytes.
 void PutLengthPrefixed(std::string* dst, std::string_view s);
+
+// Lowercase hex digits of the bytes of `b`.
+std::string HexEncode(std::string_view b);
+// The bytes `hex` spells (an even number of hex digits, either case); false otherwise.
+bool HexDecode(std::string_view hex, std::string* out);
 
 uint32_t DecodeFixed32BE(const char* p);
 uint64_t DecodeFixed64BE(const char* p);

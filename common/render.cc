@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "coding.h"
 #include "render_kinds.h"
 
 namespace netsnap {
@@ -10,32 +11,25 @@ namespace {
 
 const KindRenderer* RendererFor(RecordKind kind) {
   switch (kind) {
-    case RecordKind::kRoute: return RouteRenderer();
-    case RecordKind::kRule: return RuleRenderer();
-    case RecordKind::kNexthop: return NexthopRenderer();
+    case RecordKind::kRoute:
+      return RouteRenderer();
+    case RecordKind::kRule:
+      return RuleRenderer();
+    case RecordKind::kNexthop:
+      return NexthopRenderer();
     case RecordKind::kResolverRule:
     case RecordKind::kResolverSetting:
-    case RecordKind::kFile: return ResolverRenderer();
+    case RecordKind::kFile:
+      return ResolverRenderer();
   }
   return nullptr;
-}
-
-std::string Hex(std::string_view b) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  s.reserve(b.size() * 2);
-  for (unsigned char c : b) {
-    s.push_back(d[c >> 4]);
-    s.push_back(d[c & 15]);
-  }
-  return s;
 }
 
 boost::json::object Fallback(RecordRef rec, const Status& why) {
   boost::json::object o;
   o["kind"] = RecordKindName(KindOfKey(rec.key));
-  o["key_hex"] = Hex(rec.key);
-  o["value_hex"] = Hex(rec.value);
+  o["key_hex"] = HexEncode(rec.key);
+  o["value_hex"] = HexEncode(rec.value);
   if (!why.ok()) o["error"] = why.message();
   return o;
 }
@@ -62,8 +56,8 @@ std::string RecordToText(RecordRef rec) {
   const KindRenderer* r = RendererFor(KindOfKey(rec.key));
   std::string out;
   if (r && r->to_text && r->to_text(rec, &out).ok()) return out;
-  return std::string(RecordKindName(KindOfKey(rec.key))) + " " + Hex(rec.key) + " " +
-         Hex(rec.value);
+  return std::string(RecordKindName(KindOfKey(rec.key))) + " " + HexEncode(rec.key) + " " +
+         HexEncode(rec.value);
 }
 
 }  // namespace netsnap

@@ -1,5 +1,6 @@
 #include <boost/json.hpp>
 
+#include "common/coding.h"
 #include "netsnap/render.h"
 #include "netsnap/time.h"
 #include "restore/rollback.h"
@@ -9,30 +10,6 @@ namespace netsnap {
 namespace json = boost::json;
 
 namespace {
-
-std::string Hex(std::string_view b) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : b) {
-    s.push_back(d[c >> 4]);
-    s.push_back(d[c & 15]);
-  }
-  return s;
-}
-
-bool Unhex(std::string_view h, std::string* out) {
-  if (h.size() % 2) return false;
-  out->clear();
-  for (size_t i = 0; i < h.size(); i += 2) {
-    auto v = [](char c) {
-      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    };
-    int a = v(h[i]), b = v(h[i + 1]);
-    if (a < 0 || b < 0) return false;
-    out->push_back(static_cast<char>(a * 16 + b));
-  }
-  return true;
-}
 
 json::object ScopeToJson(const RollbackScope& s) {
   json::object o;
@@ -56,7 +33,7 @@ json::object ScopeToJson(const RollbackScope& s) {
   if (!s.files.empty()) o["files"] = json::value_from(s.files);
   if (!s.keys.empty()) {
     json::array a;
-    for (const std::string& k : s.keys) a.push_back(json::string(Hex(k)));
+    for (const std::string& k : s.keys) a.push_back(json::string(HexEncode(k)));
     o["record_keys"] = std::move(a);
   }
   return o;
@@ -136,7 +113,7 @@ std::string EncodeRollback(const Rollback& r) {
   o["probes"] = std::move(probes);
   json::array failures;
   for (const RecordFailure& f : r.failures)
-    failures.push_back({{"key", Hex(f.key)}, {"error", f.error}});
+    failures.push_back({{"key", HexEncode(f.key)}, {"error", f.error}});
   o["failures"] = std::move(failures);
   return json::serialize(o);
 }
@@ -206,7 +183,7 @@ Status DecodeRollback(const std::string& text, Rollback* out) {
     if (auto* k = scope.if_contains("record_keys")) {
       for (auto& x : k->as_array()) {
         std::string key;
-        if (Unhex(x.as_string(), &key)) r.request.scope.keys.push_back(std::move(key));
+        if (HexDecode(x.as_string(), &key)) r.request.scope.keys.push_back(std::move(key));
       }
     }
     for (auto& p : o.at("probes").as_array()) {
@@ -215,7 +192,7 @@ Status DecodeRollback(const std::string& text, Rollback* out) {
     }
     for (auto& f : o.at("failures").as_array()) {
       RecordFailure rf;
-      Unhex(f.at("key").as_string(), &rf.key);
+      HexDecode(f.at("key").as_string(), &rf.key);
       rf.error = json::value_to<std::string>(f.at("error"));
       r.failures.push_back(std::move(rf));
     }

@@ -343,13 +343,8 @@ Status RocksStore::ListVersions(const std::string& source, const VersionQuery& q
   // A cursor is the hex of the times-index key to resume at.
   std::string start;
   if (!q.cursor.empty()) {
-    if (q.cursor.size() != 40) return Status::InvalidArgument("bad cursor");
-    for (size_t i = 0; i < 40; i += 2) {
-      unsigned v;
-      if (std::sscanf(q.cursor.c_str() + i, "%2x", &v) != 1) {
-        return Status::InvalidArgument("bad cursor");
-      }
-      start.push_back(static_cast<char>(v));
+    if (q.cursor.size() != 40 || !HexDecode(q.cursor, &start)) {
+      return Status::InvalidArgument("bad cursor");
     }
     uint32_t s;
     int64_t t;
@@ -369,11 +364,7 @@ Status RocksStore::ListVersions(const std::string& source, const VersionQuery& q
     if (!ParseTimeKey(it->key().ToStringView(), &s, &t, &v) || s != sid) break;
     if (t < q.since_ns || t > q.until_ns) break;
     if (out->versions.size() == limit) {
-      static const char* hex = "0123456789abcdef";
-      for (unsigned char c : it->key().ToStringView()) {
-        out->next_cursor.push_back(hex[c >> 4]);
-        out->next_cursor.push_back(hex[c & 15]);
-      }
+      out->next_cursor = HexEncode(it->key().ToStringView());
       break;
     }
     VersionHeader h;

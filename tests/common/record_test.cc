@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/coding.h"
+
 #include <algorithm>
 #include <random>
 
@@ -77,6 +79,17 @@ TEST(Snapshot, FindAndLowerBound) {
   EXPECT_EQ(s.LowerBound("\x01"
                          "z"),
             2u);
+}
+
+TEST(Coding, HexRoundTripAndBadInput) {
+  std::string bytes("\x00\x01\xab\xff", 4), back;
+  EXPECT_EQ(HexEncode(bytes), "0001abff");
+  ASSERT_TRUE(HexDecode("0001ABff", &back));
+  EXPECT_EQ(back, bytes);
+  EXPECT_FALSE(HexDecode("abc", &back));
+  EXPECT_FALSE(HexDecode("zz", &back));
+  EXPECT_TRUE(HexDecode("", &back));
+  EXPECT_TRUE(back.empty());
 }
 
 TEST(ContentHash, HexRoundTrip) {

@@ -289,12 +289,13 @@ Status CaptureLoop::Drain() {
 }
 
 void CaptureLoop::OnMessage(const nlmsghdr* nlh) {
-  last_read_ns_ = NowNs();
+  const int64_t read_ns = NowNs();
+  last_read_ns_ = read_ns;
   // A re-dump is due: it shows this change too, and rebuilds what decoding keeps (link names,
   // multipath routes), so a burst that comes meanwhile costs no decoding.
   if (redump_at_) return;
   // Read the actor first: the process may exit soon after the kernel answers it.
-  const Actor& actor = actors_.Lookup(nlh->nlmsg_pid, NowNs());
+  const Actor& actor = actors_.Lookup(nlh->nlmsg_pid, read_ns);
   Change change;
   ChangeDecoder::Effect effect;
   Status s = decoder_.Decode(nlh, &change, &effect);
@@ -316,7 +317,7 @@ void CaptureLoop::OnMessage(const nlmsghdr* nlh) {
     pending_actor_ = actor;
   }
   last_change_ = now;
-  pending_time_ns_ = NowNs();
+  pending_time_ns_ = read_ns;
   pending_.push_back(std::move(change));
 }
 
