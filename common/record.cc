@@ -137,6 +137,27 @@ size_t Snapshot::LowerBound(std::string_view key) const {
   return lo;
 }
 
+size_t Snapshot::LowerBound(std::string_view key, size_t from) const {
+  const size_t n = size();
+  size_t lo = std::min(from, n), step = 1, hi = lo;
+  // Gallop until a key >= `key` (or the end) bounds the search, then bisect.
+  while (hi < n && KeyAt(*rep_, hi) < key) {
+    lo = hi + 1;
+    hi += step;
+    step *= 2;
+  }
+  hi = std::min(hi, n);
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (KeyAt(*rep_, mid) < key) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
 std::optional<RecordRef> Snapshot::Find(std::string_view key) const {
   size_t i = LowerBound(key);
   if (i < size()) {

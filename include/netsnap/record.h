@@ -81,6 +81,9 @@ class Snapshot {
   RecordRef at(size_t i) const;
   // Index of the first record whose key is >= key.
   size_t LowerBound(std::string_view key) const;
+  // Index of the first record at or after `from` whose key is >= key. Costs the log of the
+  // distance walked, so a walk over ascending keys costs little more than a merge.
+  size_t LowerBound(std::string_view key, size_t from) const;
   std::optional<RecordRef> Find(std::string_view key) const;
   const ContentHash& hash() const;
   // Size in bytes of the canonical encoding's record section.

@@ -41,10 +41,8 @@ RollbackPlan MakePlan(const Snapshot& live, const Snapshot& target, const Rollba
   p.live_hash = live.hash();
   p.live_records = live.size();
   p.apply_scope = WidenToFiles(live, target, scope);
-  Snapshot from = Restrict(live, p.apply_scope);
-  Snapshot to = Restrict(target, p.apply_scope);
-  p.changes = ComputeDelta(from, to);
-  DiffCounts c = CountDelta(from, p.changes);
+  p.changes = ScopedDelta(live, target, p.apply_scope);
+  DiffCounts c = CountDelta(live, p.changes);
   p.adds = c.added;
   p.removes = c.removed;
   p.replaces = c.changed;

@@ -56,7 +56,7 @@ void ShowPlan(const Snapshot& live, const RollbackPlan& plan, Rollback* rb) {
 std::vector<RecordFailure> Mismatches(const Snapshot& have, const Snapshot& want,
                                       const RollbackScope& scope) {
   std::vector<RecordFailure> out;
-  for (const Change& c : ComputeDelta(Restrict(have, scope), Restrict(want, scope))) {
+  for (const Change& c : ScopedDelta(have, want, scope)) {
     out.push_back({c.key, c.value ? "not in the live state as the target has it after applying"
                                   : "still in the live state after applying"});
   }
@@ -265,7 +265,7 @@ Status RollbackManager::Run(Rollback* rb, Recorder* rec) {
   } else if (req.confirm_within_ns > 0 || !req.probes.empty()) {
     rb->state = "awaiting_confirmation";
     rb->deadline_ns = NowNs() + (req.confirm_within_ns > 0 ? req.confirm_within_ns
-                                                            : options_.default_probe_window_ns);
+                                                           : options_.default_probe_window_ns);
   } else {
     rb->state = "applied";
   }
@@ -324,7 +324,8 @@ Status RollbackManager::Revert(Rollback* rb, Recorder* rec, const std::string& w
     for (auto& f : scratch.failures) rb->failures.push_back(f);
     return s;
   }
-  rb->error += rb->error.empty() ? "reverted" : "; reverted to version " + std::to_string(rb->pre_version);
+  rb->error +=
+      rb->error.empty() ? "reverted" : "; reverted to version " + std::to_string(rb->pre_version);
   return Status::OK();
 }
 
@@ -337,8 +338,7 @@ void RollbackManager::Finish(Rollback* rb, Recorder* rec) {
     store->Unpin(rb->source, rb->pre_version);
     store->Unpin(rb->source, rb->target_version);
   }
-  deps_.metrics->Add("netsnap_rollbacks_total",
-                          {{"source", rb->source}, {"outcome", rb->state}});
+  deps_.metrics->Add("netsnap_rollbacks_total", {{"source", rb->source}, {"outcome", rb->state}});
   boost::json::object ev;
   ev["rollback"] = rb->id;
   ev["state"] = rb->state;
@@ -374,8 +374,7 @@ void RollbackManager::Recover(Rollback* rb) {
     rb->error = "the daemon stopped after applying; verified on restart";
     rb->post_version = rec->state().latest.version;
   } else {
-    Status r = s.ok() ? Revert(rb, rec, "the daemon stopped in the middle of this rollback")
-                      : s;
+    Status r = s.ok() ? Revert(rb, rec, "the daemon stopped in the middle of this rollback") : s;
     rb->state = r.ok() ? "reverted" : "failed";
     if (!r.ok()) rb->error = "interrupted, and the revert failed: " + r.message();
   }
@@ -387,8 +386,7 @@ Status RollbackManager::Confirm(const std::string& id, const std::string& actor,
   std::lock_guard l(mu_);
   NETSNAP_RETURN_IF_ERROR(Load(id, out));
   if (out->state != "awaiting_confirmation") {
-    return Status::Conflict("rollback " + id + " is " + out->state +
-                            ", not awaiting confirmation");
+    return Status::Conflict("rollback " + id + " is " + out->state + ", not awaiting confirmation");
   }
   out->state = "confirmed";
   out->error = "confirmed by " + actor;

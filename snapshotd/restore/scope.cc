@@ -44,9 +44,8 @@ bool InScope(const RollbackScope& s, RecordRef rec) {
           std::find(s.tables.begin(), s.tables.end(), r.table) == s.tables.end()) {
         return false;
       }
-      if (!s.prefixes.empty() &&
-          std::none_of(s.prefixes.begin(), s.prefixes.end(),
-                       [&](const Prefix& p) { return p.Covers(r.dst); })) {
+      if (!s.prefixes.empty() && std::none_of(s.prefixes.begin(), s.prefixes.end(),
+                                              [&](const Prefix& p) { return p.Covers(r.dst); })) {
         return false;
       }
       return true;
@@ -82,6 +81,33 @@ Snapshot Restrict(const Snapshot& snap, const RollbackScope& scope) {
   Snapshot out;
   (void)b.Finish(&out);  // records come sorted from snap
   return out;
+}
+
+Delta ScopedDelta(const Snapshot& from, const Snapshot& to, const RollbackScope& scope) {
+  if (scope.keys.empty()) return ComputeDelta(Restrict(from, scope), Restrict(to, scope));
+  const RollbackScope rest{scope.tables,  scope.prefixes, scope.kinds,
+                           scope.domains, scope.files,    {}};
+  auto inside = [&](std::string_view key, const Snapshot& s,
+                    size_t* at) -> std::optional<RecordRef> {
+    *at = s.LowerBound(key, *at);
+    if (*at == s.size()) return std::nullopt;
+    RecordRef r = s.at(*at);
+    if (r.key != key || !(rest.empty() || InScope(rest, r))) return std::nullopt;
+    return r;
+  };
+  Delta d;
+  size_t i = 0, j = 0;
+  for (size_t k = 0; k < scope.keys.size(); ++k) {
+    const std::string& key = scope.keys[k];
+    if (k > 0 && key == scope.keys[k - 1]) continue;
+    std::optional<RecordRef> a = inside(key, from, &i), b = inside(key, to, &j);
+    if (b && (!a || a->value != b->value)) {
+      d.push_back({key, std::string(b->value)});
+    } else if (a && !b) {
+      d.push_back({key, std::nullopt});
+    }
+  }
+  return d;
 }
 
 }  // namespace netsnap

@@ -35,5 +35,8 @@ Status ScopeFromJson(const boost::json::object& o, RollbackScope* out);
 bool InScope(const RollbackScope& scope, RecordRef rec);
 // The records of `snap` inside the scope.
 Snapshot Restrict(const Snapshot& snap, const RollbackScope& scope);
+// The changes that turn `from` into `to` inside the scope: ComputeDelta of the two restricted
+// snapshots. A scope of record keys costs the keys, not the snapshots.
+Delta ScopedDelta(const Snapshot& from, const Snapshot& to, const RollbackScope& scope);
 
 }  // namespace netsnap

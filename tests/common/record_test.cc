@@ -5,6 +5,7 @@
 #include "common/coding.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 
 namespace netsnap {
@@ -79,6 +80,31 @@ TEST(Snapshot, FindAndLowerBound) {
   EXPECT_EQ(s.LowerBound("\x01"
                          "z"),
             2u);
+}
+
+TEST(Snapshot, LowerBoundFromAgreesWithBinarySearch) {
+  std::vector<Record> recs;
+  for (int i = 0; i < 300; i += 3) {
+    char k[8];
+    std::snprintf(k, sizeof k, "%04d", i);
+    recs.push_back(R(k, "v"));
+  }
+  Snapshot s = Make(recs);
+  for (int key = 0; key < 305; ++key) {
+    char k[8];
+    std::snprintf(k, sizeof k, "%04d", key);
+    const std::string full = std::string("\x01") + k;
+    const size_t want = s.LowerBound(full);
+    // Any start at or before the answer finds it, whatever the distance to walk.
+    for (size_t from : {size_t{0}, want / 2, want > 0 ? want - 1 : 0, want}) {
+      EXPECT_EQ(s.LowerBound(full, from), want) << key << " from " << from;
+    }
+  }
+  EXPECT_EQ(s.LowerBound("\x01zzzz", 0), s.size());
+  EXPECT_EQ(s.LowerBound("\x01"
+                         "0000",
+                         1000),
+            s.size());
 }
 
 TEST(Coding, HexRoundTripAndBadInput) {

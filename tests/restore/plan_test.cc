@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 #include "netsnap/route.h"
 
 namespace netsnap {
@@ -28,10 +31,12 @@ Snapshot Snap(std::vector<Record> recs) {
 }
 
 TEST(Plan, CountsAddsRemovesAndReplaces) {
-  Snapshot live = Snap({MakeRoute("10.1.0.0/16", 254, "10.99.0.3"), MakeRoute("10.2.0.0/16", 254, "10.99.0.3"),
-                        MakeRoute("10.3.0.0/16", 254, "10.99.0.3")});
-  Snapshot target = Snap({MakeRoute("10.1.0.0/16", 254, "10.99.0.4"), MakeRoute("10.2.0.0/16", 254, "10.99.0.3"),
-                          MakeRoute("10.4.0.0/16", 254, "10.99.0.3")});
+  Snapshot live =
+      Snap({MakeRoute("10.1.0.0/16", 254, "10.99.0.3"), MakeRoute("10.2.0.0/16", 254, "10.99.0.3"),
+            MakeRoute("10.3.0.0/16", 254, "10.99.0.3")});
+  Snapshot target =
+      Snap({MakeRoute("10.1.0.0/16", 254, "10.99.0.4"), MakeRoute("10.2.0.0/16", 254, "10.99.0.3"),
+            MakeRoute("10.4.0.0/16", 254, "10.99.0.3")});
   RollbackPlan p = MakePlan(live, target, {});
   EXPECT_EQ(p.adds, 1u);
   EXPECT_EQ(p.removes, 1u);
@@ -43,8 +48,10 @@ TEST(Plan, CountsAddsRemovesAndReplaces) {
 }
 
 TEST(Plan, ScopeByTableAndPrefixTouchesOnlyItsScope) {
-  Snapshot live = Snap({MakeRoute("10.1.0.0/16", 100, "10.99.0.3"), MakeRoute("10.1.5.0/24", 254, "10.99.0.3")});
-  Snapshot target = Snap({MakeRoute("10.2.0.0/16", 100, "10.99.0.3"), MakeRoute("10.9.0.0/16", 254, "10.99.0.3")});
+  Snapshot live = Snap(
+      {MakeRoute("10.1.0.0/16", 100, "10.99.0.3"), MakeRoute("10.1.5.0/24", 254, "10.99.0.3")});
+  Snapshot target = Snap(
+      {MakeRoute("10.2.0.0/16", 100, "10.99.0.3"), MakeRoute("10.9.0.0/16", 254, "10.99.0.3")});
   RollbackScope by_table;
   by_table.tables = {100};
   RollbackPlan p = MakePlan(live, target, by_table);
@@ -65,9 +72,57 @@ TEST(Plan, ScopeByTableAndPrefixTouchesOnlyItsScope) {
   EXPECT_EQ(p.removes, 2u);  // both live routes lie inside 10.1.0.0/16
 }
 
+// A scope of record keys (automated restores) plans exactly what restricting both snapshots
+// to those keys would, also when other lists narrow it further.
+TEST(Plan, ScopeByKeysAgreesWithRestrict) {
+  std::mt19937 rng(7);
+  std::vector<Record> live_recs, target_recs;
+  std::vector<std::string> all_keys;
+  for (int i = 0; i < 2000; ++i) {
+    std::string dst = "10." + std::to_string(i / 200) + "." + std::to_string(i % 200) + ".0/24";
+    uint32_t table = i % 3 == 0 ? 100 : 254;
+    Record a = MakeRoute(dst, table, "10.99.0.3"), b = MakeRoute(dst, table, "10.99.0.4");
+    all_keys.push_back(a.key);
+    switch (rng() % 4) {
+      case 0:
+        live_recs.push_back(a);
+        break;  // removed
+      case 1:
+        target_recs.push_back(a);
+        break;  // added
+      case 2:
+        live_recs.push_back(a);
+        target_recs.push_back(b);
+        break;  // replaced
+      default:
+        live_recs.push_back(a);
+        target_recs.push_back(a);  // same
+    }
+  }
+  Snapshot live = Snap(live_recs), target = Snap(target_recs);
+  for (int round = 0; round < 6; ++round) {
+    RollbackScope scope;
+    for (const std::string& k : all_keys) {
+      if (rng() % 3 == 0) scope.keys.push_back(k);
+    }
+    scope.keys.push_back("\x01no such key");
+    std::sort(scope.keys.begin(), scope.keys.end());
+    if (round % 2) scope.tables = {100};
+    RollbackPlan p = MakePlan(live, target, scope);
+    Delta want = ComputeDelta(Restrict(live, scope), Restrict(target, scope));
+    ASSERT_FALSE(want.empty());
+    EXPECT_EQ(p.changes, want) << "round " << round;
+    DiffCounts c = CountDelta(Restrict(live, scope), want);
+    EXPECT_EQ(p.adds, c.added);
+    EXPECT_EQ(p.removes, c.removed);
+    EXPECT_EQ(p.replaces, c.changed);
+  }
+}
+
 TEST(Guard, RefusesLargeRemovalsEmptiedTablesAndDefaultRoutes) {
   std::vector<Record> recs;
-  for (int i = 0; i < 10; ++i) recs.push_back(MakeRoute("10.0." + std::to_string(i) + ".0/24", 254, "10.99.0.3"));
+  for (int i = 0; i < 10; ++i)
+    recs.push_back(MakeRoute("10.0." + std::to_string(i) + ".0/24", 254, "10.99.0.3"));
   recs.push_back(MakeRoute("10.50.0.0/16", 100, "10.99.0.3"));
   recs.push_back(MakeRoute("default", 254, "10.99.0.3"));
   Snapshot live = Snap(recs);
@@ -96,7 +151,8 @@ TEST(Guard, RefusesLargeRemovalsEmptiedTablesAndDefaultRoutes) {
 
 TEST(Order, ConnectedBeforeGatewayAddsBeforeRemovesRulesBetween) {
   Snapshot live = Snap({MakeRoute("10.7.0.0/16", 254, "10.99.0.3"), MakeRoute("10.8.0.0/24", 254)});
-  Snapshot target = Snap({MakeRoute("10.5.0.0/16", 254, "10.98.0.3"), MakeRoute("10.98.0.0/24", 254)});
+  Snapshot target =
+      Snap({MakeRoute("10.5.0.0/16", 254, "10.98.0.3"), MakeRoute("10.98.0.0/24", 254)});
   RollbackPlan p = MakePlan(live, target, {});
   std::vector<Delta> phases = OrderForApply(p.changes, live);
   ASSERT_EQ(phases.size(), 4u);
@@ -109,9 +165,9 @@ TEST(Order, ConnectedBeforeGatewayAddsBeforeRemovesRulesBetween) {
       EXPECT_EQ(!r.gateway.empty(), gateway);
     }
   };
-  is(phases[0], true, false);   // the connected network first
-  is(phases[1], true, true);    // then the route through a gateway on it
-  is(phases[2], false, true);   // removals last, gateway routes first
+  is(phases[0], true, false);  // the connected network first
+  is(phases[1], true, true);   // then the route through a gateway on it
+  is(phases[2], false, true);  // removals last, gateway routes first
   is(phases[3], false, false);
 }
 
