@@ -11,7 +11,42 @@ namespace json = boost::json;
 
 namespace {
 
-json::object ScopeToJson(const RollbackScope& s) {
+// Sorted record keys as the journal keeps them: per key, a varint count of bytes shared with
+// the previous key, then the rest length-prefixed; in hex. A restore's scope of 30,000 keys is
+// a third of its hex list's size and takes no JSON value per key.
+std::string PackKeys(const std::vector<std::string>& keys) {
+  std::string out;
+  std::string_view prev;
+  for (const std::string& k : keys) {
+    size_t shared = 0;
+    while (shared < prev.size() && shared < k.size() && prev[shared] == k[shared]) ++shared;
+    PutVarint(&out, shared);
+    PutLengthPrefixed(&out, std::string_view(k).substr(shared));
+    prev = k;
+  }
+  return HexEncode(out);
+}
+
+bool UnpackKeys(std::string_view hex, std::vector<std::string>* keys) {
+  std::string bytes;
+  if (!HexDecode(hex, &bytes)) return false;
+  Reader r(bytes);
+  std::string prev;
+  while (!r.empty()) {
+    uint64_t shared;
+    std::string_view rest;
+    if (!r.GetVarint(&shared) || shared > prev.size() || !r.GetLengthPrefixed(&rest)) {
+      return false;
+    }
+    prev.resize(shared);
+    prev.append(rest);
+    keys->push_back(prev);
+  }
+  return true;
+}
+
+// `packed_keys`: record keys as PackKeys gives them (the journal), or a list of hex keys.
+json::object ScopeToJson(const RollbackScope& s, bool packed_keys) {
   json::object o;
   if (!s.tables.empty()) {
     json::array a;
@@ -31,7 +66,9 @@ json::object ScopeToJson(const RollbackScope& s) {
   }
   if (!s.domains.empty()) o["domains"] = json::value_from(s.domains);
   if (!s.files.empty()) o["files"] = json::value_from(s.files);
-  if (!s.keys.empty()) {
+  if (!s.keys.empty() && packed_keys) {
+    o["record_keys_packed"] = PackKeys(s.keys);
+  } else if (!s.keys.empty()) {
     json::array a;
     for (const std::string& k : s.keys) a.push_back(json::string(HexEncode(k)));
     o["record_keys"] = std::move(a);
@@ -39,7 +76,7 @@ json::object ScopeToJson(const RollbackScope& s) {
   return o;
 }
 
-json::object Common(const Rollback& r) {
+json::object Common(const Rollback& r, bool packed_keys) {
   json::object o;
   o["id"] = r.id;
   o["source"] = r.source;
@@ -49,7 +86,7 @@ json::object Common(const Rollback& r) {
   o["pre_version"] = r.pre_version ? json::value(r.pre_version) : json::value(nullptr);
   o["post_version"] = r.post_version ? json::value(r.post_version) : json::value(nullptr);
   o["dry_run"] = r.request.dry_run;
-  o["scope"] = ScopeToJson(r.request.scope);
+  o["scope"] = ScopeToJson(r.request.scope, packed_keys);
   o["reason"] = r.request.reason;
   o["force"] = r.request.force;
   o["actor"] = r.request.actor;
@@ -70,7 +107,7 @@ json::object Common(const Rollback& r) {
 }  // namespace
 
 json::object RollbackToJson(const Rollback& r) {
-  json::object o = Common(r);
+  json::object o = Common(r, /*packed_keys=*/false);
   json::object plan;
   plan["add"] = r.adds;
   plan["remove"] = r.removes;
@@ -99,7 +136,7 @@ json::object RollbackToJson(const Rollback& r) {
 }
 
 std::string EncodeRollback(const Rollback& r) {
-  json::object o = Common(r);
+  json::object o = Common(r, /*packed_keys=*/true);
   o["created_ns"] = r.created_ns;
   o["updated_ns"] = r.updated_ns;
   o["deadline_ns"] = r.deadline_ns;
@@ -180,7 +217,12 @@ Status DecodeRollback(const std::string& text, Rollback* out) {
     if (auto* f = scope.if_contains("files")) {
       r.request.scope.files = json::value_to<std::vector<std::string>>(*f);
     }
-    if (auto* k = scope.if_contains("record_keys")) {
+    if (auto* k = scope.if_contains("record_keys_packed")) {
+      if (!UnpackKeys(k->as_string(), &r.request.scope.keys)) {
+        return Status::Corruption("rollback journal entry: bad record_keys_packed");
+      }
+    }
+    if (auto* k = scope.if_contains("record_keys")) {  // journals before record_keys_packed
       for (auto& x : k->as_array()) {
         std::string key;
         if (HexDecode(x.as_string(), &key)) r.request.scope.keys.push_back(std::move(key));
