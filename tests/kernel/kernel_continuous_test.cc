@@ -149,6 +149,39 @@ TEST_F(KernelContinuous, LinkDownRemovesItsRoutesInOneDelivery) {
   ExpectConverges(seconds(5));
 }
 
+// The kernel removes an IPv6 multipath route one next hop at a time and names only the next hop
+// removed; the capture folds each removal without a re-dump and stays equal to the kernel.
+TEST_F(KernelContinuous, Ipv6MultipathLosesNexthopsWithoutRedump) {
+  const std::string mp =
+      "-6 route add 2001:db9::/32 nexthop via fd00:99::5 dev a0 weight 1 nexthop via fd00:99::6 "
+      "dev a0 weight 2 nexthop via 2001:db8:ffff::1 dev a0 weight 3 onlink";
+  ASSERT_EQ(IpBatchLines(ns_, {mp}), 0);
+  Start();
+  auto one_change = [&](const std::string& cmd, size_t changed, size_t removed) {
+    size_t n = sink_.effective().size();
+    int pid = RunIp(cmd);
+    auto d = NextDeliveries(n);
+    ASSERT_EQ(d.size(), 1u) << cmd;
+    EXPECT_FALSE(d[0].snapshot) << cmd << ": re-dumped";
+    EXPECT_EQ(d[0].actor.pid, pid) << cmd;
+    EXPECT_EQ(d[0].diff.changed.size(), changed) << cmd;
+    EXPECT_EQ(d[0].diff.removed.size(), removed) << cmd;
+    EXPECT_TRUE(d[0].diff.added.empty()) << cmd;
+    ExpectConverges(seconds(5));
+  };
+  // Three next hops to two, then to a single-path route that carries the onlink flag.
+  one_change("-6 route del 2001:db9::/32 nexthop via fd00:99::6 dev a0", 1, 0);
+  one_change("-6 route del 2001:db9::/32 nexthop via fd00:99::5 dev a0", 1, 0);
+  one_change("-6 route del 2001:db9::/32", 0, 1);
+  // Deleted whole with its next hops listed: three notifications, one removal.
+  ASSERT_EQ(IpBatchLines(ns_, {mp}), 0);
+  NextDeliveries(sink_.effective().size());
+  one_change(
+      "-6 route del 2001:db9::/32 nexthop via fd00:99::5 dev a0 nexthop via fd00:99::6 dev a0 "
+      "nexthop via 2001:db8:ffff::1 dev a0 onlink",
+      0, 1);
+}
+
 std::vector<std::string> BurstLines(int adds) {
   std::vector<std::string> lines;
   auto dst = [](int i) {

@@ -228,7 +228,7 @@ Status CaptureLoop::Redump(Cause cause, const Actor& actor) {
   NETSNAP_RETURN_IF_ERROR(ReadLinks(dumper_.get(), &decoder_.links()));
   StateDump dump;
   NETSNAP_RETURN_IF_ERROR(ReadState(dumper_.get(), config_.filter, decoder_.links(), &dump));
-  decoder_.ResetMultipath(dump.ipv6_multipath_keys);
+  decoder_.ResetMultipath(std::move(dump.ipv6_multipath));
   dump_records_ = dump.snapshot.size();
   if (dump.duplicates) sink_->Count("duplicate_keys", dump.duplicates);
   pending_.clear();  // the snapshot supersedes what was folded so far

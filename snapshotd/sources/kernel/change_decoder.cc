@@ -3,15 +3,53 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include "sources/kernel/nexthop_codec.h"
 #include "sources/kernel/route_codec.h"
 #include "sources/kernel/rule_codec.h"
 
 namespace netsnap::kernel {
 
-void ChangeDecoder::ResetMultipath(const std::vector<std::string>& keys) {
+void ChangeDecoder::ResetMultipath(std::vector<Route> routes) {
   ipv6_multipath_.clear();
-  ipv6_multipath_.insert(keys.begin(), keys.end());
+  for (Route& r : routes) {
+    std::string key = r.Key();
+    ipv6_multipath_.emplace(std::move(key), std::move(r));
+  }
+}
+
+bool ChangeDecoder::RemoveNexthop(const std::string& key, const Route& gone, Change* change) {
+  auto it = ipv6_multipath_.find(key);
+  if (it == ipv6_multipath_.end() || gone.nhid || !gone.nexthops.empty()) return false;
+  Route& route = it->second;
+  auto same = [&](const RouteNexthop& nh) {
+    return nh.gateway == gone.gateway && nh.dev == gone.dev;
+  };
+  auto at = std::find_if(route.nexthops.begin(), route.nexthops.end(), same);
+  if (at == route.nexthops.end() || std::count_if(at, route.nexthops.end(), same) != 1) {
+    return false;
+  }
+  route.nexthops.erase(at);
+  change->key = key;
+  if (route.nexthops.size() > 1) {
+    change->value = route.ToRecord().value;
+    return true;
+  }
+  // One next hop left: the kernel shows a single-path route, the next hop's flags on the route.
+  Route single = std::move(route);
+  ipv6_multipath_.erase(it);
+  if (!single.nexthops.empty()) {
+    RouteNexthop last = std::move(single.nexthops.front());
+    single.nexthops.clear();
+    single.gateway = last.gateway;
+    single.dev = std::move(last.dev);
+    single.flags |= last.flags;
+    change->value = single.ToRecord().value;
+  } else {
+    change->value.reset();
+  }
+  return true;
 }
 
 Status ChangeDecoder::Decode(const nlmsghdr* nlh, Change* change, Effect* effect) {
@@ -36,13 +74,16 @@ Status ChangeDecoder::Decode(const nlmsghdr* nlh, Change* change, Effect* effect
       if (r.family == AF_INET6) {
         const bool multi = r.nexthops.size() > 1;
         const bool known_multi = ipv6_multipath_.count(rec.key) > 0;
-        if ((is_new && (nlh->nlmsg_flags & NLM_F_APPEND) && !multi) ||
-            (!is_new && known_multi && !multi)) {
-          *effect = Effect::kRedump;
+        if (!is_new && known_multi && !multi) {
+          *effect = RemoveNexthop(rec.key, r, change) ? Effect::kChange : Effect::kRedump;
+          return Status::OK();
+        }
+        if (is_new && (nlh->nlmsg_flags & NLM_F_APPEND) && !multi) {
+          *effect = Effect::kRedump;  // a next hop added to a route the decoder may not keep
           return Status::OK();
         }
         if (is_new && multi) {
-          ipv6_multipath_.insert(rec.key);
+          ipv6_multipath_.insert_or_assign(rec.key, r);
         } else {
           ipv6_multipath_.erase(rec.key);
         }

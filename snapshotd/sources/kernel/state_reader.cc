@@ -112,7 +112,7 @@ Status ReadState(NetlinkSocket* sock, const KernelFilter& filter, const LinkName
     if (!modelled || !filter.KeepRoute(route)) return Status::OK();
     Record rec = route.ToRecord();
     if (route.family == AF_INET6 && route.nexthops.size() > 1) {
-      dump.ipv6_multipath_keys.push_back(rec.key);
+      dump.ipv6_multipath.push_back(route);
     }
     records.Add(rec);
     return Status::OK();

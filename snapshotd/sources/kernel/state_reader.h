@@ -16,9 +16,8 @@ namespace netsnap::kernel {
 
 struct StateDump {
   Snapshot snapshot;
-  // Keys of IPv6 routes with several next hops (their notifications need care, see
-  // change_decoder.h).
-  std::vector<std::string> ipv6_multipath_keys;
+  // IPv6 routes with several next hops (their notifications need care, see change_decoder.h).
+  std::vector<Route> ipv6_multipath;
   // Records dropped because an earlier record had the same key (e.g. IPv4 routes that differ
   // only in next hop, made with `ip route append`).
   uint64_t duplicates = 0;
