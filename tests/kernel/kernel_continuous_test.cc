@@ -196,6 +196,22 @@ std::vector<std::string> BurstLines(int adds) {
   return lines;
 }
 
+// A burst is read in rounds: the capture does not wait for, and get woken by, each change.
+TEST_F(KernelContinuous, BurstIsReadInRoundsNotWokenPerChange) {
+  Start();
+  std::vector<std::string> lines;
+  for (int i = 0; i < 30'000; ++i) {
+    lines.push_back("route add 10.70." + std::to_string(i / 250) + "." + std::to_string(i % 250) +
+                    "/32 via 10.99.0.3");
+  }
+  const uint64_t before = sink_.counter("notification_wakeups");
+  ASSERT_EQ(IpBatchLines(ns_, lines), 0);
+  ExpectConverges(seconds(60));
+  const uint64_t wakeups = sink_.counter("notification_wakeups") - before;
+  EXPECT_GT(wakeups, 0u);
+  EXPECT_LT(wakeups * 4, lines.size()) << wakeups << " wake-ups for " << lines.size();
+}
+
 TEST_F(KernelContinuous, BurstOf100kChangesEndsEqual) {
   Start();
   auto lines = BurstLines(66'668);  // 66,668 adds + 2 x 16,667 = 100,002 changes

@@ -17,6 +17,8 @@ namespace netsnap::kernel {
 namespace {
 
 constexpr int kReadsPerRound = 256;  // notifications read between deadline checks
+constexpr int kBurstPauseMs = 1;     // between rounds of a burst (see capture_loop.h)
+constexpr int kBurstMessages = 8;    // a round that read at least this many is a burst
 constexpr auto kRetryAfterError = std::chrono::seconds(1);
 constexpr auto kDrainLimit = std::chrono::seconds(10);  // a sync gives up reading after this
 
@@ -117,8 +119,13 @@ void CaptureLoop::Run() {
   started_.set_value(s);
 
   pollfd fds[2] = {{s.ok() ? monitor_->fd() : -1, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  bool burst = false;
   while (s.ok() && !stop_) {
-    int n = poll(fds, 2, TimeoutMs());
+    int timeout = TimeoutMs();
+    if (burst && (timeout < 0 || timeout > kBurstPauseMs)) timeout = kBurstPauseMs;
+    fds[0].revents = fds[1].revents = 0;
+    // In a burst, only a sync request ends the pause early.
+    int n = burst ? poll(&fds[1], 1, timeout) : poll(fds, 2, timeout);
     if (stop_) break;
     const uint64_t ticket = n > 0 && (fds[1].revents & POLLIN) ? TakeSyncRequests() : 0;
     if (ticket) {
@@ -127,9 +134,13 @@ void CaptureLoop::Run() {
       if (stop_) break;
       Status d = Settle(/*now_all=*/true);
       FinishSync(ticket, r.ok() ? d : r);
+      burst = false;
       continue;
     }
-    if (n > 0 && (fds[0].revents & (POLLIN | POLLERR))) ReadNotifications();
+    if (burst || (n > 0 && (fds[0].revents & (POLLIN | POLLERR)))) {
+      if (!burst) sink_->Count("notification_wakeups");
+      burst = ReadNotifications();
+    }
     if (stop_) break;
     Settle(/*now_all=*/false);
   }
@@ -239,15 +250,18 @@ Status CaptureLoop::Redump(Cause cause, const Actor& actor) {
   return Status::OK();
 }
 
-void CaptureLoop::ReadNotifications() {
+bool CaptureLoop::ReadNotifications() {
   bool drained = false;
+  int messages = 0;
   Status s = monitor_->ReadNotifications(
-      [this](const nlmsghdr* nlh) {
+      [&](const nlmsghdr* nlh) {
+        ++messages;
         OnMessage(nlh);
         return Status::OK();
       },
       kReadsPerRound, &overflow_, &drained);
   if (!s.ok()) sink_->OnError(s);
+  return s.ok() && drained && messages >= kBurstMessages;
 }
 
 void CaptureLoop::DiscardQueued() {
