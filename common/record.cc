@@ -124,11 +124,11 @@ static std::string_view KeyAt(const Snapshot::Rep& rep, size_t i) {
   return k;
 }
 
-size_t Snapshot::LowerBound(std::string_view key) const {
-  size_t lo = 0, hi = size();
+// The first index in [lo, hi) whose key is >= key (hi when none is).
+static size_t Bisect(const Snapshot::Rep& rep, size_t lo, size_t hi, std::string_view key) {
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (KeyAt(*rep_, mid) < key) {
+    if (KeyAt(rep, mid) < key) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -136,6 +136,8 @@ size_t Snapshot::LowerBound(std::string_view key) const {
   }
   return lo;
 }
+
+size_t Snapshot::LowerBound(std::string_view key) const { return Bisect(*rep_, 0, size(), key); }
 
 size_t Snapshot::LowerBound(std::string_view key, size_t from) const {
   const size_t n = size();
@@ -146,16 +148,7 @@ size_t Snapshot::LowerBound(std::string_view key, size_t from) const {
     hi += step;
     step *= 2;
   }
-  hi = std::min(hi, n);
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (KeyAt(*rep_, mid) < key) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
+  return Bisect(*rep_, lo, std::min(hi, n), key);
 }
 
 std::optional<RecordRef> Snapshot::Find(std::string_view key) const {
