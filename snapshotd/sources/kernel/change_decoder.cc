@@ -36,19 +36,16 @@ bool ChangeDecoder::RemoveNexthop(const std::string& key, const Route& gone, Cha
     change->value = route.ToRecord().value;
     return true;
   }
-  // One next hop left: the kernel shows a single-path route, the next hop's flags on the route.
+  // One next hop left (a kept route has two or more): the kernel shows a single-path route,
+  // with the next hop's flags on the route.
   Route single = std::move(route);
   ipv6_multipath_.erase(it);
-  if (!single.nexthops.empty()) {
-    RouteNexthop last = std::move(single.nexthops.front());
-    single.nexthops.clear();
-    single.gateway = last.gateway;
-    single.dev = std::move(last.dev);
-    single.flags |= last.flags;
-    change->value = single.ToRecord().value;
-  } else {
-    change->value.reset();
-  }
+  RouteNexthop last = std::move(single.nexthops.front());
+  single.nexthops.clear();
+  single.gateway = last.gateway;
+  single.dev = std::move(last.dev);
+  single.flags |= last.flags;
+  change->value = single.ToRecord().value;
   return true;
 }
 
