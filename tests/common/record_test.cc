@@ -5,7 +5,6 @@
 #include "common/coding.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <random>
 
 namespace netsnap {
@@ -82,18 +81,18 @@ TEST(Snapshot, FindAndLowerBound) {
             2u);
 }
 
+// Four digits, zero-padded, so that keys sort as their numbers do.
+std::string Digits4(int i) {
+  std::string s = std::to_string(i);
+  return std::string(4 - s.size(), '0') + s;
+}
+
 TEST(Snapshot, LowerBoundFromAgreesWithBinarySearch) {
   std::vector<Record> recs;
-  for (int i = 0; i < 300; i += 3) {
-    char k[8];
-    std::snprintf(k, sizeof k, "%04d", i);
-    recs.push_back(R(k, "v"));
-  }
+  for (int i = 0; i < 300; i += 3) recs.push_back(R(Digits4(i), "v"));
   Snapshot s = Make(recs);
   for (int key = 0; key < 305; ++key) {
-    char k[8];
-    std::snprintf(k, sizeof k, "%04d", key);
-    const std::string full = std::string("\x01") + k;
+    const std::string full = "\x01" + Digits4(key);
     const size_t want = s.LowerBound(full);
     // Any start at or before the answer finds it, whatever the distance to walk.
     for (size_t from : {size_t{0}, want / 2, want > 0 ? want - 1 : 0, want}) {
