@@ -114,23 +114,28 @@ struct RawDb {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // in the order above
 };
 
+// Commits versions 1 to 3 of `t` to the store at o.path (times kNow + 0..2, notes "n0".."n2"),
+// changing `changes` routes between them, and closes the store.
+void WriteThreeVersions(const StoreOptions& o, RouteTable* t, std::mt19937* rng, uint32_t changes) {
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(o, &store).ok());
+  for (int i = 0; i < 3; ++i) {
+    VersionHeader h;
+    ASSERT_TRUE(store
+                    ->Commit("kernel", t->ToSnapshot(), nullptr,
+                             {kNow + i, Cause::kEvent, {}, "n" + std::to_string(i)}, &h)
+                    .ok());
+    t->Mutate(rng, changes);
+  }
+}
+
 TEST(Corruption, AReconstructThatDoesNotMatchItsHashIsAnError) {
   TempDir dir;
   StoreOptions o;
   o.path = dir.Sub("db");
   RouteTable t(50);
   std::mt19937 rng(12);
-  {
-    std::unique_ptr<Store> store;
-    ASSERT_TRUE(Store::Open(o, &store).ok());
-    for (int i = 0; i < 3; ++i) {
-      VersionHeader h;
-      ASSERT_TRUE(
-          store->Commit("kernel", t.ToSnapshot(), nullptr, {kNow + i, Cause::kEvent, {}, ""}, &h)
-              .ok());
-      t.Mutate(&rng, 4);
-    }
-  }
+  WriteThreeVersions(o, &t, &rng, 4);
   // Replace version 2's delta with another, well-formed one.
   {
     RawDb raw(o.path);
@@ -160,18 +165,7 @@ TEST(Compatibility, PagesReadHeadersFromAnIndexWrittenWithoutThem) {
   o.path = dir.Sub("db");
   RouteTable t(20);
   std::mt19937 rng(13);
-  {
-    std::unique_ptr<Store> store;
-    ASSERT_TRUE(Store::Open(o, &store).ok());
-    for (int i = 0; i < 3; ++i) {
-      VersionHeader h;
-      ASSERT_TRUE(store
-                      ->Commit("kernel", t.ToSnapshot(), nullptr,
-                               {kNow + i, Cause::kEvent, {}, "n" + std::to_string(i)}, &h)
-                      .ok());
-      t.Mutate(&rng, 2);
-    }
-  }
+  WriteThreeVersions(o, &t, &rng, 2);
   // Stores written before the time index held header copies have empty index values.
   {
     RawDb raw(o.path);
