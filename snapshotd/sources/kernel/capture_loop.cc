@@ -17,8 +17,8 @@ namespace netsnap::kernel {
 namespace {
 
 constexpr int kReadsPerRound = 256;  // notifications read between deadline checks
-constexpr int kBurstPauseMs = 1;     // between rounds of a burst (see capture_loop.h)
-constexpr int kBurstMessages = 8;    // a round that read at least this many is a burst
+constexpr int kRoundPauseMs = 1;     // after a round that emptied the queue (see capture_loop.h)
+constexpr int kWaitInPoll = -1;      // no pause: wait for the next notification
 constexpr auto kRetryAfterError = std::chrono::seconds(1);
 constexpr auto kDrainLimit = std::chrono::seconds(10);  // a sync gives up reading after this
 
@@ -119,13 +119,15 @@ void CaptureLoop::Run() {
   started_.set_value(s);
 
   pollfd fds[2] = {{s.ok() ? monitor_->fd() : -1, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-  bool burst = false;
+  // After a round that read something, the next round comes after a pause (or at once when the
+  // round stopped short of an empty queue); only a sync request ends a pause early. Otherwise
+  // the thread waits in poll for the next notification.
+  int pause_ms = kWaitInPoll;
   while (s.ok() && !stop_) {
-    int timeout = TimeoutMs();
-    if (burst && (timeout < 0 || timeout > kBurstPauseMs)) timeout = kBurstPauseMs;
+    const bool paused = pause_ms != kWaitInPoll;
+    const int timeout = paused ? pause_ms : TimeoutMs();
     fds[0].revents = fds[1].revents = 0;
-    // In a burst, only a sync request ends the pause early.
-    int n = burst ? poll(&fds[1], 1, timeout) : poll(fds, 2, timeout);
+    int n = paused ? poll(&fds[1], 1, timeout) : poll(fds, 2, timeout);
     if (stop_) break;
     const uint64_t ticket = n > 0 && (fds[1].revents & POLLIN) ? TakeSyncRequests() : 0;
     if (ticket) {
@@ -134,12 +136,12 @@ void CaptureLoop::Run() {
       if (stop_) break;
       Status d = Settle(/*now_all=*/true);
       FinishSync(ticket, r.ok() ? d : r);
-      burst = false;
+      pause_ms = kWaitInPoll;
       continue;
     }
-    if (burst || (n > 0 && (fds[0].revents & (POLLIN | POLLERR)))) {
-      if (!burst) sink_->Count("notification_wakeups");
-      burst = ReadNotifications();
+    if (paused || (n > 0 && (fds[0].revents & (POLLIN | POLLERR)))) {
+      if (!paused) sink_->Count("notification_wakeups");
+      pause_ms = ReadNotifications();
     }
     if (stop_) break;
     Settle(/*now_all=*/false);
@@ -250,7 +252,7 @@ Status CaptureLoop::Redump(Cause cause, const Actor& actor) {
   return Status::OK();
 }
 
-bool CaptureLoop::ReadNotifications() {
+int CaptureLoop::ReadNotifications() {
   bool drained = false;
   int messages = 0;
   Status s = monitor_->ReadNotifications(
@@ -260,8 +262,12 @@ bool CaptureLoop::ReadNotifications() {
         return Status::OK();
       },
       kReadsPerRound, &overflow_, &drained);
-  if (!s.ok()) sink_->OnError(s);
-  return s.ok() && drained && messages >= kBurstMessages;
+  if (!s.ok()) {
+    sink_->OnError(s);
+    return kWaitInPoll;
+  }
+  if (!drained) return 0;
+  return messages > 0 ? kRoundPauseMs : kWaitInPoll;
 }
 
 void CaptureLoop::DiscardQueued() {

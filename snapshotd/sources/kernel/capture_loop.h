@@ -10,10 +10,13 @@
 // last notification read before it (a periodic or first dump: when the dump began), so that
 // debounce and dump do not move a change later than it was seen.
 //
-// During a burst the thread reads in rounds a millisecond apart instead of waiting in poll for
-// each notification: the kernel wakes a waiting reader from the writer's system call, and those
-// wake-ups slowed a 30k-route `ip -batch` by a third. "notification_wakeups" counts the times
-// it waited and was woken.
+// Notifications are read in rounds at least a millisecond apart: after a round that read any,
+// the thread pauses instead of waiting in poll for the next one. The kernel wakes a waiting
+// reader from the writer's system call, and a wake-up per change slowed a 30k-route `ip -batch`
+// by a third. A lone change is read at once; the one after it up to a millisecond late.
+// "notification_wakeups" counts the times the thread waited in poll and was woken by a
+// notification: at most one a millisecond, however the writer is paced, between sync requests
+// (which end a pause early).
 //
 // Sync() is a barrier for other threads: the capture thread reads every notification already
 // queued (the kernel queues a change's notifications before it acknowledges the request that
@@ -80,9 +83,10 @@ class CaptureLoop {
   // overflow, so a dump made over a non-empty queue would miss the changes made during it.
   Status Redump(Cause cause, const Actor& actor);
   void DiscardQueued();
-  // Reads what is queued (a bounded round); returns whether a burst is on: the round emptied a
-  // queue that held many notifications.
-  bool ReadNotifications();
+  // Reads what is queued (a bounded round). Returns the milliseconds to pause before the next
+  // round: -1 (wait in poll instead) when the round read nothing or failed, 0 when it stopped
+  // short of an empty queue, otherwise 1.
+  int ReadNotifications();
   // Reads the notification queue until it is empty (bounded in time).
   Status Drain();
   // Handles overflow, due re-dumps, quiet bursts and the periodic re-dump; with `now_all`,
