@@ -110,7 +110,7 @@ HttpReply Http(uint16_t port, const std::string& method, const std::string& targ
   return out;
 }
 
-std::string RawExchange(uint16_t port, const std::string& bytes, int timeout_ms) {
+std::string RawExchange(uint16_t port, const std::string& bytes, int timeout_ms, bool close_write) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -126,6 +126,7 @@ std::string RawExchange(uint16_t port, const std::string& bytes, int timeout_ms)
     if (n <= 0) break;
     off += static_cast<size_t>(n);
   }
+  if (close_write) shutdown(fd, SHUT_WR);
   std::string out;
   char buf[4096];
   pollfd p{fd, POLLIN, 0};

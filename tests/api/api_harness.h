@@ -12,8 +12,8 @@
 
 #include "api/rollback_adapter.h"
 #include "api/server.h"
-#include "detect/detection.h"
 #include "core/daemon.h"
+#include "detect/detection.h"
 #include "memory_source.h"
 #include "support/temp_dir.h"
 
@@ -57,7 +57,10 @@ struct HttpReply {
 // One request on a fresh connection.
 HttpReply Http(uint16_t port, const std::string& method, const std::string& target,
                const std::string& body = "", const std::string& token = "");
-// Writes raw bytes, then reads until the server closes or `timeout_ms` passes.
-std::string RawExchange(uint16_t port, const std::string& bytes, int timeout_ms = 3000);
+// Writes raw bytes (then, with `close_write`, shuts the sending side so that the server meets
+// the end of the stream instead of waiting for more), and reads until the server closes or
+// `timeout_ms` passes.
+std::string RawExchange(uint16_t port, const std::string& bytes, int timeout_ms = 3000,
+                        bool close_write = false);
 
 }  // namespace netsnap::testing

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <thread>
 
 #include "resolver_test_util.h"
@@ -206,10 +205,9 @@ TEST_F(ApplyTest, ReloadFailureAndTimeout) {
 
   auto hanging = Make(path, "reload = \"sleep 30\"\nreload_timeout_s = 1\n");
   WriteFile(path, "nameserver 10.0.0.2\n");
-  auto start = std::chrono::steady_clock::now();
-  Restore(hanging.get(), v1, &st);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  Restore(hanging.get(), v1, &st);  // `sleep 30` would succeed if it were waited for
   EXPECT_EQ(st.code(), Status::Code::kUnavailable) << st.ToString();
+  EXPECT_NE(st.message().find("timed out after 1000 ms"), std::string::npos) << st.message();
 }
 
 TEST(ResolverFileRecords, KeepsOnlyFiles) {

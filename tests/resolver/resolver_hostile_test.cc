@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <random>
 
 #include "resolver_test_util.h"
@@ -42,9 +41,7 @@ TEST_P(Hostile, TenMegabyteLine) {
   std::string path = dir.Sub("conf");
   std::string big(10 << 20, 'a');
   WriteFile(path, "# x\n" + big + "\n# y\n");
-  auto start = std::chrono::steady_clock::now();
   Snapshot s = ReadPass(GetParam(), path);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   auto files = Files(s);
   EXPECT_EQ(files[path].error, "line 2: line longer than 65536 bytes");
   EXPECT_EQ(files[path].content.size(), big.size() + 9);
@@ -143,9 +140,7 @@ TEST(HostileIncludes, TooManyFiles) {
 TEST(HostileIncludes, DnsmasqDeviceAndMissingIncludes) {
   TempDir dir;
   WriteFile(dir.Sub("main"), "conf-file=/dev/zero\nconf-file=" + dir.Sub("missing") + "\n");
-  auto start = std::chrono::steady_clock::now();
-  Snapshot s = ReadPass(ResolverFormat::kDnsmasq, dir.Sub("main"));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  Snapshot s = ReadPass(ResolverFormat::kDnsmasq, dir.Sub("main"));  // /dev/zero is not read
   auto files = Files(s);
   EXPECT_EQ(files["/dev/zero"].error, "not a regular file");
   EXPECT_EQ(files[dir.Sub("main")].error, "line 1: /dev/zero: not a regular file (and 1 more)");
