@@ -1,47 +1,9 @@
 #include "http_client.h"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
+#include <cctype>
 
 namespace netsnap::cli {
-
-namespace http = boost::beast::http;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
-
-namespace {
-
-Status Connect(net::io_context& ioc, const std::string& host, const std::string& port,
-               tcp::socket* socket) {
-  boost::system::error_code ec;
-  tcp::resolver resolver(ioc);
-  auto endpoints = resolver.resolve(host, port, ec);
-  if (!ec) net::connect(*socket, endpoints, ec);
-  if (ec)
-    return Status::Unavailable("cannot connect to " + host + ":" + port + ": " + ec.message());
-  return Status::OK();
-}
-
-http::request<http::string_body> MakeRequest(std::string_view method, const std::string& target,
-                                             const std::string& host, const std::string& token,
-                                             const std::string& body) {
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, host);
-  req.set(http::field::user_agent, "netsnap-cli");
-  req.set(http::field::accept, "application/json");
-  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-  if (!body.empty()) req.set(http::field::content_type, "application/json");
-  req.keep_alive(false);
-  req.body() = body;
-  req.prepare_payload();
-  return req;
-}
-
-}  // namespace
 
 boost::json::value HttpResponse::Json() const {
   boost::system::error_code ec;
@@ -63,7 +25,8 @@ std::string HttpResponse::ErrorText() const {
   return "HTTP " + std::to_string(status);
 }
 
-Status ApiClient::Create(const std::string& server, std::string token, ApiClient* out) {
+Status ApiClient::Create(const std::string& server, std::string token,
+                         std::chrono::milliseconds timeout, ApiClient* out) {
   std::string_view s = server;
   if (s.substr(0, 7) == "http://") s.remove_prefix(7);
   if (s.substr(0, 8) == "https://") return Status::InvalidArgument("https is not supported");
@@ -82,24 +45,32 @@ Status ApiClient::Create(const std::string& server, std::string token, ApiClient
   out->host_ = std::string(host);
   out->port_ = std::string(port);
   out->token_ = std::move(token);
+  out->limits_.timeout = timeout;
   return Status::OK();
+}
+
+HttpRequest ApiClient::MakeRequest(std::string_view method, const std::string& target,
+                                   const std::string& body) const {
+  HttpRequest req;
+  req.method = std::string(method);
+  req.host = host_;
+  req.port = port_;
+  req.target = target;
+  req.headers = {
+      {"User-Agent", "netsnap-cli"}, {"Accept", "application/json"}, {"Connection", "close"}};
+  if (!token_.empty()) req.headers.emplace_back("Authorization", "Bearer " + token_);
+  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  req.body = body;
+  return req;
 }
 
 Status ApiClient::Call(std::string_view method, const std::string& target, const std::string& body,
                        HttpResponse* out) const {
-  net::io_context ioc;
-  tcp::socket socket(ioc);
-  NETSNAP_RETURN_IF_ERROR(Connect(ioc, host_, port_, &socket));
-  boost::system::error_code ec;
-  http::write(socket, MakeRequest(method, target, host_, token_, body), ec);
-  boost::beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(4ull << 30);
-  if (!ec) http::read(socket, buffer, parser, ec);
-  if (ec) return Status::Unavailable("no answer from the server: " + ec.message());
-  out->status = parser.get().result_int();
-  out->content_type = std::string(parser.get()[http::field::content_type]);
-  out->body = std::move(parser.get().body());
+  HttpAnswer answer;
+  NETSNAP_RETURN_IF_ERROR(HttpCall(MakeRequest(method, target, body), limits_, &answer));
+  out->status = answer.status;
+  out->content_type = answer.Header("content-type");
+  out->body = std::move(answer.body);
   return Status::OK();
 }
 
@@ -107,32 +78,16 @@ Status ApiClient::Stream(
     const std::string& target,
     const std::function<bool(const std::string&, const std::string&)>& on_event,
     HttpResponse* error) const {
-  net::io_context ioc;
-  tcp::socket socket(ioc);
-  NETSNAP_RETURN_IF_ERROR(Connect(ioc, host_, port_, &socket));
-  boost::system::error_code ec;
-  http::write(socket, MakeRequest("GET", target, host_, token_, ""), ec);
-  boost::beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  if (!ec) http::read_header(socket, buffer, parser, ec);
-  if (ec) return Status::Unavailable("no answer from the server: " + ec.message());
-  error->status = parser.get().result_int();
-  if (error->status != 200) {
-    http::read(socket, buffer, parser, ec);
-    error->body = parser.get().body();
-    return Status::OK();
-  }
   // The body is a sequence of "field: value" lines; a blank line ends an event.
-  std::string pending(static_cast<const char*>(buffer.data().data()), buffer.size());
-  std::string type = "message", data;
-  char chunk[8192];
-  for (;;) {
+  std::string pending, type = "message", data;
+  auto on_data = [&](std::string_view chunk) {
+    pending.append(chunk);
     size_t nl;
     while ((nl = pending.find('\n')) != std::string::npos) {
       std::string line = pending.substr(0, nl);
       pending.erase(0, nl + 1);
       if (line.empty()) {
-        if (!data.empty() && !on_event(type, data)) return Status::OK();
+        if (!data.empty() && !on_event(type, data)) return false;
         type = "message";
         data.clear();
       } else if (line.rfind("event: ", 0) == 0) {
@@ -141,10 +96,14 @@ Status ApiClient::Stream(
         data += line.substr(6);
       }
     }
-    size_t n = socket.read_some(net::buffer(chunk), ec);
-    if (ec) return Status::OK();  // the server closed the stream
-    pending.append(chunk, n);
-  }
+    return true;
+  };
+  HttpAnswer answer;
+  NETSNAP_RETURN_IF_ERROR(HttpStream(MakeRequest("GET", target, ""), limits_, on_data, &answer));
+  error->status = answer.status;
+  error->content_type = answer.Header("content-type");
+  error->body = std::move(answer.body);
+  return Status::OK();
 }
 
 std::string QueryEscape(std::string_view s) {

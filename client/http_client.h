@@ -1,12 +1,14 @@
-// A small synchronous HTTP/1.1 client (Boost.Beast) for the netsnap API: one connection per
-// request, a bearer token when configured, and a streaming read for server-sent events.
+// The CLI's client of the netsnap API: one connection per request (netsnap/http_client.h), a
+// bearer token when configured, a deadline for each step, and server-sent events.
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
 
+#include "netsnap/http_client.h"
 #include "netsnap/status.h"
 
 namespace netsnap::cli {
@@ -23,22 +25,29 @@ struct HttpResponse {
 
 class ApiClient {
  public:
-  // `server` is "http://HOST:PORT" (or "HOST:PORT"); `token` may be empty.
-  static Status Create(const std::string& server, std::string token, ApiClient* out);
+  // `server` is "http://HOST:PORT" (or "HOST:PORT"); `token` may be empty; `timeout` bounds
+  // each step of a request (connecting, sending, waiting for the answer).
+  static Status Create(const std::string& server, std::string token,
+                       std::chrono::milliseconds timeout, ApiClient* out);
 
-  // Unavailable when the server cannot be reached or answers garbage.
+  // Unavailable when the server cannot be reached, times out or answers garbage.
   Status Call(std::string_view method, const std::string& target, const std::string& body,
               HttpResponse* out) const;
   // GET `target` as server-sent events, calling on_event(type, data) for each, until the
-  // server closes or on_event returns false. A non-200 answer is returned in *error.
+  // server closes or on_event returns false; the stream itself has no deadline. A non-200
+  // answer is returned in *error.
   Status Stream(const std::string& target,
                 const std::function<bool(const std::string&, const std::string&)>& on_event,
                 HttpResponse* error) const;
 
  private:
+  HttpRequest MakeRequest(std::string_view method, const std::string& target,
+                          const std::string& body) const;
+
   std::string host_;
   std::string port_;
   std::string token_;
+  HttpLimits limits_;
 };
 
 // Percent-encodes a query value.

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -41,7 +42,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string server = "http://127.0.0.1:8470", token_file;
   bool json = false, no_color = false;
+  double timeout_s = 60;
   app.add_option("--server", server, "API address")->capture_default_str();
+  app.add_option("--timeout", timeout_s, "seconds to wait for the server at each step")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
   app.add_option("--token-file", token_file, "file holding the bearer token (else NETSNAP_TOKEN)");
   app.add_flag("--json", json, "print the server's JSON");
   app.add_flag("--no-color", no_color, "never colour the output");
@@ -110,7 +115,9 @@ int main(int argc, char** argv) {
     std::cerr << "netsnap: cannot read a token from " << token_file << "\n";
     return kExitUsage;
   }
-  netsnap::Status s = ApiClient::Create(server, token, &ctx.client);
+  netsnap::Status s = ApiClient::Create(
+      server, token, std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)),
+      &ctx.client);
   if (!s.ok()) {
     std::cerr << "netsnap: --server: " << s.message() << "\n";
     return kExitUsage;

@@ -1,23 +1,11 @@
 #include "detect/webhook.h"
 
-// Beast's parser trips a false -Wmaybe-uninitialized in GCC 12 with sanitizers on.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
 
 namespace netsnap {
-
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
 
 Status Webhook::Create(const WebhookOptions& options, Metrics* metrics,
                        std::unique_ptr<Webhook>* out) {
@@ -27,12 +15,17 @@ Status Webhook::Create(const WebhookOptions& options, Metrics* metrics,
                                    "' must be an http:// URL with a host");
   }
   std::unique_ptr<Webhook> w(new Webhook(options, metrics));
-  w->host_ = std::string(u->encoded_host());
-  if (w->host_.size() > 2 && w->host_.front() == '[')
-    w->host_ = w->host_.substr(1, w->host_.size() - 2);
-  w->port_ = u->has_port() ? std::string(u->port()) : "80";
-  w->target_ = std::string(u->encoded_target());
-  if (w->target_.empty()) w->target_ = "/";
+  HttpRequest& r = w->request_;
+  r.method = "POST";
+  r.host = std::string(u->encoded_host());
+  if (r.host.size() > 2 && r.host.front() == '[') r.host = r.host.substr(1, r.host.size() - 2);
+  r.port = u->has_port() ? std::string(u->port()) : "80";
+  r.target = std::string(u->encoded_target());
+  if (r.target.empty()) r.target = "/";
+  r.headers = {{"User-Agent", "snapshotd"}, {"Content-Type", "application/json"}};
+  w->limits_.timeout = std::chrono::milliseconds(options.timeout_ms);
+  w->limits_.header_bytes = 8 << 10;
+  w->limits_.body_bytes = 64 << 10;
   w->thread_ = std::thread([p = w.get()] { p->Run(); });
   *out = std::move(w);
   return Status::OK();
@@ -107,48 +100,14 @@ void Webhook::Run() {
   }
 }
 
-// Asynchronous operations on a private io_context, run to completion on this thread: the
-// synchronous Beast calls cannot time out, and a webhook that hangs must not stall the queue.
 Status Webhook::Send(const std::string& body) {
-  boost::asio::io_context ioc;
-  tcp::resolver resolver(ioc);
-  beast::tcp_stream stream(ioc);
-  http::request<http::string_body> req{http::verb::post, target_, 11};
-  req.set(http::field::host, host_ + (port_ == "80" ? "" : ":" + port_));
-  req.set(http::field::user_agent, "snapshotd");
-  req.set(http::field::content_type, "application/json");
-  req.body() = body;
-  req.prepare_payload();
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> res;
-  res.body_limit(64 * 1024);
-  res.header_limit(8 * 1024);
-  beast::error_code result;
-  auto deadline = std::chrono::milliseconds(options_.timeout_ms);
-  auto fail = [&](beast::error_code ec) { result = ec; };
-  resolver.async_resolve(host_, port_, [&](beast::error_code ec, tcp::resolver::results_type r) {
-    if (ec) return fail(ec);
-    stream.expires_after(deadline);
-    stream.async_connect(r, [&](beast::error_code ec2, const tcp::endpoint&) {
-      if (ec2) return fail(ec2);
-      stream.expires_after(deadline);
-      http::async_write(stream, req, [&](beast::error_code ec3, size_t) {
-        if (ec3) return fail(ec3);
-        stream.expires_after(deadline);
-        http::async_read(stream, buffer, res, [&](beast::error_code ec4, size_t) {
-          if (ec4) fail(ec4);
-        });
-      });
-    });
-  });
-  ioc.run_for(deadline * 4);
-  if (!ioc.stopped()) return Status::IOError("timed out");
-  if (result) return Status::IOError(result.message());
-  if (!res.is_done()) return Status::IOError("no complete answer");
-  unsigned code = res.get().result_int();
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  if (code < 200 || code >= 300) return Status::IOError("answer " + std::to_string(code));
+  HttpRequest request = request_;
+  request.body = body;
+  HttpAnswer answer;
+  NETSNAP_RETURN_IF_ERROR(HttpCall(request, limits_, &answer));
+  if (answer.status < 200 || answer.status >= 300) {
+    return Status::IOError("answer " + std::to_string(answer.status));
+  }
   return Status::OK();
 }
 

@@ -1,6 +1,7 @@
 // The webhook: posts events as JSON to an http:// URL from a worker thread, with a bounded
 // queue (when full, the oldest event is dropped and counted), retries with exponential backoff
-// (200 ms doubling to 10 s) and a timeout on every attempt. A 2xx answer is a delivery.
+// (200 ms doubling to 10 s) and a timeout on each step of every attempt (connecting, sending,
+// waiting for the answer). A 2xx answer is a delivery.
 #pragma once
 
 #include <condition_variable>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "core/metrics.h"
+#include "netsnap/http_client.h"
 #include "netsnap/status.h"
 
 namespace netsnap {
@@ -46,7 +48,8 @@ class Webhook {
 
   const WebhookOptions options_;
   Metrics* metrics_;
-  std::string host_, port_, target_;
+  HttpRequest request_;  // without its body
+  HttpLimits limits_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;

@@ -1,8 +1,14 @@
 // The netsnap CLI (NETSNAP_CLI, set by meson) run as a subprocess against a live daemon.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -117,6 +123,64 @@ TEST_F(ApiCli, ExitCodes) {
   std::string cmd = cli_ + " --server http://127.0.0.1:1 status >/dev/null 2>&1";
   int status = system(cmd.c_str());
   EXPECT_EQ(WEXITSTATUS(status), 4);
+}
+
+// A server that takes the connection and never answers: the CLI gives up after --timeout.
+TEST_F(ApiCli, GivesUpOnAServerThatDoesNotAnswer) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 4), 0);  // connections complete in the backlog; nothing reads them
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::string cmd = cli_ + " --server http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) +
+                    " --timeout 0.3 status 2>&1 </dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  int status = pclose(p);
+  close(fd);
+  EXPECT_EQ(WEXITSTATUS(status), 4) << out;
+  EXPECT_NE(out.find("timed out after 300 ms"), std::string::npos) << out;
+}
+
+// `events --follow` prints events as they happen, until it is stopped.
+TEST_F(ApiCli, FollowPrintsEventsAsTheyHappen) {
+  int pipefd[2];
+  ASSERT_EQ(pipe(pipefd), 0);
+  std::string server = h.base_url();
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(pipefd[1], STDOUT_FILENO);
+    close(pipefd[0]);
+    execl(cli_.c_str(), cli_.c_str(), "--server", server.c_str(), "events", "--type", "audit",
+          "--follow", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(pipefd[1]);
+  std::string out;
+  // Snapshots until one shows in the stream (the follower may connect after the first ones).
+  for (int i = 0; i < 50 && out.find("snapshots") == std::string::npos; ++i) {
+    Http(h.port(), "POST", "/v1/sources/main/snapshots", "{\"note\":\"follow\"}");
+    pollfd pfd{pipefd[0], POLLIN, 0};
+    while (poll(&pfd, 1, 200) > 0) {
+      char buf[4096];
+      ssize_t n = read(pipefd[0], buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  kill(pid, SIGTERM);
+  int status;
+  waitpid(pid, &status, 0);
+  close(pipefd[0]);
+  EXPECT_NE(out.find("POST /v1/sources/{name}/snapshots"), std::string::npos) << out;
+  EXPECT_TRUE(WIFSIGNALED(status)) << "the follower ended by itself: " << out;
 }
 
 TEST(ApiCliAuth, TokenFromEnvironmentOrFile) {

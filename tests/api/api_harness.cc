@@ -7,21 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
-#include <cctype>
+#include <chrono>
 #include <stdexcept>
 
 #include "api/context.h"
+#include "netsnap/http_client.h"
 
 namespace netsnap::testing {
-
-namespace http = boost::beast::http;
-namespace net = boost::asio;
 
 ApiHarness::ApiHarness(ApiOptions options, const std::string& tokens) {
   DaemonConfig config;
@@ -80,33 +73,22 @@ boost::json::value HttpReply::json() const { return boost::json::parse(body); }
 
 HttpReply Http(uint16_t port, const std::string& method, const std::string& target,
                const std::string& body, const std::string& token) {
+  HttpRequest req;
+  req.method = method;
+  req.host = "127.0.0.1";
+  req.port = std::to_string(port);
+  req.target = target;
+  if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  req.body = body;
+  HttpLimits limits;
+  limits.timeout = std::chrono::seconds(60);
+  HttpAnswer answer;
   HttpReply out;
-  net::io_context ioc;
-  net::ip::tcp::socket socket(ioc);
-  boost::system::error_code ec;
-  socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) return out;
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, "127.0.0.1");
-  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-  if (!body.empty()) req.set(http::field::content_type, "application/json");
-  req.body() = body;
-  req.prepare_payload();
-  http::write(socket, req, ec);
-  if (ec) return out;
-  boost::beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(1ull << 32);
-  http::read(socket, buffer, parser, ec);
-  if (ec) return out;
-  auto& res = parser.get();
-  out.status = res.result_int();
-  for (const auto& f : res) {
-    std::string name(f.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[name] = std::string(f.value());
-  }
-  out.body = res.body();
+  if (!HttpCall(req, limits, &answer).ok()) return out;
+  out.status = answer.status;
+  for (auto& [name, value] : answer.headers) out.headers.emplace(name, std::move(value));
+  out.body = std::move(answer.body);
   return out;
 }
 
