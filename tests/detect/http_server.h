@@ -42,6 +42,7 @@ class TestServer {
     return bodies_;
   }
   int requests() const { return requests_; }
+  int accepted() const { return accepted_; }
 
  private:
   void Serve() {
@@ -51,6 +52,7 @@ class TestServer {
       boost::system::error_code ec;
       acceptor_.accept(sock, ec);
       if (ec || stop_) break;
+      ++accepted_;
       if (stall_) {
         held.push_back(std::move(sock));
         continue;
@@ -78,6 +80,7 @@ class TestServer {
   tcp::acceptor acceptor_;
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
+  std::atomic<int> accepted_{0};
   std::mutex mu_;
   std::vector<std::string> bodies_;
   std::thread thread_;

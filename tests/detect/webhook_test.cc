@@ -75,11 +75,12 @@ TEST(Webhook, BoundedQueueDropsOldest) {
   o.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
   o.queue = 2;
   o.retries = 0;
-  o.timeout_ms = 300;
+  o.timeout_ms = 1000;
   ASSERT_TRUE(Webhook::Create(o, &m, &w).ok());
   w->Post("first");
-  // Let the worker take the first event; it now waits for an answer that never comes.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Once connected, the worker has taken the first event; it waits for an answer that never
+  // comes (timeout 1 s, no retry) while the queue fills.
+  ASSERT_TRUE(WaitFor([&] { return server.accepted() == 1; }, std::chrono::seconds(20)));
   for (int i = 0; i < 5; ++i) w->Post("e" + std::to_string(i));
   EXPECT_EQ(m.Get("netsnap_webhook_dropped_total", {{"reason", "queue_full"}}), 3);
   w->Stop();
