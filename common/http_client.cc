@@ -9,7 +9,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
-#include <optional>
 
 namespace netsnap {
 
@@ -41,7 +40,12 @@ class Exchange {
     ioc_.restart();
     ioc_.run();
   }
-  std::string Where() const { return request_.host + ":" + request_.port; }
+  // host:port, an IPv6 address in brackets.
+  std::string Where() const { return HostInBrackets() + ":" + request_.port; }
+  std::string HostInBrackets() const {
+    const bool v6 = request_.host.find(':') != std::string::npos;
+    return v6 ? "[" + request_.host + "]" : request_.host;
+  }
   Status NoAnswer(const beast::error_code& ec) const {
     return Status::Unavailable("no answer from " + Where() + ": " + Reason(ec));
   }
@@ -93,10 +97,7 @@ Status Exchange::Start(HttpAnswer* out) {
   req.version(11);
   req.method_string(request_.method);
   req.target(request_.target);
-  const bool v6 = request_.host.find(':') != std::string::npos;
-  std::string host = v6 ? "[" + request_.host + "]" : request_.host;
-  if (request_.port != "80") host += ":" + request_.port;
-  req.set(http::field::host, host);
+  req.set(http::field::host, request_.port == "80" ? HostInBrackets() : Where());
   for (const auto& [name, value] : request_.headers) req.set(name, value);
   req.body() = request_.body;
   req.prepare_payload();
