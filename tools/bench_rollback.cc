@@ -201,10 +201,10 @@ void Show(const char* what, const Rollback& rb, double ms) {
   std::printf(
       "%s: %.1f ms (plan %.1f, apply %.1f, verify %.1f), state %s, +%llu -%llu ~%llu, "
       "%zu failures%s%s\n",
-      what, ms, rb.plan_ms, rb.apply_ms, rb.verify_ms, rb.state.c_str(),
-      static_cast<unsigned long long>(rb.adds), static_cast<unsigned long long>(rb.removes),
-      static_cast<unsigned long long>(rb.replaces), rb.failures.size(),
-      rb.error.empty() ? "" : ", ", rb.error.c_str());
+      what, ms, rb.plan_ms, rb.apply_ms, rb.verify_ms,
+      std::string(RollbackStateName(rb.state)).c_str(), static_cast<unsigned long long>(rb.adds),
+      static_cast<unsigned long long>(rb.removes), static_cast<unsigned long long>(rb.replaces),
+      rb.failures.size(), rb.error.empty() ? "" : ", ", rb.error.c_str());
 }
 
 int Rollbacks(const std::string& netns, const std::string& data_dir, const std::string& damage,
@@ -227,7 +227,7 @@ int Rollbacks(const std::string& netns, const std::string& data_dir, const std::
   double ms = 0;
   Rollback rb = b.Submit(req, &ms);
   Show("rollback of 1,000 deleted + 1,000 overwritten", rb, ms);
-  if (rb.state != "applied" || !b.LiveEquals(good)) {
+  if (rb.state != RollbackState::kApplied || !b.LiveEquals(good)) {
     std::fprintf(stderr, "bench_rollback: the partial rollback did not restore the table\n");
     return 1;
   }
@@ -246,7 +246,7 @@ int Rollbacks(const std::string& netns, const std::string& data_dir, const std::
   rb = b.Submit(req, &ms);
   const long peak = StatusKb("VmHWM:");
   Show("full rollback of the wiped table", rb, ms);
-  if (rb.state != "applied" || !b.LiveEquals(good)) {
+  if (rb.state != RollbackState::kApplied || !b.LiveEquals(good)) {
     std::fprintf(stderr, "bench_rollback: the full rollback did not restore the table\n");
     return 1;
   }
@@ -281,7 +281,7 @@ int DryRun(const std::string& netns, const std::string& data_dir, size_t n, uint
     double ms = 0;
     Rollback rb = b.Submit(req, &ms);
     Show("dry run", rb, ms);
-    if (rb.state != "planned" || rb.adds != gone.size()) {
+    if (rb.state != RollbackState::kPlanned || rb.adds != gone.size()) {
       std::fprintf(stderr, "bench_rollback: unexpected dry-run plan\n");
       return 1;
     }

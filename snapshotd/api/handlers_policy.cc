@@ -1,8 +1,10 @@
 // Detection policy at run time (the detection module, detect/detection.h):
 //   POST /v1/sources/{name}/pause   {"duration": "30m", "reason": "..."}  let a planned change in
-//   POST /v1/sources/{name}/resume                                        detect (and restore) again
-//   GET  /v1/sources/{name}/policy                                        the policy and its state
-//   PUT  /v1/sources/{name}/policy  {policy keys...}                      replace the policy
+//   POST /v1/sources/{name}/resume                                        detect (and restore)
+//   again GET  /v1/sources/{name}/policy                                        the policy and its
+//   state PUT  /v1/sources/{name}/policy  {policy keys...}                      replace the policy
+// The webhook keys come from the configuration file only (a PUT that changes one is 400), and
+// viewers do not see webhook_url ("webhook": "configured" says there is one).
 // Without a detection module they answer 503.
 #include <boost/json.hpp>
 
@@ -79,6 +81,8 @@ Status GetPolicy(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res)
   return WithDetection(ctx, req, res, [&](const std::string& name) {
     json::object out;
     NETSNAP_RETURN_IF_ERROR(ctx.detection->GetPolicy(name, &out));
+    // The URL often holds a secret (a token in its path or query).
+    if (req.principal.role != Role::kOperator) out.erase("webhook_url");
     res->Json(200, out);
     return Status::OK();
   });

@@ -5,6 +5,10 @@
 //                                       "force","if_unchanged","probes"}
 //   GET  /v1/rollbacks    GET /v1/rollbacks/{id}
 //   POST /v1/rollbacks/{id}/confirm    POST /v1/rollbacks/{id}/cancel
+//
+// A reused Idempotency-Key with another body is 422 idempotency_mismatch; a confirm or cancel
+// that lost to another (or to the deadline) is 409 conflict with the rollback's actual "state"
+// in the error object.
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
@@ -14,6 +18,7 @@
 #include "api/json.h"
 #include "api/params.h"
 #include "api/rollback_service.h"
+#include "restore/rollback.h"
 
 namespace netsnap::api {
 
@@ -80,6 +85,7 @@ Status ParseRequest(const ApiRequest& req, RollbackRequest* out) {
   auto key = req.headers.find("idempotency-key");
   if (key != req.headers.end()) out->idempotency_key = key->second;
   out->actor = ActorOf(req.principal);
+  out->principal = req.principal.name;
   out->now_ns = req.now_ns;
   return Status::OK();
 }
@@ -95,7 +101,12 @@ Status StartRollback(const ApiContext& ctx, const ApiRequest& req, ApiResponse* 
     NoRollbacks(res);
     return Status::OK();
   }
-  NETSNAP_RETURN_IF_ERROR(ctx.rollbacks->Rollback(rb, &out));
+  Status s = ctx.rollbacks->Rollback(rb, &out);
+  if (IsIdempotencyMismatch(s)) {
+    res->Error(422, "idempotency_mismatch", s.message());
+    return Status::OK();
+  }
+  NETSNAP_RETURN_IF_ERROR(s);
   if (const json::value* id = out.if_contains("id"); id && id->is_string()) {
     res->audit.emplace_back("rollback", std::string(id->as_string()));
   }
@@ -111,7 +122,15 @@ Status WithService(const ApiContext& ctx, ApiResponse* res, Call call) {
     return Status::OK();
   }
   json::object out;
-  NETSNAP_RETURN_IF_ERROR(call(ctx.rollbacks, &out));
+  Status s = call(ctx.rollbacks, &out);
+  if (s.code() == Status::Code::kConflict && out.contains("state")) {
+    // The state that won (confirmed, reverting, reverted, ...), so that a client need not ask.
+    res->Json(409, json::object{{"error", json::object{{"code", s.CodeName()},
+                                                       {"message", s.message()},
+                                                       {"state", out.at("state")}}}});
+    return Status::OK();
+  }
+  NETSNAP_RETURN_IF_ERROR(s);
   res->Json(200, out);
   return Status::OK();
 }

@@ -16,8 +16,8 @@ std::string Who(const Actor& a) { return a.cmdline.empty() ? a.process : a.cmdli
 Status ParseProbes(const json::array& in, std::vector<Probe>* out) {
   for (const json::value& v : in) {
     const json::object* o = v.if_object();
-    if (!o || !o->if_contains("type") || !o->if_contains("target") ||
-        !o->at("type").is_string() || !o->at("target").is_string() || o->size() != 2) {
+    if (!o || !o->if_contains("type") || !o->if_contains("target") || !o->at("type").is_string() ||
+        !o->at("target").is_string() || o->size() != 2) {
       return Status::InvalidArgument(
           "probes: each is {\"type\": \"tcp\"|\"dns\"|\"gateway\", \"target\": \"...\"}");
     }
@@ -50,6 +50,7 @@ Status ManagedRollbacks::Rollback(const RollbackRequest& req, json::object* out)
   r.if_unchanged = req.if_unchanged;
   r.idempotency_key = req.idempotency_key;
   r.actor = Who(req.actor);
+  r.principal = req.principal;
   NETSNAP_RETURN_IF_ERROR(ParseProbes(req.probes, &r.probes));
   netsnap::Rollback rb;
   NETSNAP_RETURN_IF_ERROR(manager_->Submit(r, &rb));
@@ -75,16 +76,16 @@ Status ManagedRollbacks::Get(const std::string& id, json::object* out) {
 
 Status ManagedRollbacks::Confirm(const std::string& id, const Actor& actor, json::object* out) {
   netsnap::Rollback rb;
-  NETSNAP_RETURN_IF_ERROR(manager_->Confirm(id, Who(actor), &rb));
-  *out = Render(rb);
-  return Status::OK();
+  Status s = manager_->Confirm(id, Who(actor), &rb);
+  if (s.ok() || (s.code() == Status::Code::kConflict && !rb.id.empty())) *out = Render(rb);
+  return s;
 }
 
 Status ManagedRollbacks::Cancel(const std::string& id, const Actor& actor, json::object* out) {
   netsnap::Rollback rb;
-  NETSNAP_RETURN_IF_ERROR(manager_->Cancel(id, Who(actor), &rb));
-  *out = Render(rb);
-  return Status::OK();
+  Status s = manager_->Cancel(id, Who(actor), &rb);
+  if (s.ok() || (s.code() == Status::Code::kConflict && !rb.id.empty())) *out = Render(rb);
+  return s;
 }
 
 }  // namespace netsnap::api

@@ -18,14 +18,15 @@ struct RollbackRequest {
   std::string source;
   std::string to;  // a version number or a time, as the caller wrote it
   bool dry_run = false;
-  boost::json::object scope;  // {"tables","prefixes","kinds","domains","files"}, each optional
-  boost::json::array probes;  // [{"type","target"}]
+  boost::json::object scope;      // {"tables","prefixes","kinds","domains","files"}, each optional
+  boost::json::array probes;      // [{"type","target"}]
   int64_t confirm_within_ns = 0;  // 0: no confirmation needed
   std::string reason;
   bool force = false;
   bool if_unchanged = false;
   std::string idempotency_key;  // the Idempotency-Key header, "" when absent
   Actor actor;                  // who asked (the API principal)
+  std::string principal;        // its name: an Idempotency-Key is bound to it
   int64_t now_ns = 0;
 };
 
@@ -33,11 +34,14 @@ class RollbackService {
  public:
   virtual ~RollbackService() = default;
   // Plans (dry run) or performs a rollback; *out is the rollback as GET /v1/rollbacks/{id}
-  // shows it. Refused (blast-radius guard) and Conflict (one at a time) become 409.
+  // shows it. Refused (blast-radius guard) and Conflict (one at a time) become 409; an
+  // Idempotency-Key reused with another request is IdempotencyMismatch (restore/rollback.h).
   virtual Status Rollback(const RollbackRequest& req, boost::json::object* out) = 0;
   // {"rollbacks":[...]}, newest first.
   virtual Status List(boost::json::object* out) = 0;
   virtual Status Get(const std::string& id, boost::json::object* out) = 0;
+  // Confirm and Cancel: Conflict when the rollback is not awaiting confirmation, with *out the
+  // rollback in its actual state.
   virtual Status Confirm(const std::string& id, const Actor& actor, boost::json::object* out) = 0;
   virtual Status Cancel(const std::string& id, const Actor& actor, boost::json::object* out) = 0;
 };

@@ -54,7 +54,8 @@ Detection::Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap polic
       inbox_(std::make_shared<Inbox>()),
       restorer_(daemon, rollbacks,
                 [inbox = inbox_](const std::string& source) { return inbox->Busy(source); }),
-      configured_(std::move(policies)) {
+      configured_(std::move(policies)),
+      hooks_(std::make_shared<WebhookSet>(daemon->metrics())) {
   daemon_->metrics()->Describe("netsnap_detections_total", "counter",
                                "Damage found in new versions, by source and kind.");
 }
@@ -80,8 +81,9 @@ Status Detection::Create(Daemon* daemon, RollbackManager* rollbacks, const Daemo
   for (const auto& rec : daemon->recorders()) {
     rec->AddListener([inbox = d->inbox_](const VersionCommitted& v) { inbox->Push(v); });
   }
-  d->subscription_ =
-      daemon->events()->Subscribe([hooks = d->hooks_](const StoredEvent& e) { hooks->OnEvent(e); });
+  d->subscription_ = daemon->events()->Subscribe([hooks = d->hooks_](const StoredEvent& e) {
+    hooks->Post(e.source, boost::json::serialize(EventToJson(e)));
+  });
   d->restorer_.Start();
   d->thread_ = std::thread([p = d.get()] { p->Run(); });
   *out = std::move(d);
@@ -101,8 +103,7 @@ void Detection::Stop() {
   inbox_->cv.notify_all();
   if (thread_.joinable()) thread_.join();
   restorer_.Stop();
-  std::lock_guard l(hooks_->mu);
-  for (auto& [url, hook] : hooks_->by_url) hook->Stop();
+  hooks_->StopAll();
 }
 
 Detection::PerSource* Detection::SourceLocked(const std::string& name) {
@@ -120,31 +121,12 @@ void Detection::ResetLocked(PerSource* s) {
 }
 
 Status Detection::ApplyWebhook(const std::string& source, const DetectPolicy& p) {
-  std::lock_guard l(hooks_->mu);
-  if (p.webhook_url.empty()) {
-    hooks_->url_of.erase(source);
-    return Status::OK();
-  }
-  if (!hooks_->by_url.count(p.webhook_url)) {
-    WebhookOptions o;
-    o.url = p.webhook_url;
-    o.queue = p.webhook_queue;
-    o.retries = p.webhook_retries;
-    o.timeout_ms = p.webhook_timeout_ms;
-    std::unique_ptr<Webhook> w;
-    NETSNAP_RETURN_IF_ERROR(Webhook::Create(o, daemon_->metrics(), &w));
-    hooks_->by_url[p.webhook_url] = std::move(w);
-  }
-  hooks_->url_of[source] = p.webhook_url;
-  return Status::OK();
-}
-
-void Detection::Hooks::OnEvent(const StoredEvent& e) {
-  std::lock_guard l(mu);
-  auto it = url_of.find(e.source);
-  if (it == url_of.end()) return;
-  auto h = by_url.find(it->second);
-  if (h != by_url.end()) h->second->Post(boost::json::serialize(EventToJson(e)));
+  WebhookOptions o;
+  o.url = p.webhook_url;
+  o.queue = p.webhook_queue;
+  o.retries = p.webhook_retries;
+  o.timeout_ms = p.webhook_timeout_ms;
+  return hooks_->Use(source, o);
 }
 
 void Detection::Run() {
@@ -249,7 +231,7 @@ Status Detection::Resume(const std::string& source) {
 }
 
 boost::json::object Detection::PolicyJsonLocked(const std::string& source, PerSource* s) {
-  boost::json::object o = PolicyToJson(s->policy);
+  boost::json::object o = PolicyToJson(s->policy, WebhookUrl::kShown);
   o["source"] = source;
   boost::json::object state = restorer_.State(source);
   bool paused = s->paused_until_ns != 0 && NowNs() < s->paused_until_ns;
@@ -282,7 +264,9 @@ Status Detection::SetPolicy(const std::string& source, const boost::json::value&
   DetectPolicy p;
   {
     std::lock_guard l(mu_);
-    NETSNAP_RETURN_IF_ERROR(PolicyFromJson(obj, configured_["*"], &p));
+    auto own = configured_.find(source);
+    NETSNAP_RETURN_IF_ERROR(PolicyFromRequest(
+        obj, configured_["*"], own != configured_.end() ? own->second : configured_["*"], &p));
   }
   NETSNAP_RETURN_IF_ERROR(ApplyWebhook(source, p));
   {

@@ -51,8 +51,9 @@ class Detection {
   // {"source", policy keys..., "state": {paused, conflict, restores, ...}}.
   Status GetPolicy(const std::string& source, boost::json::object* out);
   // Replaces the source's policy: keys absent take the configured default ([[policy]] without
-  // source). "source" and "state" are accepted and ignored. Returns the new policy as
-  // GetPolicy does. Lasts until the daemon restarts.
+  // source); the webhook keys stay those of the configuration (PolicyFromRequest). "source",
+  // "state" and "webhook" are accepted and ignored. Returns the new policy as GetPolicy does.
+  // Lasts until the daemon restarts.
   Status SetPolicy(const std::string& source, const boost::json::value& in,
                    boost::json::object* out);
 
@@ -101,15 +102,9 @@ class Detection {
   std::map<std::string, PerSource> sources_;
   std::thread thread_;
   int subscription_ = 0;
-  // Webhooks by URL and the URL of each source's events. Shared with the event bus
-  // subscription, which may still run on a publishing thread while Detection goes away.
-  struct Hooks {
-    std::mutex mu;
-    std::map<std::string, std::unique_ptr<Webhook>> by_url;
-    std::map<std::string, std::string> url_of;  // by source; "" for events without one
-    void OnEvent(const StoredEvent& e);
-  };
-  std::shared_ptr<Hooks> hooks_ = std::make_shared<Hooks>();
+  // Shared with the event bus subscription, which may still run on a publishing thread while
+  // Detection goes away.
+  std::shared_ptr<WebhookSet> hooks_;
   bool stopped_ = false;
 };
 

@@ -18,6 +18,10 @@ namespace json = boost::json;
 const std::set<std::string, std::less<>> kDetectorNames = {
     "mass_deletion", "protected", "overwrite", "orphaned_rule", "edit_war"};
 
+// The webhook keys: they decide where root sends HTTP, so only the configuration sets them.
+constexpr std::string_view kConfigOnlyKeys[] = {"webhook_url", "webhook_queue", "webhook_retries",
+                                                "webhook_timeout_ms"};
+
 Status BadKey(std::string_view key, std::string_view msg) {
   return Status::InvalidArgument("'" + std::string(key) + "' " + std::string(msg));
 }
@@ -210,7 +214,7 @@ Status PolicyFromJson(const json::object& in, const DetectPolicy& base, DetectPo
                       std::string* bad_key) {
   DetectPolicy p = base;
   for (const auto& [k, v] : in) {
-    if (k == "source" || k == "state") continue;  // names the policy; read-only status
+    if (k == "source" || k == "state" || k == "webhook") continue;  // read-only
     Status s = ApplyKey(k, v, &p);
     if (!s.ok()) {
       if (bad_key) *bad_key = std::string(k);
@@ -225,7 +229,26 @@ Status PolicyFromJson(const json::object& in, const DetectPolicy& base, DetectPo
   return Status::OK();
 }
 
-boost::json::object PolicyToJson(const DetectPolicy& p) {
+Status PolicyFromRequest(const json::object& in, const DetectPolicy& base,
+                         const DetectPolicy& configured, DetectPolicy* out) {
+  DetectPolicy p;
+  NETSNAP_RETURN_IF_ERROR(PolicyFromJson(in, base, &p));
+  json::object want = PolicyToJson(configured, WebhookUrl::kShown);
+  for (std::string_view key : kConfigOnlyKeys) {
+    const json::value* v = in.if_contains(key);
+    if (v && *v != want.at(key)) {
+      return BadKey(key, "is set only in the configuration file ([[policy]]), not over the API");
+    }
+  }
+  p.webhook_url = configured.webhook_url;
+  p.webhook_queue = configured.webhook_queue;
+  p.webhook_retries = configured.webhook_retries;
+  p.webhook_timeout_ms = configured.webhook_timeout_ms;
+  *out = std::move(p);
+  return Status::OK();
+}
+
+boost::json::object PolicyToJson(const DetectPolicy& p, WebhookUrl url) {
   json::object o;
   o["action"] = p.action == DetectAction::kRestore ? "restore" : "alert";
   o["settle_ms"] = p.settle_ms;
@@ -252,7 +275,8 @@ boost::json::object PolicyToJson(const DetectPolicy& p) {
   o["protected_domains"] = std::move(domains);
   o["edit_war_window_s"] = p.edit_war_window_s;
   o["edit_war_flips"] = p.edit_war_flips;
-  o["webhook_url"] = p.webhook_url;
+  o["webhook"] = p.webhook_url.empty() ? "none" : "configured";
+  if (url == WebhookUrl::kShown) o["webhook_url"] = p.webhook_url;
   o["webhook_queue"] = p.webhook_queue;
   o["webhook_retries"] = p.webhook_retries;
   o["webhook_timeout_ms"] = p.webhook_timeout_ms;

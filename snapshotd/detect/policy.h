@@ -50,7 +50,8 @@ struct DetectPolicy {
   // Edit wars: a record flipping between two values edit_war_flips times within the window.
   double edit_war_window_s = 60;
   int edit_war_flips = 4;
-  // Webhook (http:// only); empty: none.
+  // Webhook (http:// only); empty: none. The webhook keys come from the configuration file
+  // only: the API may not point root's HTTP client anywhere (PolicyFromRequest).
   std::string webhook_url;
   uint64_t webhook_queue = 1000;
   int webhook_retries = 5;
@@ -69,11 +70,23 @@ using PolicyMap = std::map<std::string, DetectPolicy>;
 Status ParsePolicies(const toml::table* document, const std::string& origin,
                      const std::vector<std::string>& sources, PolicyMap* out);
 
-// The policy as JSON, with the keys of the configuration.
-boost::json::object PolicyToJson(const DetectPolicy& policy);
+// Whether the JSON form holds webhook_url, which often carries a secret (a token in the path
+// or the query): only operators see it, never viewers or events.
+enum class WebhookUrl { kHidden, kShown };
+
+// The policy as JSON, with the keys of the configuration, and "webhook": "configured" or
+// "none" (read-only).
+boost::json::object PolicyToJson(const DetectPolicy& policy, WebhookUrl url = WebhookUrl::kHidden);
 // Builds a policy from JSON: keys absent take their value from `base`. Unknown keys and bad
-// values are InvalidArgument naming the key; *bad_key is set to it when given.
+// values are InvalidArgument naming the key; *bad_key is set to it when given. "source",
+// "state" and "webhook" are read-only and ignored.
 Status PolicyFromJson(const boost::json::object& in, const DetectPolicy& base, DetectPolicy* out,
                       std::string* bad_key = nullptr);
+// A policy from an API request (PUT …/policy): as PolicyFromJson, but the webhook keys are
+// those of `configured` (the source's policy from the configuration file). A webhook key in
+// `in` with another value is InvalidArgument naming it; with the same value (a policy read,
+// edited and put back) it is accepted.
+Status PolicyFromRequest(const boost::json::object& in, const DetectPolicy& base,
+                         const DetectPolicy& configured, DetectPolicy* out);
 
 }  // namespace netsnap

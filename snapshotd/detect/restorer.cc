@@ -258,7 +258,7 @@ void Restorer::Restore(const std::string& source, const Burst& b, PerSource* s) 
   Rollback rb;
   Status st =
       rollbacks_ ? rollbacks_->Submit(req, &rb) : Status::Unavailable("no rollback manager");
-  std::string outcome = st.ok() ? rb.state : std::string(st.CodeName());
+  std::string outcome(st.ok() ? RollbackStateName(rb.state) : st.CodeName());
   daemon_->metrics()->Add("netsnap_restores_total", {{"source", source}, {"outcome", outcome}});
   boost::json::object ev;
   ev["outcome"] = outcome;
@@ -268,7 +268,7 @@ void Restorer::Restore(const std::string& source, const Burst& b, PerSource* s) 
   ev["findings"] = kinds;
   ev["writer"] = ActorToJson(b.actor);
   if (st.ok()) ev["total_ms"] = rb.total_ms;
-  bool failed = !st.ok() || rb.state != "applied";
+  bool failed = !st.ok() || rb.state != RollbackState::kApplied;
   if (failed) ev["error"] = st.ok() ? rb.error : st.ToString();
   {
     std::lock_guard l(mu_);

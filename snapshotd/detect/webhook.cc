@@ -111,4 +111,54 @@ Status Webhook::Send(const std::string& body) {
   return Status::OK();
 }
 
+Status WebhookSet::Use(const std::string& source, const WebhookOptions& options) {
+  std::unique_ptr<Webhook> unused;
+  {
+    std::lock_guard l(mu_);
+    if (!options.url.empty() && !by_url_.count(options.url)) {
+      std::unique_ptr<Webhook> w;
+      NETSNAP_RETURN_IF_ERROR(Webhook::Create(options, metrics_, &w));
+      by_url_[options.url] = std::move(w);
+    }
+    std::string old = url_of_.count(source) ? url_of_[source] : "";
+    if (options.url.empty()) {
+      url_of_.erase(source);
+    } else {
+      url_of_[source] = options.url;
+    }
+    bool still_used = false;
+    for (const auto& [s, url] : url_of_) still_used = still_used || url == old;
+    if (!old.empty() && !still_used) {
+      unused = std::move(by_url_[old]);
+      by_url_.erase(old);
+    }
+  }
+  // Outside the lock: the worker may be in an attempt that takes up to its timeout.
+  if (unused) unused->Stop();
+  return Status::OK();
+}
+
+void WebhookSet::Post(const std::string& source, std::string json) {
+  std::lock_guard l(mu_);
+  auto it = url_of_.find(source);
+  if (it == url_of_.end()) return;
+  auto h = by_url_.find(it->second);
+  if (h != by_url_.end()) h->second->Post(std::move(json));
+}
+
+size_t WebhookSet::workers() {
+  std::lock_guard l(mu_);
+  return by_url_.size();
+}
+
+void WebhookSet::StopAll() {
+  std::map<std::string, std::unique_ptr<Webhook>> all;
+  {
+    std::lock_guard l(mu_);
+    all.swap(by_url_);
+    url_of_.clear();
+  }
+  for (auto& [url, hook] : all) hook->Stop();
+}
+
 }  // namespace netsnap

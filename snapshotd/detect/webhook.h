@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,6 +56,30 @@ class Webhook {
   std::deque<std::string> queue_;
   bool stopping_ = false;
   std::thread thread_;
+};
+
+// The webhooks of every source: one worker per URL in use, shared by the sources that name it.
+// A worker ends (its thread joined, its queue dropped and counted) as soon as no source uses
+// its URL any more, so changing policies never leaks threads. Thread-safe.
+class WebhookSet {
+ public:
+  explicit WebhookSet(Metrics* metrics) : metrics_(metrics) {}
+  ~WebhookSet() { StopAll(); }
+
+  // Sends `source`'s events to options.url from now on; an empty URL sends them nowhere. A
+  // new URL starts a worker with `options`; InvalidArgument for a bad URL.
+  Status Use(const std::string& source, const WebhookOptions& options);
+  // Queues `json` for the webhook of `source`, if it has one; never blocks.
+  void Post(const std::string& source, std::string json);
+  // Workers running now.
+  size_t workers();
+  void StopAll();
+
+ private:
+  Metrics* metrics_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Webhook>> by_url_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::string> url_of_;               // GUARDED_BY(mu_): by source
 };
 
 }  // namespace netsnap

@@ -7,10 +7,16 @@
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "netsnap/route.h"
@@ -20,6 +26,10 @@ namespace netsnap {
 namespace {
 
 constexpr int kTimeoutMs = 1000;
+// getaddrinfo has no timeout of its own; the system resolver may wait 5 s per server and try.
+constexpr auto kResolveTimeout = std::chrono::milliseconds(2000);
+
+using Clock = std::chrono::steady_clock;
 
 struct Fd {
   int fd = -1;
@@ -78,6 +88,71 @@ bool WaitFd(int fd, short events) {
   return poll(&p, 1, kTimeoutMs) == 1 && (p.revents & events);
 }
 
+// Waits for input until `deadline`; false when it passed.
+bool WaitInput(int fd, Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  if (left.count() <= 0) return false;
+  pollfd p{fd, POLLIN, 0};
+  return poll(&p, 1, static_cast<int>(left.count())) == 1 && (p.revents & POLLIN);
+}
+
+// 16 unpredictable bits: a query id or an echo id that an off-path sender must guess.
+uint16_t Random16() {
+  uint16_t v = 0;
+  // getrandom of 2 bytes never blocks once the pool is initialised and is never short.
+  if (getrandom(&v, sizeof v, 0) != sizeof v)
+    v = static_cast<uint16_t>(Clock::now().time_since_epoch().count());
+  return v;
+}
+
+// A name as DNS wire labels; false when a label is empty or longer than 63 bytes, or the whole
+// is longer than 255.
+bool EncodeName(std::string_view name, std::string* out) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > 253) return false;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t dot = name.find('.', start);
+    if (dot == std::string_view::npos) dot = name.size();
+    size_t n = dot - start;
+    if (n == 0 || n > 63) return false;
+    out->push_back(static_cast<char>(n));
+    out->append(name.substr(start, n));
+    start = dot + 1;
+  }
+  out->push_back(0);
+  return true;
+}
+
+// Resolves `name` with the system resolver, giving up after kResolveTimeout. The lookup runs
+// on a thread of its own, which is left to finish alone when it takes longer: getaddrinfo
+// cannot be interrupted.
+Status Resolve(const std::string& name) {
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    int rc = 0;
+  };
+  auto shared = std::make_shared<Shared>();
+  std::thread([shared, name] {
+    addrinfo* res = nullptr;
+    int rc = getaddrinfo(name.c_str(), nullptr, nullptr, &res);
+    if (res) freeaddrinfo(res);
+    std::lock_guard l(shared->mu);
+    shared->rc = rc;
+    shared->done = true;
+    shared->cv.notify_all();
+  }).detach();
+  std::unique_lock l(shared->mu);
+  if (!shared->cv.wait_for(l, kResolveTimeout, [&] { return shared->done; })) {
+    return Status::Unavailable("dns " + name + ": no answer from the system resolver within " +
+                               std::to_string(kResolveTimeout.count()) + " ms");
+  }
+  if (shared->rc != 0) return Status::Unavailable("dns " + name + ": " + gai_strerror(shared->rc));
+  return Status::OK();
+}
+
 Status Tcp(const std::string& target) {
   std::string host;
   uint16_t port;
@@ -100,7 +175,23 @@ Status Tcp(const std::string& target) {
   return Status::OK();
 }
 
-// A DNS query for an A record of `name`; OK when the answer is NOERROR with an answer.
+// Whether `answer` answers `query`: the same id, the response bit, and the same question (name
+// compared without case, which some servers randomise; type; class).
+bool Answers(const std::string& query, const unsigned char* answer, size_t n) {
+  if (n < query.size() || answer[0] != static_cast<unsigned char>(query[0]) ||
+      answer[1] != static_cast<unsigned char>(query[1]) || !(answer[2] & 0x80) || answer[4] != 0 ||
+      answer[5] != 1) {
+    return false;
+  }
+  for (size_t i = 12; i < query.size(); ++i) {
+    if (std::tolower(answer[i]) != std::tolower(static_cast<unsigned char>(query[i]))) return false;
+  }
+  return true;
+}
+
+// A DNS query for an A record of `name`; OK when the answer is NOERROR with an answer. The
+// socket is connected, so the kernel delivers only datagrams from the server's address and
+// port; the query id is random and the answer must repeat it and the question.
 Status DnsQuery(const std::string& name, const std::string& server_spec) {
   std::string host;
   uint16_t port;
@@ -110,36 +201,30 @@ Status DnsQuery(const std::string& name, const std::string& server_spec) {
   sockaddr_storage ss;
   socklen_t len;
   NETSNAP_RETURN_IF_ERROR(ToSockaddr(host, port, &ss, &len));
-  std::string q = {'\x4e', '\x53', '\x01', '\x00', 0, 1, 0, 0, 0, 0, 0, 0};
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t dot = name.find('.', start);
-    if (dot == std::string::npos) dot = name.size();
-    size_t n = dot - start;
-    if (n == 0 || n > 63) break;
-    q.push_back(static_cast<char>(n));
-    q.append(name, start, n);
-    start = dot + 1;
-  }
-  q.append({0, 0, 1, 0, 1});
+  uint16_t id = Random16();
+  std::string q = {static_cast<char>(id >> 8), static_cast<char>(id), 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+  if (!EncodeName(name, &q)) return Status::InvalidArgument("dns probe: bad name '" + name + "'");
+  q.append({0, 1, 0, 1});  // type A, class IN
   Fd s{socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
   if (s.fd < 0) return Status::IOError(std::string("socket: ") + strerror(errno));
-  if (sendto(s.fd, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
+  if (connect(s.fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
+      send(s.fd, q.data(), q.size(), 0) < 0) {
     return Status::Unavailable("dns " + name + ": " + strerror(errno));
   }
-  if (!WaitFd(s.fd, POLLIN)) return Status::Unavailable("dns " + name + ": no answer");
-  unsigned char buf[1500];
-  ssize_t n = recv(s.fd, buf, sizeof buf, 0);
-  if (n < 12 || buf[0] != 0x4e || buf[1] != 0x53) {
-    return Status::Unavailable("dns " + name + ": bad answer");
+  auto deadline = Clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  while (WaitInput(s.fd, deadline)) {
+    unsigned char buf[1500];
+    ssize_t n = recv(s.fd, buf, sizeof buf, 0);
+    if (n < 0 || !Answers(q, buf, static_cast<size_t>(n))) continue;  // not the answer: wait on
+    int rcode = buf[3] & 0x0f;
+    int answers = (buf[6] << 8) | buf[7];
+    if (rcode != 0 || answers == 0) {
+      return Status::Unavailable("dns " + name + ": rcode " + std::to_string(rcode) + ", " +
+                                 std::to_string(answers) + " answers");
+    }
+    return Status::OK();
   }
-  int rcode = buf[3] & 0x0f;
-  int answers = (buf[6] << 8) | buf[7];
-  if (rcode != 0 || answers == 0) {
-    return Status::Unavailable("dns " + name + ": rcode " + std::to_string(rcode) + ", " +
-                               std::to_string(answers) + " answers");
-  }
-  return Status::OK();
+  return Status::Unavailable("dns " + name + ": no answer");
 }
 
 Status Dns(const std::string& target) {
@@ -147,11 +232,7 @@ Status Dns(const std::string& target) {
   std::string name = target.substr(0, at);
   if (name.empty()) return Status::InvalidArgument("dns probe needs a name");
   if (at != std::string::npos) return DnsQuery(name, target.substr(at + 1));
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(name.c_str(), nullptr, nullptr, &res);
-  if (res) freeaddrinfo(res);
-  if (rc != 0) return Status::Unavailable("dns " + name + ": " + gai_strerror(rc));
-  return Status::OK();
+  return Resolve(name);
 }
 
 uint16_t Checksum(const unsigned char* p, size_t n) {
@@ -162,6 +243,19 @@ uint16_t Checksum(const unsigned char* p, size_t n) {
   return static_cast<uint16_t>(~sum);
 }
 
+// Whether `from` is the address `want` names (family, address; the port is not used).
+bool SameAddress(const sockaddr_storage& from, const sockaddr_storage& want) {
+  if (from.ss_family != want.ss_family) return false;
+  if (want.ss_family == AF_INET) {
+    return std::memcmp(&reinterpret_cast<const sockaddr_in&>(from).sin_addr,
+                       &reinterpret_cast<const sockaddr_in&>(want).sin_addr, 4) == 0;
+  }
+  return std::memcmp(&reinterpret_cast<const sockaddr_in6&>(from).sin6_addr,
+                     &reinterpret_cast<const sockaddr_in6&>(want).sin6_addr, 16) == 0;
+}
+
+// One ICMP echo with a random id and sequence; OK when an echo reply from the target itself
+// repeats both. Other ICMP the raw socket sees (other pings, forged replies) is skipped.
 Status Gateway(const std::string& target) {
   sockaddr_storage ss;
   socklen_t len;
@@ -170,8 +264,16 @@ Status Gateway(const std::string& target) {
   int proto = v6 ? static_cast<int>(IPPROTO_ICMPV6) : static_cast<int>(IPPROTO_ICMP);
   Fd s{socket(ss.ss_family, SOCK_RAW | SOCK_CLOEXEC, proto)};
   if (s.fd < 0) return Status::IOError(std::string("raw socket: ") + strerror(errno));
-  unsigned char pkt[16] = {static_cast<unsigned char>(v6 ? 128 : 8), 0, 0, 0, 0x4e, 0x53, 0, 1};
-  if (!v6) {
+  uint16_t id = Random16(), seq = Random16();
+  unsigned char pkt[16] = {static_cast<unsigned char>(v6 ? 128 : 8),
+                           0,
+                           0,
+                           0,
+                           static_cast<unsigned char>(id >> 8),
+                           static_cast<unsigned char>(id),
+                           static_cast<unsigned char>(seq >> 8),
+                           static_cast<unsigned char>(seq)};
+  if (!v6) {  // the kernel fills in the ICMPv6 checksum
     uint16_t c = Checksum(pkt, sizeof pkt);
     pkt[2] = static_cast<unsigned char>(c >> 8);
     pkt[3] = static_cast<unsigned char>(c);
@@ -179,13 +281,16 @@ Status Gateway(const std::string& target) {
   if (sendto(s.fd, pkt, sizeof pkt, 0, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
     return Status::Unavailable("gateway " + target + ": " + strerror(errno));
   }
-  for (int i = 0; i < 8; ++i) {
-    if (!WaitFd(s.fd, POLLIN)) break;
+  auto deadline = Clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  while (WaitInput(s.fd, deadline)) {
     unsigned char buf[1500];
-    ssize_t n = recv(s.fd, buf, sizeof buf, 0);
-    size_t off = v6 ? 0 : (n > 0 ? (buf[0] & 0x0f) * 4u : 0);
-    if (n >= static_cast<ssize_t>(off + 8) && buf[off] == (v6 ? 129 : 0) && buf[off + 4] == 0x4e &&
-        buf[off + 5] == 0x53) {
+    sockaddr_storage from{};
+    socklen_t from_len = sizeof from;
+    ssize_t n = recvfrom(s.fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (n <= 0 || !SameAddress(from, ss)) continue;
+    size_t off = v6 ? 0 : (buf[0] & 0x0f) * 4u;  // IPv4 raw sockets see the IP header
+    if (static_cast<size_t>(n) >= off + 8 && buf[off] == (v6 ? 129 : 0) &&
+        std::memcmp(buf + off + 4, pkt + 4, 4) == 0) {
       return Status::OK();
     }
   }
@@ -212,9 +317,17 @@ Status ValidateProbe(const Probe& p) {
     return Address::Parse(host, &a);
   }
   if (p.type == "dns") {
-    return p.target.empty() || p.target[0] == '@'
-               ? Status::InvalidArgument("dns probe target must be name[@server[:port]]")
-               : Status::OK();
+    size_t at = p.target.find('@');
+    std::string wire;
+    if (!EncodeName(std::string_view(p.target).substr(0, at), &wire)) {
+      return Status::InvalidArgument("dns probe target must be name[@server[:port]]");
+    }
+    if (at == std::string::npos) return Status::OK();
+    if (!SplitHostPort(p.target.substr(at + 1), &host, &port, 53)) {
+      return Status::InvalidArgument("dns probe server must be address[:port]");
+    }
+    Address a;
+    return Address::Parse(host, &a);
   }
   if (p.type == "gateway") {
     Address a;

@@ -3,7 +3,9 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netsnap/record.h"
@@ -12,6 +14,25 @@
 #include "restore/scope.h"
 
 namespace netsnap {
+
+// Where a rollback is. Every change of state goes through RollbackManager's check-and-set:
+//   planned (a dry run; final)
+//   applying -> applied | awaiting_confirmation | failed
+//   awaiting_confirmation -> confirmed | reverting
+//   reverting -> reverted | failed
+// The names are those of the API and the journal.
+enum class RollbackState : uint8_t {
+  kPlanned,
+  kApplying,
+  kApplied,
+  kAwaitingConfirmation,
+  kReverting,
+  kConfirmed,
+  kReverted,
+  kFailed,
+};
+std::string_view RollbackStateName(RollbackState state);
+std::optional<RollbackState> RollbackStateFromName(std::string_view name);
 
 // A check that decides a rollback awaiting confirmation: "tcp" host:port must accept a
 // connection; "dns" name[@server[:port]] must resolve; "gateway" address must answer a ping.
@@ -30,7 +51,8 @@ struct RollbackRequest {
   bool force = false;
   bool if_unchanged = false;
   std::string idempotency_key;
-  std::string actor;  // who asked (token name, "automation", ...)
+  std::string actor;      // who asked (token name, "automation", ...)
+  std::string principal;  // whose idempotency_key it is (the API principal); "": the actor
   Cause cause = Cause::kRollback;
   std::vector<Probe> probes;
 };
@@ -44,7 +66,7 @@ struct RecordFailure {
 struct Rollback {
   std::string id;
   std::string source;
-  std::string state;  // planned, applying, applied, awaiting_confirmation, confirmed, reverted, failed
+  RollbackState state = RollbackState::kPlanned;
   RollbackRequest request;
   uint64_t target_version = 0;
   uint64_t pre_version = 0;   // the live state before, stored first
@@ -61,11 +83,23 @@ struct Rollback {
   uint32_t replans = 0;
 
   static constexpr size_t kShownRecords = 1000;
+  // No further change of state can come.
   bool finished() const {
-    return state == "planned" || state == "applied" || state == "confirmed" ||
-           state == "reverted" || state == "failed";
+    return state == RollbackState::kPlanned || state == RollbackState::kApplied ||
+           state == RollbackState::kConfirmed || state == RollbackState::kReverted ||
+           state == RollbackState::kFailed;
   }
 };
+
+// Submit's error when an Idempotency-Key is reused by the same principal with another request
+// (the API answers 422 idempotency_mismatch).
+Status IdempotencyMismatch(const std::string& key);
+bool IsIdempotencyMismatch(const Status& s);
+
+// A digest of what a request asks for (source, to, dry_run, scope, confirmation, reason, force,
+// if_unchanged, probes), whatever the order or spacing of the JSON it came in: two requests with
+// the same digest ask for the same rollback.
+std::string RequestDigest(const RollbackRequest& request);
 
 // The JSON form: records rendered as in the rest of the API (RecordToJson), times RFC 3339.
 boost::json::object RollbackToJson(const Rollback& r);

@@ -80,7 +80,7 @@ json::object Common(const Rollback& r, bool packed_keys) {
   json::object o;
   o["id"] = r.id;
   o["source"] = r.source;
-  o["state"] = r.state;
+  o["state"] = RollbackStateName(r.state);
   o["to"] = r.request.to;
   o["target_version"] = r.target_version;
   o["pre_version"] = r.pre_version ? json::value(r.pre_version) : json::value(nullptr);
@@ -104,7 +104,52 @@ json::object Common(const Rollback& r, bool packed_keys) {
   return o;
 }
 
+constexpr std::string_view kStateNames[] = {
+    "planned",   "applying",  "applied",  "awaiting_confirmation",
+    "reverting", "confirmed", "reverted", "failed"};
+static_assert(std::size(kStateNames) == static_cast<size_t>(RollbackState::kFailed) + 1);
+
+constexpr std::string_view kMismatch = "Idempotency-Key '";
+
 }  // namespace
+
+std::string_view RollbackStateName(RollbackState state) {
+  return kStateNames[static_cast<size_t>(state)];
+}
+
+std::optional<RollbackState> RollbackStateFromName(std::string_view name) {
+  for (size_t i = 0; i < std::size(kStateNames); ++i) {
+    if (kStateNames[i] == name) return static_cast<RollbackState>(i);
+  }
+  return std::nullopt;
+}
+
+Status IdempotencyMismatch(const std::string& key) {
+  return Status::InvalidArgument(std::string(kMismatch) + key +
+                                 "' was used for another request; use a new key for a new "
+                                 "request");
+}
+
+bool IsIdempotencyMismatch(const Status& s) {
+  return s.code() == Status::Code::kInvalidArgument && s.message().starts_with(kMismatch);
+}
+
+std::string RequestDigest(const RollbackRequest& q) {
+  // Fixed key order; the scope in its journal form (sorted, packed keys).
+  json::object o;
+  o["source"] = q.source;
+  o["to"] = q.to;
+  o["dry_run"] = q.dry_run;
+  o["scope"] = ScopeToJson(q.scope, /*packed_keys=*/true);
+  o["confirm_within_ns"] = q.confirm_within_ns;
+  o["reason"] = q.reason;
+  o["force"] = q.force;
+  o["if_unchanged"] = q.if_unchanged;
+  json::array probes;
+  for (const Probe& p : q.probes) probes.push_back({{"type", p.type}, {"target", p.target}});
+  o["probes"] = std::move(probes);
+  return ContentHash::Of("rollback request", json::serialize(o)).Hex();
+}
 
 json::object RollbackToJson(const Rollback& r) {
   json::object o = Common(r, /*packed_keys=*/false);
@@ -164,7 +209,9 @@ Status DecodeRollback(const std::string& text, Rollback* out) {
     Rollback r;
     r.id = json::value_to<std::string>(o.at("id"));
     r.source = json::value_to<std::string>(o.at("source"));
-    r.state = json::value_to<std::string>(o.at("state"));
+    auto state = RollbackStateFromName(o.at("state").as_string());
+    if (!state) return Status::Corruption("rollback journal entry: unknown state");
+    r.state = *state;
     r.request.source = r.source;
     r.request.to = json::value_to<std::string>(o.at("to"));
     r.target_version = o.at("target_version").to_number<uint64_t>();

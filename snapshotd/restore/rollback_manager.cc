@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <chrono>
 
+#include "common/coding.h"
 #include "netsnap/render.h"
 #include "netsnap/time.h"
 #include "restore/probes.h"
@@ -64,6 +66,41 @@ std::vector<RecordFailure> Mismatches(const Snapshot& have, const Snapshot& want
   return out;
 }
 
+std::string Name(RollbackState s) { return std::string(RollbackStateName(s)); }
+
+bool NeedsConfirmation(const RollbackRequest& req) {
+  return req.confirm_within_ns > 0 || !req.probes.empty();
+}
+
+// The id a journal key or a "rollback-next" value holds; 0 when it holds none.
+uint64_t ParseId(std::string_view text) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && end == text.data() + text.size() ? v : 0;
+}
+
+// An idempotency entry: {"id", "digest", "created_ns"}.
+struct IdemEntry {
+  std::string id, digest;
+  int64_t created_ns = 0;
+};
+
+bool DecodeIdem(const std::string& text, IdemEntry* out) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  const boost::json::object* o = ec ? nullptr : v.if_object();
+  if (!o) return false;  // also entries from before keys had a digest: ignored, overwritten
+  const auto* id = o->if_contains("id");
+  const auto* digest = o->if_contains("digest");
+  const auto* created = o->if_contains("created_ns");
+  if (!id || !id->is_string() || !digest || !digest->is_string() || !created ||
+      !created->is_int64()) {
+    return false;
+  }
+  *out = {std::string(id->as_string()), std::string(digest->as_string()), created->as_int64()};
+  return true;
+}
+
 }  // namespace
 
 RollbackDeps RollbackDeps::Of(Daemon* daemon) {
@@ -87,19 +124,32 @@ RollbackManager::~RollbackManager() { Stop(); }
 Status RollbackManager::Start() {
   Store* store = deps_.store;
   std::string next;
-  if (store->GetMeta(kNextId, &next).ok()) next_id_ = std::stoull(next);
+  Status s = store->GetMeta(kNextId, &next);
+  if (!s.ok() && !s.IsNotFound()) return s.WithContext("rollback ids");
+  uint64_t next_id = s.ok() ? ParseId(next) : 1;
   std::vector<std::pair<std::string, std::string>> entries;
   NETSNAP_RETURN_IF_ERROR(store->ListMeta(kJournal, &entries));
+  std::vector<Rollback> open;
   for (auto& [key, value] : entries) {
+    // An id below one in the journal would overwrite that entry.
+    next_id = std::max(next_id, ParseId(std::string_view(key).substr(kJournal.size())) + 1);
     Rollback rb;
-    Status s = DecodeRollback(value, &rb);
+    s = DecodeRollback(value, &rb);
     if (!s.ok()) {
       spdlog::error("rollback journal {}: {}", key, s.ToString());
       continue;
     }
-    if (rb.state == "applying") Recover(&rb);
+    if (rb.state == RollbackState::kApplying || rb.state == RollbackState::kReverting) {
+      open.push_back(std::move(rb));
+    } else if (rb.state == RollbackState::kAwaitingConfirmation) {
+      spdlog::warn("rollback {} of {} awaits confirmation until {}; its deadline holds", rb.id,
+                   rb.source, FormatTime(rb.deadline_ns));
+    }
   }
+  next_id_ = std::max<uint64_t>(next_id, 1);
+  for (Rollback& rb : open) Recover(&rb);
   deadline_thread_ = std::thread([this] { DeadlineLoop(); });
+  probe_thread_ = std::thread([this] { ProbeLoop(); });
   return Status::OK();
 }
 
@@ -110,6 +160,7 @@ void RollbackManager::Stop() {
   }
   cv_.notify_all();
   if (deadline_thread_.joinable()) deadline_thread_.join();
+  if (probe_thread_.joinable()) probe_thread_.join();
 }
 
 Status RollbackManager::Save(const Rollback& rb) {
@@ -147,7 +198,7 @@ Status RollbackManager::ResolveVersion(const std::string& source, const std::str
                     digits.find_first_not_of("0123456789") == std::string_view::npos;
   Store* store = deps_.store;
   if (all_digits) {
-    uint64_t v = std::stoull(std::string(digits));
+    uint64_t v = ParseId(digits);
     VersionHeader h;
     NETSNAP_RETURN_IF_ERROR(store->Header(source, v, &h));
     *out = v;
@@ -173,17 +224,80 @@ Status RollbackManager::LiveState(Recorder* rec, Snapshot* out) {
   return rec->CaptureNow(Cause::kEvent, {}, "", &h, out);
 }
 
+Status RollbackManager::FindIdempotent(const RollbackRequest& req, const std::string& store_key,
+                                       const std::string& digest, Rollback* out, bool* found) {
+  *found = false;
+  std::string value;
+  Status s = deps_.store->GetMeta(store_key, &value);
+  if (s.IsNotFound()) return Status::OK();
+  NETSNAP_RETURN_IF_ERROR(s.WithContext("Idempotency-Key"));
+  IdemEntry e;
+  if (!DecodeIdem(value, &e) || NowNs() - e.created_ns >= kIdempotencyTtlNs) {
+    return Status::OK();  // unreadable or expired: the key is free again
+  }
+  if (e.digest != digest) return IdempotencyMismatch(req.idempotency_key);
+  NETSNAP_RETURN_IF_ERROR(Load(e.id, out));
+  *found = true;
+  return Status::OK();
+}
+
+void RollbackManager::RememberIdempotent(const std::string& store_key, const std::string& digest,
+                                         const Rollback& rb) {
+  boost::json::object o;
+  o["id"] = rb.id;
+  o["digest"] = digest;
+  o["created_ns"] = rb.created_ns;
+  Status s = deps_.store->PutMeta(store_key, boost::json::serialize(o));
+  // The rollback ran and its caller must hear so; the cost is that a retry with this key runs
+  // it again, which the log says.
+  if (!s.ok()) {
+    spdlog::error("rollback {}: cannot store its Idempotency-Key ({}); a retry would run again",
+                  rb.id, s.ToString());
+  }
+}
+
+Status RollbackManager::ExpiredKeys(int64_t now_ns, std::vector<std::string>* out) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  NETSNAP_RETURN_IF_ERROR(deps_.store->ListMeta(kIdempotency, &entries));
+  out->clear();
+  for (const auto& [key, value] : entries) {
+    IdemEntry e;
+    if (!DecodeIdem(value, &e) || now_ns - e.created_ns >= kIdempotencyTtlNs) out->push_back(key);
+  }
+  return Status::OK();
+}
+
+Status RollbackManager::RemoveExpiredKeys(int64_t now_ns, size_t* removed) {
+  std::vector<std::string> keys;
+  NETSNAP_RETURN_IF_ERROR(ExpiredKeys(now_ns, &keys));
+  *removed = 0;
+  for (const std::string& k : keys) {
+    NETSNAP_RETURN_IF_ERROR(deps_.store->DeleteMeta(k));
+    ++*removed;
+  }
+  return Status::OK();
+}
+
 Status RollbackManager::Submit(const RollbackRequest& req, Rollback* out) {
   Recorder* rec = FindSource(req.source);
   if (!rec) return Status::NotFound("no source named '" + req.source + "'");
   if (req.force && req.reason.empty()) {
     return Status::InvalidArgument("\"force\": true needs a \"reason\"");
   }
+  if (req.probes.size() > kMaxProbes) {
+    return Status::InvalidArgument("probes: at most " + std::to_string(kMaxProbes) +
+                                   " per rollback, got " + std::to_string(req.probes.size()));
+  }
   Store* store = deps_.store;
-  std::string idem_key = kIdempotency + req.source + "/" + req.idempotency_key;
+  // Keyed by source, then whose key it is (hex: any bytes), then the caller's key.
+  const std::string& owner = req.principal.empty() ? req.actor : req.principal;
+  std::string idem_key =
+      kIdempotency + req.source + "/" + HexEncode(owner) + "/" + req.idempotency_key;
+  std::string digest = req.idempotency_key.empty() ? "" : RequestDigest(req);
   if (!req.idempotency_key.empty()) {
-    std::string id;
-    if (store->GetMeta(idem_key, &id).ok()) return Load(id, out);
+    bool found = false;
+    NETSNAP_RETURN_IF_ERROR(FindIdempotent(req, idem_key, digest, out, &found));
+    if (found) return Status::OK();
   }
   Rollback rb;
   rb.source = req.source;
@@ -195,9 +309,10 @@ Status RollbackManager::Submit(const RollbackRequest& req, Rollback* out) {
     if (busy_.count(req.source)) {
       return Status::Conflict("a rollback of source '" + req.source + "' is already running");
     }
-    busy_.insert(req.source);
+    // The next id is stored before it is used: a reused id would overwrite a journal entry.
+    NETSNAP_RETURN_IF_ERROR(store->PutMeta(kNextId, std::to_string(next_id_ + 1)));
     rb.id = std::to_string(next_id_++);
-    store->PutMeta(kNextId, std::to_string(next_id_));
+    busy_.insert(req.source);
   }
   Status s = Run(&rb, rec);
   {
@@ -206,9 +321,25 @@ Status RollbackManager::Submit(const RollbackRequest& req, Rollback* out) {
   }
   cv_.notify_all();
   if (!s.ok()) return s;
-  if (!req.idempotency_key.empty()) store->PutMeta(idem_key, rb.id);
+  if (!req.idempotency_key.empty()) RememberIdempotent(idem_key, digest, rb);
   *out = std::move(rb);
   return Status::OK();
+}
+
+Status RollbackManager::TransitionLocked(Rollback* rb, RollbackState from, RollbackState to) {
+  Rollback journalled;
+  NETSNAP_RETURN_IF_ERROR(Load(rb->id, &journalled));
+  if (journalled.state != from) {
+    *rb = std::move(journalled);
+    return Status::Conflict("rollback " + rb->id + " is " + Name(rb->state) + ", not " +
+                            Name(from));
+  }
+  RollbackState before = rb->state;
+  rb->state = to;
+  rb->updated_ns = NowNs();
+  Status s = Save(*rb);
+  if (!s.ok()) rb->state = before;
+  return s;
 }
 
 Status RollbackManager::Run(Rollback* rb, Recorder* rec) {
@@ -228,7 +359,7 @@ Status RollbackManager::Run(Rollback* rb, Recorder* rec) {
     rb->plan_ms += MsSince(tp);
     if (!req.force) NETSNAP_RETURN_IF_ERROR(CheckBlastRadius(live, plan, options_.guard));
     if (req.dry_run) {
-      rb->state = "planned";
+      rb->state = RollbackState::kPlanned;
       rb->total_ms = MsSince(t0);
       NETSNAP_RETURN_IF_ERROR(Save(*rb));
       return Status::OK();
@@ -249,28 +380,46 @@ Status RollbackManager::Run(Rollback* rb, Recorder* rec) {
     ++rb->replans;
   }
 
-  // The state before is stored (LiveState committed it); journal the intent before any change.
+  // The state before is stored (LiveState committed it); pin both ends and journal the intent
+  // before any change. The deadline is journalled with it, so that a crash between applying
+  // and confirming keeps the window (Recover).
   rb->pre_version = rec->state().latest.version;
-  store->Pin(rb->source, rb->pre_version, "rollback " + rb->id);
-  store->Pin(rb->source, rb->target_version, "rollback " + rb->id);
-  rb->state = "applying";
+  std::string why = "rollback " + rb->id;
+  NETSNAP_RETURN_IF_ERROR(store->Pin(rb->source, rb->pre_version, why));
+  Status s = store->Pin(rb->source, rb->target_version, why);
+  rb->state = RollbackState::kApplying;
   rb->updated_ns = NowNs();
-  NETSNAP_RETURN_IF_ERROR(Save(*rb));
+  if (NeedsConfirmation(req)) {
+    rb->deadline_ns =
+        rb->updated_ns +
+        (req.confirm_within_ns > 0 ? req.confirm_within_ns : options_.default_probe_window_ns);
+  }
+  if (s.ok()) s = Save(*rb);
+  if (!s.ok()) {
+    for (uint64_t v : {rb->pre_version, rb->target_version}) {
+      Status u = store->Unpin(rb->source, v);
+      if (!u.ok()) spdlog::error("rollback {}: cannot unpin v{}: {}", rb->id, v, u.ToString());
+    }
+    return s;
+  }
 
-  Status s = ApplyTo(rec, target, req.scope, rb, plan, live);
+  s = ApplyTo(rec, target, req.scope, rb, plan, live);
   rb->total_ms = MsSince(t0);
+  RollbackState to = RollbackState::kApplied;
   if (!s.ok()) {
     Status r = Revert(rb, rec, s.message());
-    rb->state = "failed";
+    to = RollbackState::kFailed;
     if (!r.ok()) rb->error += "; the revert failed too: " + r.message();
-  } else if (req.confirm_within_ns > 0 || !req.probes.empty()) {
-    rb->state = "awaiting_confirmation";
+  } else if (NeedsConfirmation(req)) {
+    to = RollbackState::kAwaitingConfirmation;
     rb->deadline_ns = NowNs() + (req.confirm_within_ns > 0 ? req.confirm_within_ns
                                                            : options_.default_probe_window_ns);
-  } else {
-    rb->state = "applied";
   }
-  Finish(rb, rec);
+  {
+    std::lock_guard l(mu_);
+    NETSNAP_RETURN_IF_ERROR(TransitionLocked(rb, RollbackState::kApplying, to));
+  }
+  Announce(*rb);
   return Status::OK();
 }
 
@@ -330,97 +479,175 @@ Status RollbackManager::Revert(Rollback* rb, Recorder* rec, const std::string& w
   return Status::OK();
 }
 
-void RollbackManager::Finish(Rollback* rb, Recorder* rec) {
+void RollbackManager::Announce(const Rollback& rb) {
   Store* store = deps_.store;
-  rb->updated_ns = NowNs();
-  Status s = Save(*rb);
-  if (!s.ok()) spdlog::error("rollback {}: cannot journal: {}", rb->id, s.ToString());
-  if (rb->finished()) {
-    store->Unpin(rb->source, rb->pre_version);
-    store->Unpin(rb->source, rb->target_version);
+  if (rb.finished()) {
+    for (uint64_t v : {rb.pre_version, rb.target_version}) {
+      if (v == 0) continue;  // a dry run pins nothing
+      Status s = store->Unpin(rb.source, v);
+      // Only retention is affected (the version is kept longer); the rollback stands.
+      if (!s.ok()) spdlog::error("rollback {}: cannot unpin v{}: {}", rb.id, v, s.ToString());
+    }
   }
-  deps_.metrics->Add("netsnap_rollbacks_total", {{"source", rb->source}, {"outcome", rb->state}});
+  std::string state = Name(rb.state);
+  deps_.metrics->Add("netsnap_rollbacks_total", {{"source", rb.source}, {"outcome", state}});
   boost::json::object ev;
-  ev["rollback"] = rb->id;
-  ev["state"] = rb->state;
-  ev["cause"] = CauseName(rb->request.cause);
-  ev["target_version"] = rb->target_version;
-  ev["pre_version"] = rb->pre_version;
-  ev["post_version"] = rb->post_version;
-  ev["add"] = rb->adds;
-  ev["remove"] = rb->removes;
-  ev["replace"] = rb->replaces;
-  ev["actor"] = rb->request.actor;
-  ev["reason"] = rb->request.reason;
-  ev["failures"] = rb->failures.size();
-  if (!rb->error.empty()) ev["error"] = rb->error;
-  deps_.events->Publish("rollback", rb->source, std::move(ev));
-  (void)rec;
+  ev["rollback"] = rb.id;
+  ev["state"] = state;
+  ev["cause"] = CauseName(rb.request.cause);
+  ev["target_version"] = rb.target_version;
+  ev["pre_version"] = rb.pre_version;
+  ev["post_version"] = rb.post_version;
+  ev["add"] = rb.adds;
+  ev["remove"] = rb.removes;
+  ev["replace"] = rb.replaces;
+  ev["actor"] = rb.request.actor;
+  ev["reason"] = rb.request.reason;
+  ev["failures"] = rb.failures.size();
+  if (!rb.error.empty()) ev["error"] = rb.error;
+  deps_.events->Publish("rollback", rb.source, std::move(ev));
   cv_.notify_all();
 }
 
+// Runs before the threads start: nothing else changes these rollbacks.
 void RollbackManager::Recover(Rollback* rb) {
+  RollbackState from = rb->state;
   Recorder* rec = FindSource(rb->source);
+  RollbackState to = RollbackState::kFailed;
   if (!rec) {
-    rb->state = "failed";
     rb->error = "interrupted, and source '" + rb->source + "' is no longer configured";
-    Save(*rb);
+  } else {
+    Snapshot target, live;
+    Status s = deps_.store->Reconstruct(rb->source, rb->target_version, &target);
+    if (s.ok()) s = LiveState(rec, &live);
+    bool applied = s.ok() && from == RollbackState::kApplying &&
+                   Mismatches(live, target, rb->request.scope).empty();
+    if (applied && NeedsConfirmation(rb->request)) {
+      // The change is in place but nobody confirmed it: the window journalled with the intent
+      // still runs, and the deadline thread reverts the rollback when it closes.
+      to = RollbackState::kAwaitingConfirmation;
+      rb->error = "the daemon stopped after applying; verified on restart, awaiting confirmation";
+      rb->post_version = rec->state().latest.version;
+    } else if (applied) {
+      to = RollbackState::kApplied;
+      rb->error = "the daemon stopped after applying; verified on restart";
+      rb->post_version = rec->state().latest.version;
+    } else {
+      Status r = s.ok() ? Revert(rb, rec, "the daemon stopped in the middle of this rollback") : s;
+      to = r.ok() ? RollbackState::kReverted : RollbackState::kFailed;
+      if (!r.ok()) rb->error = "interrupted, and the revert failed: " + r.message();
+    }
+  }
+  spdlog::warn("rollback {} of {} was interrupted while {}: now {}", rb->id, rb->source, Name(from),
+               Name(to));
+  Status s;
+  {
+    std::lock_guard l(mu_);
+    s = TransitionLocked(rb, from, to);
+  }
+  if (!s.ok()) {
+    spdlog::error("rollback {}: cannot journal its recovery: {}", rb->id, s.ToString());
     return;
   }
-  Snapshot target, live;
-  Status s = deps_.store->Reconstruct(rb->source, rb->target_version, &target);
-  if (s.ok()) s = LiveState(rec, &live);
-  if (s.ok() && Mismatches(live, target, rb->request.scope).empty()) {
-    rb->state = "applied";
-    rb->error = "the daemon stopped after applying; verified on restart";
-    rb->post_version = rec->state().latest.version;
-  } else {
-    Status r = s.ok() ? Revert(rb, rec, "the daemon stopped in the middle of this rollback") : s;
-    rb->state = r.ok() ? "reverted" : "failed";
-    if (!r.ok()) rb->error = "interrupted, and the revert failed: " + r.message();
-  }
-  spdlog::warn("rollback {} of {} was interrupted: {}", rb->id, rb->source, rb->state);
-  Finish(rb, rec);
+  Announce(*rb);
 }
 
 Status RollbackManager::Confirm(const std::string& id, const std::string& actor, Rollback* out) {
-  std::lock_guard l(mu_);
-  NETSNAP_RETURN_IF_ERROR(Load(id, out));
-  if (out->state != "awaiting_confirmation") {
-    return Status::Conflict("rollback " + id + " is " + out->state + ", not awaiting confirmation");
+  {
+    std::lock_guard l(mu_);
+    NETSNAP_RETURN_IF_ERROR(Load(id, out));
+    out->error = "confirmed by " + actor;
+    NETSNAP_RETURN_IF_ERROR(
+        TransitionLocked(out, RollbackState::kAwaitingConfirmation, RollbackState::kConfirmed));
   }
-  out->state = "confirmed";
-  out->error = "confirmed by " + actor;
-  Finish(out, FindSource(out->source));
+  Announce(*out);
   return Status::OK();
 }
 
-Status RollbackManager::Cancel(const std::string& id, const std::string& actor, Rollback* out) {
-  std::unique_lock l(mu_);
+Status RollbackManager::BeginRevertLocked(const std::string& id, bool expired_only, Rollback* out) {
   NETSNAP_RETURN_IF_ERROR(Load(id, out));
-  if (out->state != "awaiting_confirmation") {
-    return Status::Conflict("rollback " + id + " is " + out->state + "; only a rollback " +
-                            "awaiting confirmation can be cancelled");
+  if (out->state != RollbackState::kAwaitingConfirmation) {
+    return Status::Conflict("rollback " + id + " is " + Name(out->state) +
+                            ", not awaiting_confirmation");
   }
-  Recorder* rec = FindSource(out->source);
-  if (!rec) return Status::NotFound("no source named '" + out->source + "'");
-  if (busy_.count(out->source)) return Status::Conflict("a rollback of this source is running");
+  if (expired_only && NowNs() < out->deadline_ns) {
+    return Status::Conflict("rollback " + id + " is still within its confirmation window");
+  }
+  if (!FindSource(out->source)) return Status::NotFound("no source named '" + out->source + "'");
+  if (busy_.count(out->source)) {
+    return Status::Conflict("another rollback of source '" + out->source + "' is running");
+  }
+  NETSNAP_RETURN_IF_ERROR(
+      TransitionLocked(out, RollbackState::kAwaitingConfirmation, RollbackState::kReverting));
   busy_.insert(out->source);
-  l.unlock();
-  Status s = Revert(out, rec, "cancelled by " + actor);
-  out->state = s.ok() ? "reverted" : "failed";
-  Finish(out, rec);
-  l.lock();
-  busy_.erase(out->source);
+  return Status::OK();
+}
+
+void RollbackManager::FinishRevert(Rollback* rb, Recorder* rec, const std::string& why) {
+  Status r = Revert(rb, rec, why);
+  RollbackState to = r.ok() ? RollbackState::kReverted : RollbackState::kFailed;
+  if (!r.ok()) rb->error = why + "; the revert failed: " + r.message();
+  Status s;
+  {
+    std::lock_guard l(mu_);
+    s = TransitionLocked(rb, RollbackState::kReverting, to);
+    busy_.erase(rb->source);
+  }
+  cv_.notify_all();
+  // Only this thread moves a rollback out of `reverting`; a failed journal write leaves it
+  // there, and the next start finishes the revert.
+  if (!s.ok()) {
+    spdlog::error("rollback {}: cannot journal the revert: {}", rb->id, s.ToString());
+    return;
+  }
+  Announce(*rb);
+}
+
+Status RollbackManager::Cancel(const std::string& id, const std::string& actor, Rollback* out) {
+  {
+    std::lock_guard l(mu_);
+    NETSNAP_RETURN_IF_ERROR(BeginRevertLocked(id, /*expired_only=*/false, out));
+  }
+  FinishRevert(out, FindSource(out->source), "cancelled by " + actor);
   return Status::OK();
 }
 
 bool RollbackManager::ProbesPass(const Rollback& rb, Recorder* rec) {
   for (const Probe& p : rb.request.probes) {
+    {
+      std::lock_guard l(mu_);
+      if (stopping_) return false;
+    }
     Status s = RunProbe(p, rec->source()->NetnsPath());
     if (!s.ok()) return false;
   }
   return true;
+}
+
+void RollbackManager::ProbeLoop() {
+  std::unique_lock l(mu_);
+  while (true) {
+    cv_.wait(l, [&] { return stopping_ || !probe_queue_.empty(); });
+    if (stopping_) return;
+    std::string id = std::move(probe_queue_.front());
+    probe_queue_.pop_front();
+    l.unlock();
+    Rollback rb;
+    Recorder* rec = nullptr;
+    bool passed = Load(id, &rb).ok() && rb.state == RollbackState::kAwaitingConfirmation &&
+                  (rec = FindSource(rb.source)) && ProbesPass(rb, rec);
+    l.lock();
+    probing_.erase(id);
+    // Probes that pass after the deadline are too late: the deadline thread reverts.
+    if (!passed || NowNs() >= rb.deadline_ns) continue;
+    rb.error = "confirmed by its probes";
+    Status s =
+        TransitionLocked(&rb, RollbackState::kAwaitingConfirmation, RollbackState::kConfirmed);
+    if (!s.ok()) continue;  // confirmed, cancelled or reverted meanwhile: that one won
+    l.unlock();
+    Announce(rb);
+    l.lock();
+  }
 }
 
 void RollbackManager::DeadlineLoop() {
@@ -431,43 +658,33 @@ void RollbackManager::DeadlineLoop() {
     l.unlock();
     std::vector<Rollback> open;
     std::vector<std::pair<std::string, std::string>> entries;
-    if (deps_.store->ListMeta(kJournal, &entries).ok()) {
-      for (auto& [k, v] : entries) {
-        Rollback rb;
-        if (DecodeRollback(v, &rb).ok() && rb.state == "awaiting_confirmation") {
-          open.push_back(std::move(rb));
-        }
+    Status s = deps_.store->ListMeta(kJournal, &entries);
+    if (!s.ok()) spdlog::error("rollback deadlines: cannot read the journal: {}", s.ToString());
+    for (auto& [k, v] : entries) {
+      Rollback rb;
+      if (DecodeRollback(v, &rb).ok() && rb.state == RollbackState::kAwaitingConfirmation) {
+        open.push_back(std::move(rb));
       }
-    }
-    for (Rollback& rb : open) {
-      Recorder* rec = FindSource(rb.source);
-      if (!rec) continue;
-      bool passed = !rb.request.probes.empty() && ProbesPass(rb, rec);
-      bool expired = NowNs() >= rb.deadline_ns;
-      if (!passed && !expired) continue;
-      {
-        std::lock_guard g(mu_);
-        if (busy_.count(rb.source)) continue;
-        busy_.insert(rb.source);
-      }
-      Rollback fresh;
-      if (Load(rb.id, &fresh).ok() && fresh.state == "awaiting_confirmation") {
-        if (passed) {
-          fresh.state = "confirmed";
-          fresh.error = "confirmed by its probes";
-        } else {
-          std::string why = fresh.request.probes.empty()
-                                ? "not confirmed within the deadline"
-                                : "its probes did not pass before the deadline";
-          Status s = Revert(&fresh, rec, why);
-          fresh.state = s.ok() ? "reverted" : "failed";
-        }
-        Finish(&fresh, rec);
-      }
-      std::lock_guard g(mu_);
-      busy_.erase(rb.source);
     }
     l.lock();
+    for (Rollback& rb : open) {
+      if (stopping_) break;
+      if (NowNs() < rb.deadline_ns) {
+        if (!rb.request.probes.empty() && probing_.insert(rb.id).second) {
+          probe_queue_.push_back(rb.id);
+          cv_.notify_all();
+        }
+        continue;
+      }
+      Rollback fresh;
+      // Conflict: confirmed or cancelled meanwhile, or the source is busy (next tick).
+      if (!BeginRevertLocked(rb.id, /*expired_only=*/true, &fresh).ok()) continue;
+      l.unlock();
+      FinishRevert(&fresh, FindSource(fresh.source),
+                   fresh.request.probes.empty() ? "not confirmed within the deadline"
+                                                : "its probes did not pass before the deadline");
+      l.lock();
+    }
   }
 }
 

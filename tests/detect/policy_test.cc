@@ -91,15 +91,55 @@ TEST(Policy, JsonRoundTrip) {
   ASSERT_TRUE(Prefix::Parse("192.0.2.0/24", &x).ok());
   p.protected_prefixes = {x};
   p.webhook_url = "http://127.0.0.1:9/hook";
-  boost::json::object j = PolicyToJson(p);
+  boost::json::object j = PolicyToJson(p, WebhookUrl::kShown);
+  EXPECT_EQ(j.at("webhook_url"), "http://127.0.0.1:9/hook");
+  EXPECT_EQ(j.at("webhook"), "configured");
   DetectPolicy q;
   ASSERT_TRUE(PolicyFromJson(j, DetectPolicy{}, &q).ok());
-  EXPECT_EQ(PolicyToJson(q), j);
+  EXPECT_EQ(PolicyToJson(q, WebhookUrl::kShown), j);
 
   std::string bad;
   boost::json::object in = {{"settle_ms", "soon"}};
   EXPECT_FALSE(PolicyFromJson(in, DetectPolicy{}, &q, &bad).ok());
   EXPECT_EQ(bad, "settle_ms");
+}
+
+TEST(Policy, TheUrlIsHiddenUnlessAskedFor) {
+  DetectPolicy p;
+  p.webhook_url = "http://127.0.0.1:9/hook?token=secret";
+  boost::json::object j = PolicyToJson(p);
+  EXPECT_FALSE(j.contains("webhook_url"));
+  EXPECT_EQ(j.at("webhook"), "configured");
+  EXPECT_EQ(boost::json::serialize(j).find("secret"), std::string::npos);
+  EXPECT_EQ(PolicyToJson(DetectPolicy{}).at("webhook"), "none");
+}
+
+TEST(Policy, RequestsCannotSetTheWebhook) {
+  DetectPolicy configured;
+  configured.webhook_url = "http://127.0.0.1:9/hook";
+  configured.webhook_retries = 2;
+  DetectPolicy out;
+  // Absent: the configured webhook stays, whatever the base says.
+  ASSERT_TRUE(PolicyFromRequest({{"action", "restore"}}, DetectPolicy{}, configured, &out).ok());
+  EXPECT_EQ(out.webhook_url, configured.webhook_url);
+  EXPECT_EQ(out.webhook_retries, 2);
+  EXPECT_EQ(out.action, DetectAction::kRestore);
+  // Another URL, or another setting of the worker: 400 naming the key.
+  for (const auto& [key, value] :
+       {std::pair<const char*, boost::json::value>{"webhook_url", "http://192.0.2.1/x"},
+        {"webhook_url", ""},
+        {"webhook_retries", 9},
+        {"webhook_queue", 1},
+        {"webhook_timeout_ms", 5}}) {
+    Status s = PolicyFromRequest({{key, value}}, DetectPolicy{}, configured, &out);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << key;
+    EXPECT_NE(s.message().find(std::string("'") + key + "'"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("configuration file"), std::string::npos) << s.message();
+  }
+  // A policy read by an operator and put back unchanged is accepted.
+  boost::json::object back = PolicyToJson(configured, WebhookUrl::kShown);
+  EXPECT_TRUE(PolicyFromRequest(back, DetectPolicy{}, configured, &out).ok());
+  EXPECT_EQ(out.webhook_url, configured.webhook_url);
 }
 
 }  // namespace

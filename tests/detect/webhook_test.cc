@@ -2,6 +2,8 @@
 // the bounded queue dropping the oldest events.
 #include <gtest/gtest.h>
 
+#include <dirent.h>
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -84,6 +86,52 @@ TEST(Webhook, BoundedQueueDropsOldest) {
   for (int i = 0; i < 5; ++i) w->Post("e" + std::to_string(i));
   EXPECT_EQ(m.Get("netsnap_webhook_dropped_total", {{"reason", "queue_full"}}), 3);
   w->Stop();
+}
+
+// Threads of this process now.
+size_t Tasks() {
+  size_t n = 0;
+  DIR* d = opendir("/proc/self/task");
+  while (dirent* e = d ? readdir(d) : nullptr) n += e->d_name[0] != '.';
+  if (d) closedir(d);
+  return n;
+}
+
+TEST(WebhookSet, AWorkerEndsWhenNoSourceUsesItsUrl) {
+  TestServer one({200}), two({200});
+  Metrics m;
+  WebhookSet set(&m);
+  std::string url1 = "http://127.0.0.1:" + std::to_string(one.port()) + "/a";
+  std::string url2 = "http://127.0.0.1:" + std::to_string(two.port()) + "/b";
+  size_t base = Tasks();
+  ASSERT_TRUE(set.Use("a", {.url = url1}).ok());
+  ASSERT_TRUE(set.Use("b", {.url = url1}).ok());
+  EXPECT_EQ(set.workers(), 1u);
+  EXPECT_EQ(Tasks(), base + 1);
+  ASSERT_TRUE(set.Use("a", {.url = url2}).ok());
+  EXPECT_EQ(set.workers(), 2u);
+  EXPECT_EQ(Tasks(), base + 2);
+  set.Post("b", R"({"to":"one"})");
+  set.Post("a", R"({"to":"two"})");
+  set.Post("c", R"({"to":"nobody"})");
+  ASSERT_TRUE(WaitFor([&] { return one.bodies().size() == 1 && two.bodies().size() == 1; },
+                      std::chrono::seconds(20)));
+  EXPECT_EQ(one.bodies()[0], R"({"to":"one"})");
+  EXPECT_EQ(two.bodies()[0], R"({"to":"two"})");
+  // b leaves url1: nobody uses it, and its thread is gone when Use returns.
+  ASSERT_TRUE(set.Use("b", {}).ok());
+  EXPECT_EQ(set.workers(), 1u);
+  EXPECT_EQ(Tasks(), base + 1);
+  // Many changes of URL never leave more than one worker per URL in use.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(set.Use("a", {.url = i % 2 ? url1 : url2}).ok());
+  }
+  EXPECT_EQ(set.workers(), 1u);
+  EXPECT_EQ(Tasks(), base + 1);
+  set.StopAll();
+  EXPECT_EQ(set.workers(), 0u);
+  EXPECT_EQ(Tasks(), base);
+  EXPECT_FALSE(set.Use("a", {.url = "ftp://x/"}).ok());
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ Rollback Sample() {
   Rollback rb;
   rb.id = "7";
   rb.source = "k";
-  rb.state = "applied";
+  rb.state = RollbackState::kApplied;
   rb.request.source = "k";
   rb.request.to = "v3";
   rb.request.cause = Cause::kRestore;

@@ -2,14 +2,24 @@
 // real RocksDB in a temp folder, real rtnetlink.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "core/config.h"
 #include "core/daemon.h"
 #include "netns.h"
 #include "netsnap/route.h"
+#include "netsnap/time.h"
 #include "restore/rollback_manager.h"
 #include "temp_dir.h"
 
@@ -145,7 +155,7 @@ TEST_F(RollbackTest, PutsBackDeletedAndOverwrittenRoutes) {
   ASSERT_FALSE(Live().hash() == Version(good).hash());
 
   Rollback rb = Roll(To(std::to_string(good)));
-  EXPECT_EQ(rb.state, "applied") << rb.error;
+  EXPECT_EQ(RollbackStateName(rb.state), "applied") << rb.error;
   EXPECT_EQ(rb.adds, 40u);
   EXPECT_EQ(rb.replaces, 20u);
   EXPECT_EQ(rb.removes, 0u);
@@ -157,7 +167,7 @@ TEST_F(RollbackTest, PutsBackDeletedAndOverwrittenRoutes) {
   EXPECT_TRUE(post.hash == Version(good).hash());
   Rollback again;
   ASSERT_TRUE(rm_->Get(rb.id, &again).ok());
-  EXPECT_EQ(again.state, "applied");
+  EXPECT_EQ(RollbackStateName(again.state), "applied");
   EXPECT_GT(rb.total_ms, 0);
   EXPECT_EQ(again.total_ms, rb.total_ms) << "timings survive the journal";
   EXPECT_EQ(again.apply_ms, rb.apply_ms);
@@ -175,7 +185,7 @@ TEST_F(RollbackTest, AfterATableFlushAndWithIpv6MultipathAndRules) {
          "rule del priority 1000"});
   ASSERT_NE(Captured(), good);
   Rollback rb = Roll(To("v" + std::to_string(good)));
-  EXPECT_EQ(rb.state, "applied") << rb.error;
+  EXPECT_EQ(RollbackStateName(rb.state), "applied") << rb.error;
   EXPECT_TRUE(Live().hash() == Version(good).hash());
   std::string rules;
   ns_.Ip("rule show", &rules);
@@ -191,7 +201,7 @@ TEST_F(RollbackTest, ScopedRollbackTouchesOnlyItsScope) {
   RollbackRequest req = To(std::to_string(good));
   req.scope.tables = {100};
   Rollback rb = Roll(req);
-  EXPECT_EQ(rb.state, "applied") << rb.error;
+  EXPECT_EQ(RollbackStateName(rb.state), "applied") << rb.error;
   EXPECT_EQ(rb.adds, 1u);
   std::string out;
   ns_.Ip("route show table 100 10.100.1.0/24", &out);
@@ -217,7 +227,7 @@ TEST_F(RollbackTest, GuardRefusesAStaleStateUnlessForcedWithAReason) {
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << "force needs a reason";
   req.reason = "decommissioning";
   Rollback rb = Roll(req);
-  EXPECT_EQ(rb.state, "applied") << rb.error;
+  EXPECT_EQ(RollbackStateName(rb.state), "applied") << rb.error;
   EXPECT_TRUE(Live().hash() == Version(small).hash());
 }
 
@@ -227,7 +237,7 @@ TEST_F(RollbackTest, DryRunPlansAndChangesNothing) {
   Batch({"route del 10.100.3.0/24"});
   uint64_t bad = Captured();
   Rollback rb = Roll(DryRun(To(std::to_string(good))));
-  EXPECT_EQ(rb.state, "planned");
+  EXPECT_EQ(RollbackStateName(rb.state), "planned");
   EXPECT_EQ(rb.adds, 1u);
   ASSERT_EQ(rb.add.size(), 1u);
   EXPECT_TRUE(Live().hash() == Version(bad).hash());
@@ -241,11 +251,11 @@ TEST_F(RollbackTest, AConfirmWindowRevertsWhenNobodyConfirms) {
   RollbackRequest req = To(std::to_string(good));
   req.confirm_within_ns = 1'000'000'000;
   Rollback rb = Roll(req);
-  EXPECT_EQ(rb.state, "awaiting_confirmation");
+  EXPECT_EQ(RollbackStateName(rb.state), "awaiting_confirmation");
   EXPECT_TRUE(Live().hash() == Version(good).hash());
   ASSERT_TRUE(WaitFor([&] {
     Rollback r;
-    return rm_->Get(rb.id, &r).ok() && r.state == "reverted";
+    return rm_->Get(rb.id, &r).ok() && r.state == RollbackState::kReverted;
   }));
   EXPECT_TRUE(Live().hash() == Version(bad).hash());
 
@@ -253,7 +263,7 @@ TEST_F(RollbackTest, AConfirmWindowRevertsWhenNobodyConfirms) {
   rb = Roll(req);
   Rollback confirmed;
   ASSERT_TRUE(rm_->Confirm(rb.id, "test", &confirmed).ok());
-  EXPECT_EQ(confirmed.state, "confirmed");
+  EXPECT_EQ(RollbackStateName(confirmed.state), "confirmed");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_TRUE(Live().hash() == Version(good).hash());
 }
@@ -266,12 +276,12 @@ TEST_F(RollbackTest, ADeadlineSurvivesARestart) {
   RollbackRequest req = To(std::to_string(good));
   req.confirm_within_ns = 2'000'000'000;
   Rollback rb = Roll(req);
-  ASSERT_EQ(rb.state, "awaiting_confirmation");
+  ASSERT_EQ(RollbackStateName(rb.state), "awaiting_confirmation");
   Stop();
   Start();
   ASSERT_TRUE(WaitFor([&] {
     Rollback r;
-    return rm_->Get(rb.id, &r).ok() && r.state == "reverted";
+    return rm_->Get(rb.id, &r).ok() && r.state == RollbackState::kReverted;
   }));
   EXPECT_TRUE(Live().hash() == Version(bad).hash());
 }
@@ -287,7 +297,7 @@ TEST_F(RollbackTest, ProbesConfirmWhenTheyPassAndRevertWhenTheyFail) {
   Rollback rb = Roll(req);
   ASSERT_TRUE(WaitFor([&] {
     Rollback r;
-    return rm_->Get(rb.id, &r).ok() && r.state == "confirmed";
+    return rm_->Get(rb.id, &r).ok() && r.state == RollbackState::kConfirmed;
   }));
   Batch({"route del 10.100.9.0/24"});
   uint64_t bad = Captured();
@@ -295,7 +305,7 @@ TEST_F(RollbackTest, ProbesConfirmWhenTheyPassAndRevertWhenTheyFail) {
   rb = Roll(req);
   ASSERT_TRUE(WaitFor([&] {
     Rollback r;
-    return rm_->Get(rb.id, &r).ok() && r.state == "reverted";
+    return rm_->Get(rb.id, &r).ok() && r.state == RollbackState::kReverted;
   }));
   EXPECT_TRUE(Live().hash() == Version(bad).hash());
 }
@@ -313,7 +323,7 @@ TEST_F(RollbackTest, AChangeBetweenPlanAndApplyIsNotLost) {
   Batch({"route del 10.100.2.0/24"});
   Captured();
   Rollback rb = Roll(To(std::to_string(good)));
-  EXPECT_EQ(rb.state, "applied") << rb.error;
+  EXPECT_EQ(RollbackStateName(rb.state), "applied") << rb.error;
   EXPECT_GE(rb.replans, 1u);
   EXPECT_TRUE(Live().hash() == Version(good).hash());
 
@@ -325,21 +335,229 @@ TEST_F(RollbackTest, AChangeBetweenPlanAndApplyIsNotLost) {
   EXPECT_EQ(s.code(), Status::Code::kConflict) << s.ToString();
 }
 
-TEST_F(RollbackTest, OneRollbackAtATimeAndIdempotencyKeys) {
+TEST_F(RollbackTest, OneRollbackAtATimePerSource) {
+  // The first rollback is held inside its apply (before_apply) while a second is submitted.
+  Stop();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool inside = false, release = false;
+  RollbackOptions o;
+  o.before_apply = [&] {
+    std::unique_lock l(mu);
+    inside = true;
+    cv.notify_all();
+    cv.wait(l, [&] { return release; });
+  };
+  Start(o);
   Routes(0, 20, "proto static");
   uint64_t good = Captured();
   Batch({"route del 10.100.4.0/24"});
   Captured();
-  RollbackRequest req = To(std::to_string(good));
-  req.idempotency_key = "abc";
-  Rollback a = Roll(req);
-  Rollback b = Roll(req);
-  EXPECT_EQ(a.id, b.id);
+  Rollback first;
+  Status first_status;
+  std::thread t([&] { first = Roll(To(std::to_string(good)), &first_status); });
+  {
+    std::unique_lock l(mu);
+    ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(30), [&] { return inside; }));
+  }
+  Status s;
+  Roll(To(std::to_string(good)), &s);
+  EXPECT_EQ(s.code(), Status::Code::kConflict) << s.ToString();
+  EXPECT_NE(s.message().find("already running"), std::string::npos) << s.message();
+  {
+    std::lock_guard l(mu);
+    release = true;
+  }
+  cv.notify_all();
+  t.join();
+  ASSERT_TRUE(first_status.ok()) << first_status.ToString();
+  EXPECT_EQ(RollbackStateName(first.state), "applied") << first.error;
+  EXPECT_TRUE(Live().hash() == Version(good).hash());
+  // Once it is done, the next one runs.
+  Batch({"route del 10.100.4.0/24"});
+  Captured();
+  Roll(To(std::to_string(good)), &s);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST_F(RollbackTest, BadVersionsAreRefused) {
   Status s;
   Roll(To("v99999"), &s);
   EXPECT_TRUE(s.IsNotFound()) << s.ToString();
   Roll(To("yesterday-ish"), &s);
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << s.ToString();
+}
+
+TEST_F(RollbackTest, IdempotencyKeysBindToThePrincipalAndTheRequest) {
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.4.0/24"});
+  Captured();
+  RollbackRequest req = DryRun(To(std::to_string(good)));
+  req.idempotency_key = "abc";
+  req.principal = "alice";
+  Rollback a = Roll(req);
+  Rollback again = Roll(req);
+  EXPECT_EQ(a.id, again.id);
+  EXPECT_EQ(RollbackStateName(again.state), "planned");
+
+  // The same key with another body (a real rollback instead of the dry run): refused, and
+  // nothing is applied.
+  RollbackRequest real = req;
+  real.dry_run = false;
+  Status s;
+  Roll(real, &s);
+  EXPECT_TRUE(IsIdempotencyMismatch(s)) << s.ToString();
+  EXPECT_FALSE(Live().hash() == Version(good).hash());
+  real.reason = "another reason";
+  real.dry_run = true;
+  Roll(real, &s);
+  EXPECT_TRUE(IsIdempotencyMismatch(s)) << s.ToString();
+
+  // Another principal's "abc" is another key.
+  RollbackRequest bob = req;
+  bob.principal = "bob";
+  Rollback b = Roll(bob);
+  EXPECT_NE(b.id, a.id);
+  EXPECT_EQ(Roll(bob).id, b.id);
+
+  // Keys expire after 24 hours: listed, removed, and then the key is free for a new request.
+  std::vector<std::string> expired;
+  ASSERT_TRUE(rm_->ExpiredKeys(NowNs(), &expired).ok());
+  EXPECT_TRUE(expired.empty());
+  ASSERT_TRUE(rm_->ExpiredKeys(NowNs() + kIdempotencyTtlNs, &expired).ok());
+  EXPECT_EQ(expired.size(), 2u);
+  size_t removed = 0;
+  ASSERT_TRUE(rm_->RemoveExpiredKeys(NowNs() + kIdempotencyTtlNs, &removed).ok());
+  EXPECT_EQ(removed, 2u);
+  Rollback fresh = Roll(real);
+  EXPECT_NE(fresh.id, a.id);
+}
+
+TEST_F(RollbackTest, MoreThanSixteenProbesAreRefused) {
+  Routes(0, 5, "proto static");
+  uint64_t good = Captured();
+  RollbackRequest req = To(std::to_string(good));
+  req.confirm_within_ns = 1'000'000'000;
+  req.probes.assign(kMaxProbes + 1, Probe{"tcp", "10.99.0.2:9"});
+  Status s;
+  Roll(req, &s);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << s.ToString();
+  EXPECT_NE(s.message().find("at most 16"), std::string::npos) << s.message();
+}
+
+// Confirm, cancel and the deadline race for one rollback, round after round: exactly one
+// wins, the others see Conflict with the state that won, and the namespace ends as the winner
+// says.
+TEST_F(RollbackTest, ConfirmCancelAndTheDeadlineRaceAndExactlyOneWins) {
+  Stop();
+  RollbackOptions o;
+  o.probe_interval_ns = 2'000'000;  // the deadline thread looks every 2 ms
+  Start(o);
+  Routes(0, 40, "proto static");
+  uint64_t good = Captured();
+  std::map<std::string, int> winners;
+  for (int round = 0; round < 24; ++round) {
+    Batch({"route del 10.100." + std::to_string(round) + ".0/24"});
+    Captured();
+    RollbackRequest req = To(std::to_string(good));
+    // Some windows close about when confirm and cancel arrive, some long after.
+    req.confirm_within_ns = round % 3 == 0 ? 1'000'000 : (round % 3 == 1 ? 20'000'000 : 60e9);
+    Rollback rb = Roll(req);
+    if (rb.state != RollbackState::kAwaitingConfirmation) {
+      ASSERT_EQ(rb.state, RollbackState::kAwaitingConfirmation) << RollbackStateName(rb.state);
+    }
+    std::atomic<bool> go{false};
+    Rollback confirmed, cancelled;
+    Status confirm_status, cancel_status;
+    std::thread c([&] {
+      while (!go) std::this_thread::yield();
+      confirm_status = rm_->Confirm(rb.id, "tester", &confirmed);
+    });
+    std::thread x([&] {
+      while (!go) std::this_thread::yield();
+      cancel_status = rm_->Cancel(rb.id, "tester", &cancelled);
+    });
+    go = true;
+    c.join();
+    x.join();
+    Rollback final;
+    ASSERT_TRUE(WaitFor([&] { return rm_->Get(rb.id, &final).ok() && final.finished(); }));
+    EXPECT_FALSE(confirm_status.ok() && cancel_status.ok()) << "round " << round;
+    for (auto [st, seen] : {std::pair{&confirm_status, &confirmed}, {&cancel_status, &cancelled}}) {
+      if (st->ok()) continue;
+      EXPECT_EQ(st->code(), Status::Code::kConflict) << st->ToString();
+      // The loser is told the state it lost to, never "awaiting_confirmation".
+      EXPECT_NE(seen->state, RollbackState::kAwaitingConfirmation) << st->ToString();
+      EXPECT_NE(st->message().find(std::string(RollbackStateName(seen->state))), std::string::npos)
+          << st->ToString();
+    }
+    std::string winner = confirm_status.ok()  ? "confirm"
+                         : cancel_status.ok() ? "cancel"
+                                              : "deadline";
+    ++winners[winner];
+    Snapshot live = Live();
+    if (winner == "confirm") {
+      EXPECT_EQ(RollbackStateName(final.state), "confirmed") << round;
+      EXPECT_TRUE(live.hash() == Version(good).hash()) << round;
+    } else {
+      EXPECT_EQ(RollbackStateName(final.state), "reverted") << round << " " << final.error;
+      EXPECT_TRUE(live.hash() == Version(final.pre_version).hash()) << round;
+      if (winner == "cancel") {
+        EXPECT_NE(final.error.find("cancelled by tester"), std::string::npos) << final.error;
+      }
+    }
+  }
+  for (const auto& [w, n] : winners) std::printf("%s won %d rounds\n", w.c_str(), n);
+}
+
+// The manager runs in a child that is killed (SIGKILL) while its rollback awaits
+// confirmation; a manager started on the same store keeps the deadline and reverts the
+// rollback when it passes.
+TEST_F(RollbackTest, ACrashDuringTheConfirmWindowKeepsTheDeadline) {
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.8.0/24"});
+  uint64_t bad = Captured();
+  Stop();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    Start();
+    RollbackRequest req = To(std::to_string(good));
+    req.confirm_within_ns = 3'000'000'000;
+    Rollback rb = Roll(req);
+    std::string line = rb.id + " " + std::to_string(rb.deadline_ns) + " " +
+                       std::string(RollbackStateName(rb.state)) + "\n";
+    if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(2);
+    pause();  // until killed
+    _exit(0);
+  }
+  close(fds[1]);
+  char buf[256] = {};
+  ssize_t n = read(fds[0], buf, sizeof buf - 1);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(fds[0]);
+  ASSERT_GT(n, 0);
+  std::string id, state;
+  int64_t deadline = 0;
+  std::istringstream(buf) >> id >> deadline >> state;
+  ASSERT_EQ(state, "awaiting_confirmation");
+
+  Start();
+  EXPECT_TRUE(Live().hash() == Version(good).hash()) << "the change is in place after the crash";
+  Rollback r;
+  ASSERT_TRUE(rm_->Get(id, &r).ok());
+  EXPECT_EQ(r.deadline_ns, deadline);
+  ASSERT_TRUE(WaitFor([&] { return rm_->Get(id, &r).ok() && r.finished(); }));
+  EXPECT_EQ(RollbackStateName(r.state), "reverted") << r.error;
+  EXPECT_NE(r.error.find("not confirmed within the deadline"), std::string::npos) << r.error;
+  EXPECT_GE(NowNs(), deadline);
+  EXPECT_TRUE(Live().hash() == Version(bad).hash());
 }
 
 }  // namespace
