@@ -16,8 +16,12 @@
 
 namespace netsnap::testing {
 
-ApiHarness::ApiHarness(ApiOptions options, const std::string& tokens) {
+ApiHarness::ApiHarness(ApiOptions options, const std::string& tokens, const std::string& policies) {
   DaemonConfig config;
+  if (!policies.empty()) {
+    Status p = ParseConfig(policies, "test.toml", &config);
+    if (!p.ok()) throw std::runtime_error("configuration: " + p.ToString());
+  }
   config.data_dir = dir_.path();
   daemon_ = std::make_unique<Daemon>(config);
   Status s = daemon_->Start();

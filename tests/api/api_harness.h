@@ -21,8 +21,10 @@ namespace netsnap::testing {
 
 class ApiHarness {
  public:
-  // Starts everything; `tokens` is token file text ("" for none). Throws on failure.
-  explicit ApiHarness(ApiOptions options = {}, const std::string& tokens = "");
+  // Starts everything; `tokens` is token file text ("" for none), `policies` [[policy]] tables
+  // of the configuration ("" for none). Throws on failure.
+  explicit ApiHarness(ApiOptions options = {}, const std::string& tokens = "",
+                      const std::string& policies = "");
   ~ApiHarness();
 
   uint16_t port() const { return server_->port(); }
