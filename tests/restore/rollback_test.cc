@@ -511,6 +511,60 @@ TEST_F(RollbackTest, ConfirmCancelAndTheDeadlineRaceAndExactlyOneWins) {
   for (const auto& [w, n] : winners) std::printf("%s won %d rounds\n", w.c_str(), n);
 }
 
+// A journal left `applying` by a crash after the change took, for a rollback with a
+// confirmation window: the restart finds the change in place, and instead of keeping it
+// (state applied) it awaits confirmation until the journalled deadline; one whose deadline
+// passed meanwhile is reverted.
+TEST_F(RollbackTest, ARestartAfterApplyingReArmsTheConfirmWindow) {
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.6.0/24"});
+  uint64_t bad = Captured();
+  Batch({"route add 10.100.6.0/24 via 10.99.0.4 dev a0 proto static"});  // "applied"
+  uint64_t applied = Captured();
+  ASSERT_TRUE(Version(applied).hash() == Version(good).hash());
+  auto journal = [&](const std::string& id, int64_t deadline_ns) {
+    Rollback rb;
+    rb.id = id;
+    rb.source = rb.request.source = "k";
+    rb.request.to = std::to_string(good);
+    rb.request.confirm_within_ns = 60'000'000'000;
+    rb.state = RollbackState::kApplying;
+    rb.target_version = good;
+    rb.pre_version = bad;
+    rb.created_ns = rb.updated_ns = NowNs();
+    rb.deadline_ns = deadline_ns;
+    // The journal's key: "rollback/" and the id padded to 12 digits.
+    std::string key = "rollback/" + std::string(12 - id.size(), '0') + id;
+    ASSERT_TRUE(daemon_->store()->PutMeta(key, EncodeRollback(rb)).ok());
+  };
+  rm_->Stop();
+  int64_t later = NowNs() + 3600'000'000'000;
+  journal("7", later);
+  rm_ = std::make_unique<RollbackManager>(RollbackDeps::Of(daemon_.get()));
+  ASSERT_TRUE(rm_->Start().ok());
+  Rollback r;
+  ASSERT_TRUE(rm_->Get("7", &r).ok());
+  EXPECT_EQ(RollbackStateName(r.state), "awaiting_confirmation") << r.error;
+  EXPECT_EQ(r.deadline_ns, later);
+  EXPECT_TRUE(Live().hash() == Version(good).hash());
+  // Confirmation works as for any rollback awaiting it; new ids do not reuse journalled ones.
+  ASSERT_TRUE(rm_->Confirm("7", "test", &r).ok());
+
+  // The same with a deadline that passed while the daemon was down: reverted.
+  rm_->Stop();
+  journal("8", NowNs() - 1);
+  rm_ = std::make_unique<RollbackManager>(RollbackDeps::Of(daemon_.get()));
+  ASSERT_TRUE(rm_->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return rm_->Get("8", &r).ok() && r.finished(); }));
+  EXPECT_EQ(RollbackStateName(r.state), "reverted") << r.error;
+  EXPECT_TRUE(Live().hash() == Version(bad).hash());
+  Batch({"route add 10.100.6.0/24 via 10.99.0.4 dev a0 proto static"});
+  Captured();
+  Rollback next = Roll(DryRun(To(std::to_string(good))));
+  EXPECT_EQ(next.id, "9");
+}
+
 // The manager runs in a child that is killed (SIGKILL) while its rollback awaits
 // confirmation; a manager started on the same store keeps the deadline and reverts the
 // rollback when it passes.
