@@ -2,7 +2,12 @@
 // real RocksDB in a temp folder, real rtnetlink.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -444,6 +449,59 @@ TEST_F(RollbackTest, MoreThanSixteenProbesAreRefused) {
   Roll(req, &s);
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << s.ToString();
   EXPECT_NE(s.message().find("at most 16"), std::string::npos) << s.message();
+}
+
+// Probes run on a worker of their own: while one rollback's 16 slow probes run (DNS queries to
+// a socket of the test that never answers, a second each), another rollback's deadline passes
+// and it is reverted before the probe round is over.
+TEST_F(RollbackTest, ASlowProbeDoesNotDelayAnotherDeadline) {
+  // A UDP socket on b0's address inside the namespace, where the probes run.
+  int server = -1;
+  std::thread([&] {
+    int fd = open(ns_.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return;
+    close(fd);
+    server = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, "10.99.0.2", &a.sin_addr);
+    if (bind(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) server = -1;
+  }).join();
+  ASSERT_GE(server, 0);
+  sockaddr_in bound{};
+  socklen_t len = sizeof bound;
+  getsockname(server, reinterpret_cast<sockaddr*>(&bound), &len);
+  std::string target = "ok.example@10.99.0.2:" + std::to_string(ntohs(bound.sin_port));
+  int queries = 0;
+  auto count = [&] {
+    char buf[512];
+    while (recv(server, buf, sizeof buf, 0) > 0) ++queries;
+    return queries;
+  };
+
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.1.0/24"});
+  Captured();
+  RollbackRequest slow = To(std::to_string(good));
+  slow.confirm_within_ns = 600'000'000'000;
+  slow.probes.assign(kMaxProbes, Probe{"dns", target});
+  Rollback a = Roll(slow);
+  ASSERT_TRUE(WaitFor([&] { return count() >= 1; }));  // its probe round has begun
+
+  Batch({"route del 10.100.2.0/24"});
+  Captured();
+  RollbackRequest quick = To(std::to_string(good));
+  quick.confirm_within_ns = 1'000'000;
+  Rollback b = Roll(quick);
+  Rollback r;
+  ASSERT_TRUE(WaitFor([&] { return rm_->Get(b.id, &r).ok() && r.finished(); }, 60));
+  EXPECT_EQ(RollbackStateName(r.state), "reverted") << r.error;
+  // Reverted while the other round had not even sent all its queries.
+  EXPECT_LT(count(), static_cast<int>(kMaxProbes));
+  ASSERT_TRUE(rm_->Get(a.id, &r).ok());
+  EXPECT_EQ(RollbackStateName(r.state), "awaiting_confirmation");
+  close(server);
 }
 
 // Confirm, cancel and the deadline race for one rollback, round after round: exactly one
