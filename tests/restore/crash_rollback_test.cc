@@ -97,7 +97,8 @@ TEST(CrashDuringRollback, EndsInTargetOrOriginalAndTheJournalSaysWhich) {
   uint16_t port = FreePort();
   std::string config = dir.Sub("netsnap.toml");
   std::ofstream(config) << "[daemon]\ndata_dir = \"" << dir.Sub("data") << "\"\nlisten = \"127.0.0.1:"
-                        << port << "\"\n[[source]]\nname = \"k\"\nkind = \"kernel\"\nnetns = \""
+                        << port << "\"\nsocket = \"" << dir.Sub("api.sock")
+                        << "\"\nallow_loopback_operator = true\n[[source]]\nname = \"k\"\nkind = \"kernel\"\nnetns = \""
                         << ns.path() << "\"\n";
   std::mt19937 rng(5);
   for (int round = 0; round < 3; ++round) {
@@ -110,7 +111,7 @@ TEST(CrashDuringRollback, EndsInTargetOrOriginalAndTheJournalSaysWhich) {
 
     // Start the rollback, and kill the daemon while it runs.
     std::string body = "{\"to\":\"" + std::to_string(target) + "\",\"force\":true,\"reason\":\"t\"}";
-    Shell("curl -s --max-time 60 -X POST -d '" + body + "' http://127.0.0.1:" +
+    Shell("curl -s --max-time 60 -H 'Content-Type: application/json' -X POST -d '" + body + "' http://127.0.0.1:" +
           std::to_string(port) + "/v1/sources/k/rollbacks >/dev/null 2>&1 &");
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 400));
     daemon->Kill(SIGKILL);
