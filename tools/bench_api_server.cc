@@ -4,9 +4,9 @@
 //
 // Prints "PORT <n>" once listening on 127.0.0.1 (ephemeral port) with a token file (the token
 // printed as "TOKEN <t>") and on the Unix socket DIR/api.sock ("SOCKET <path>"), then serves
-// until stdin closes. With CAPTURE_ROUTES, a source "capture" is captured over and over on its own thread
-// (as a real source's thread would): each capture builds a CAPTURE_ROUTES-route snapshot with
-// 1,000 routes changed from the previous one and commits it.
+// until stdin closes. With CAPTURE_ROUTES, a source "capture" is captured over and over on its own
+// thread (as a real source's thread would): each capture builds a CAPTURE_ROUTES-route snapshot
+// with 1,000 routes changed from the previous one and commits it.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -122,8 +122,7 @@ int main(int argc, char** argv) {
       }
     });
   }
-  std::printf("TOKEN %s\nSOCKET %s\nPORT %u\n", token.c_str(), opts.socket.c_str(),
-              server->port());
+  std::printf("TOKEN %s\nSOCKET %s\nPORT %u\n", token.c_str(), opts.socket.c_str(), server->port());
   std::fflush(stdout);
   std::string line;
   while (std::getline(std::cin, line)) {

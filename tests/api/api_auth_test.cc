@@ -33,9 +33,10 @@ TEST_F(ApiAuth, WrongTokenIsRejected) {
   EXPECT_EQ(Http(h.port(), "GET", "/v1/sources", "", "viewer-token-012345678X").status, 401);
   EXPECT_EQ(Http(h.port(), "GET", "/v1/sources", "", "viewer-token-0123456789-longer").status, 401);
   EXPECT_EQ(Http(h.port(), "GET", "/v1/sources", "", "v").status, 401);
-  std::string raw = RawExchange(h.port(),
-                                "GET /v1/sources HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic "
-                                "dmlld2VyOnRva2Vu\r\nConnection: close\r\n\r\n");
+  std::string raw =
+      RawExchange(h.port(),
+                  "GET /v1/sources HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic "
+                  "dmlld2VyOnRva2Vu\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(raw.rfind("HTTP/1.1 401", 0), 0u) << raw;
 }
 

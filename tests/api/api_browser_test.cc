@@ -117,8 +117,9 @@ class ApiBrowser : public ::testing::Test {
 
 TEST_F(ApiBrowser, HostOriginAndContentTypeOnTcp) {
   for (const Case& c : kCases) {
-    std::string what = std::string(c.method) + " " + c.target + " Host=" +
-                       (c.host ? c.host : "(none)") + " Origin=" + (c.origin ? c.origin : "(none)") +
+    std::string what = std::string(c.method) + " " + c.target +
+                       " Host=" + (c.host ? c.host : "(none)") +
+                       " Origin=" + (c.origin ? c.origin : "(none)") +
                        " Content-Type=" + (c.type ? c.type : "(none)");
     HttpReply r = Send(MakeRequest(c, h.port()));
     EXPECT_EQ(r.status, c.status) << what << ": " << r.body;

@@ -145,7 +145,8 @@ TEST(ApiLoad, ConnectionsPerClientAreCapped) {
   for (bool on_socket : {false, true}) {
     std::vector<std::unique_ptr<Conn>> open;
     for (int i = 0; i < 3; ++i) {
-      open.push_back(on_socket ? std::make_unique<Conn>(o.socket) : std::make_unique<Conn>(h.port()));
+      open.push_back(on_socket ? std::make_unique<Conn>(o.socket)
+                               : std::make_unique<Conn>(h.port()));
       ASSERT_TRUE(open.back()->Send(kGet));
       // Answered: the server has admitted it.
       ASSERT_EQ(open.back()->ReadUntil("}\n").find("HTTP/1.1 200"), 0u);

@@ -16,7 +16,7 @@
 namespace netsnap::testing {
 namespace {
 
-int Run(const std::string& cmd, std::string* out = nullptr) {
+int Sh(const std::string& cmd, std::string* out = nullptr) {
   FILE* p = popen((cmd + " 2>&1").c_str(), "r");
   if (!p) return -1;
   std::array<char, 4096> buf;
@@ -62,7 +62,7 @@ TEST(ApiTokens, TheDaemonRefusesToStartWithAnOpenTokenFile) {
       << "[daemon]\ndata_dir = \"" << dir.Sub("data") << "\"\nlisten = \"127.0.0.1:0\"\n"
       << "socket = \"\"\ntoken_file = \"" << dir.Sub("tokens") << "\"\n";
   std::string out;
-  int rc = Run(std::string(snapshotd) + " --config " + dir.Sub("netsnap.toml"), &out);
+  int rc = Sh(std::string(snapshotd) + " --config " + dir.Sub("netsnap.toml"), &out);
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("chmod 600"), std::string::npos) << out;
   // And the store it made is the daemon's alone.
@@ -95,7 +95,7 @@ TEST(ApiTokens, TokenNewOutputIsUsable) {
   const char* cli = std::getenv("NETSNAP_CLI");
   if (!cli) GTEST_SKIP() << "NETSNAP_CLI is not set";
   std::string out;
-  ASSERT_EQ(Run(std::string(cli) + " token new operator 'Ann Admin' 2>/dev/null", &out), 0) << out;
+  ASSERT_EQ(Sh(std::string(cli) + " token new operator 'Ann Admin' 2>/dev/null", &out), 0) << out;
   std::string token, line;
   std::istringstream lines(out);
   for (std::string l; std::getline(lines, l);) {
@@ -112,9 +112,9 @@ TEST(ApiTokens, TokenNewOutputIsUsable) {
   EXPECT_EQ(r.json().at("events").at(0).at("who"), "Ann Admin") << r.body;
   // Two runs give two tokens.
   std::string again;
-  ASSERT_EQ(Run(std::string(cli) + " token new viewer v 2>/dev/null", &again), 0);
+  ASSERT_EQ(Sh(std::string(cli) + " token new viewer v 2>/dev/null", &again), 0);
   EXPECT_EQ(again.find(token), std::string::npos);
-  EXPECT_EQ(Run(std::string(cli) + " token new admin x", &again), 2) << again;
+  EXPECT_EQ(Sh(std::string(cli) + " token new admin x", &again), 2) << again;
 }
 
 TEST(ApiTokens, ReloadSwapsTheSetAndKeepsItOnError) {
