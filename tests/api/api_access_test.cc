@@ -1,13 +1,22 @@
 // Who may act through the API, per channel: TCP without tokens (viewers), the Unix socket (uid
 // and group from the kernel), as root and as a real `nobody` (runuser), through the real CLI.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
 
 #include <array>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <cstdlib>
 
+#include "api/peer.h"
 #include "api_harness.h"
 
 namespace netsnap::testing {
@@ -179,6 +188,63 @@ TEST_F(ApiAccess, StaleSocketIsReplacedOtherFilesAreNot) {
   ASSERT_EQ(Sh("touch " + socket_), 0);
   EXPECT_THROW(Start(), std::runtime_error);
   EXPECT_EQ(access(socket_.c_str(), F_OK), 0);
+}
+
+// The [daemon] settings as snapshotd reads them from its file: socket, socket_group and
+// allowed_hosts reach the server.
+TEST_F(ApiAccess, SnapshotdTakesTheSocketSettingsFromItsFile) {
+  const char* snapshotd = std::getenv("NETSNAP_SNAPSHOTD");
+  if (!snapshotd) GTEST_SKIP() << "NETSNAP_SNAPSHOTD is not set";
+  TempGroup group;
+  ASSERT_TRUE(group.ok());
+  // A free port: bound by the kernel, then released for the daemon.
+  int probe = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  uint16_t port = ntohs(addr.sin_port);
+  close(probe);
+  std::ofstream(dir_.Sub("netsnap.toml"))
+      << "[daemon]\ndata_dir = \"" << dir_.Sub("data") << "\"\nlisten = \"127.0.0.1:" << port
+      << "\"\nsocket = \"" << socket_ << "\"\nsocket_group = \"" << group.name()
+      << "\"\nallowed_hosts = [\"netsnap.example\"]\n";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(snapshotd, snapshotd, "--config", dir_.Sub("netsnap.toml").c_str(), nullptr);
+    _exit(127);
+  }
+  bool up = false;
+  for (int i = 0; i < 600 && !up; ++i) {
+    up = HttpSocket(socket_, "GET", "/v1/health").status == 200;
+    if (!up) usleep(50 * 1000);  // polling for the daemon's socket, bounded at 30 s
+  }
+  EXPECT_TRUE(up);
+  struct stat st;
+  ASSERT_EQ(stat(socket_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+  gid_t gid = 0;
+  ASSERT_TRUE(api::LookUpGroup(group.name(), &gid).ok());
+  EXPECT_EQ(st.st_gid, gid);
+  std::string out;
+  // A group member passes authorisation (then meets a 404: the daemon has no source "x").
+  EXPECT_EQ(AsNobody("-g " + group.name(), "snapshot x", &out), 3) << out;
+  HttpRequest req;
+  req.host = "127.0.0.1";
+  req.port = std::to_string(port);
+  req.target = "/v1/health";
+  req.headers = {{"Host", "netsnap.example"}};
+  EXPECT_EQ(Send(req).status, 200);
+  req.headers = {{"Host", "other.example"}};
+  EXPECT_EQ(Send(req).status, 421);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_NE(access(socket_.c_str(), F_OK), 0) << "the socket is removed at stop";
 }
 
 }  // namespace
