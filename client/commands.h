@@ -47,6 +47,9 @@ int CmdRollback(const CliContext& ctx, const RollbackArgs& args);
 int CmdConfirm(const CliContext& ctx, const std::string& id);
 int CmdCancel(const CliContext& ctx, const std::string& id);
 
+// Prints a new random token and the token file line that grants it ROLE as NAME; needs no server.
+int CmdTokenNew(const std::string& role, const std::string& name);
+
 // One line for a record rendered by the API ("10.0.0.0/8 via 192.0.2.1 dev eth0 table 100").
 std::string RecordLine(const boost::json::value& record);
 

@@ -49,17 +49,32 @@ Status ApiClient::Create(const std::string& server, std::string token,
   return Status::OK();
 }
 
+ApiClient ApiClient::ForSocket(const std::string& path, std::string token,
+                               std::chrono::milliseconds timeout) {
+  ApiClient c;
+  c.host_ = "localhost";
+  c.port_ = "80";
+  c.socket_ = path;
+  c.token_ = std::move(token);
+  c.limits_.timeout = timeout;
+  return c;
+}
+
 HttpRequest ApiClient::MakeRequest(std::string_view method, const std::string& target,
                                    const std::string& body) const {
   HttpRequest req;
   req.method = std::string(method);
   req.host = host_;
   req.port = port_;
+  req.unix_socket = socket_;
   req.target = target;
   req.headers = {
       {"User-Agent", "netsnap-cli"}, {"Accept", "application/json"}, {"Connection", "close"}};
   if (!token_.empty()) req.headers.emplace_back("Authorization", "Bearer " + token_);
-  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  // The server refuses a POST or PUT without it, body or not (see docs/api.md).
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    req.headers.emplace_back("Content-Type", "application/json");
+  }
   req.body = body;
   return req;
 }

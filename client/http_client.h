@@ -1,5 +1,6 @@
-// The CLI's client of the netsnap API: one connection per request (netsnap/http_client.h), a
-// bearer token when configured, a deadline for each step, and server-sent events.
+// The CLI's client of the netsnap API: one connection per request (netsnap/http_client.h) over
+// the daemon's Unix socket or TCP, a bearer token when configured, a deadline for each step, and
+// server-sent events.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -29,6 +30,9 @@ class ApiClient {
   // each step of a request (connecting, sending, waiting for the answer).
   static Status Create(const std::string& server, std::string token,
                        std::chrono::milliseconds timeout, ApiClient* out);
+  // A client of the daemon's Unix socket at `path` (the daemon knows the caller by its uid).
+  static ApiClient ForSocket(const std::string& path, std::string token,
+                             std::chrono::milliseconds timeout);
 
   // Unavailable when the server cannot be reached, times out or answers garbage.
   Status Call(std::string_view method, const std::string& target, const std::string& body,
@@ -46,6 +50,7 @@ class ApiClient {
 
   std::string host_;
   std::string port_;
+  std::string socket_;  // set: the Unix socket instead of host_:port_
   std::string token_;
   HttpLimits limits_;
 };

@@ -1,4 +1,5 @@
 // netsnap: the command-line client of snapshotd's HTTP API. See docs/cli.md.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -35,15 +36,44 @@ bool LoadToken(const std::string& file, std::string* token) {
   return false;
 }
 
+constexpr const char* kDefaultSocket = "/run/netsnap/api.sock";
+constexpr const char* kDefaultServer = "http://127.0.0.1:8470";
+
+bool IsSocket(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+// The connection: --server forces TCP; else --socket or NETSNAP_SOCKET names the socket; else the
+// default socket when it exists (the daemon then knows the caller by its uid), else TCP on
+// loopback.
+netsnap::Status MakeClient(const CLI::App& app, const std::string& server,
+                           const std::string& socket, const std::string& token,
+                           std::chrono::milliseconds timeout, ApiClient* out) {
+  if (app.count("--server") > 0) return ApiClient::Create(server, token, timeout, out);
+  std::string path = socket;
+  if (app.count("--socket") == 0) {
+    const char* env = std::getenv("NETSNAP_SOCKET");
+    path = env && *env ? env : "";
+  }
+  if (path.empty() && IsSocket(kDefaultSocket)) path = kDefaultSocket;
+  if (path.empty()) return ApiClient::Create(kDefaultServer, token, timeout, out);
+  *out = ApiClient::ForSocket(path, token, timeout);
+  return netsnap::Status::OK();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"netsnap: browse and roll back the network configuration history kept by snapshotd"};
   app.require_subcommand(1);
-  std::string server = "http://127.0.0.1:8470", token_file;
+  std::string server = kDefaultServer, socket = kDefaultSocket, token_file;
   bool json = false, no_color = false;
   double timeout_s = 60;
-  app.add_option("--server", server, "API address")->capture_default_str();
+  app.add_option("--server", server, "API address; forces TCP (default: the socket if it exists)")
+      ->capture_default_str();
+  app.add_option("--socket", socket, "the daemon's Unix socket (else NETSNAP_SOCKET)")
+      ->capture_default_str();
   app.add_option("--timeout", timeout_s, "seconds to wait for the server at each step")
       ->check(CLI::Range(0.1, 86400.0))
       ->capture_default_str();
@@ -102,6 +132,13 @@ int main(int argc, char** argv) {
   events->add_option("--source", source, "only this source");
   events->add_option("--limit", event_limit, "events to list")->capture_default_str();
 
+  std::string token_role, token_name;
+  auto* token_cmd = app.add_subcommand("token", "bearer tokens for the token file");
+  token_cmd->require_subcommand(1);
+  auto* token_new = token_cmd->add_subcommand("new", "print a new token and its token file line");
+  token_new->add_option("ROLE", token_role, "viewer or operator")->required();
+  token_new->add_option("NAME", token_name, "who holds it (shown in the audit)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -109,15 +146,17 @@ int main(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitUsage;
   }
 
+  if (*token_new) return CmdTokenNew(token_role, token_name);
+
   CliContext ctx;
   std::string token;
   if (!LoadToken(token_file, &token)) {
     std::cerr << "netsnap: cannot read a token from " << token_file << "\n";
     return kExitUsage;
   }
-  netsnap::Status s = ApiClient::Create(
-      server, token, std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)),
-      &ctx.client);
+  netsnap::Status s =
+      MakeClient(app, server, socket, token,
+                 std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)), &ctx.client);
   if (!s.ok()) {
     std::cerr << "netsnap: --server: " << s.message() << "\n";
     return kExitUsage;

@@ -5,8 +5,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
 
@@ -18,9 +19,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using local = net::local::stream_protocol;
 
-// One connection. Each step starts one asynchronous operation, under the stream's deadline, and
-// runs the private io_context until it has completed.
+// One connection over `Protocol` (TCP or a Unix socket). Each step starts one asynchronous
+// operation, under the stream's deadline, and runs the private io_context until it has completed.
+template <typename Protocol>
 class Exchange {
  public:
   Exchange(const HttpRequest& request, const HttpLimits& limits)
@@ -40,11 +43,20 @@ class Exchange {
     ioc_.restart();
     ioc_.run();
   }
-  // host:port, an IPv6 address in brackets.
-  std::string Where() const { return HostInBrackets() + ":" + request_.port; }
+  // host:port, an IPv6 address in brackets; or the socket's path.
+  std::string Where() const {
+    if (!request_.unix_socket.empty()) return request_.unix_socket;
+    return HostInBrackets() + ":" + request_.port;
+  }
   std::string HostInBrackets() const {
+    if (request_.host.empty()) return "localhost";
     const bool v6 = request_.host.find(':') != std::string::npos;
     return v6 ? "[" + request_.host + "]" : request_.host;
+  }
+  // The Host header: the port only when it is not HTTP's and the connection is TCP.
+  std::string HostHeader() const {
+    bool bare = request_.port == "80" || !request_.unix_socket.empty();
+    return bare ? HostInBrackets() : HostInBrackets() + ":" + request_.port;
   }
   Status NoAnswer(const beast::error_code& ec) const {
     return Status::Unavailable("no answer from " + Where() + ": " + Reason(ec));
@@ -59,12 +71,24 @@ class Exchange {
   const HttpRequest& request_;
   const HttpLimits& limits_;
   net::io_context ioc_;
-  beast::tcp_stream stream_;
+  beast::basic_stream<Protocol> stream_;
   beast::flat_buffer buffer_;
   http::response_parser<http::string_body> parser_;
 };
 
-Status Exchange::Connect() {
+template <>
+Status Exchange<local>::Connect() {
+  beast::error_code ec;
+  stream_.expires_after(limits_.timeout);
+  stream_.async_connect(local::endpoint(request_.unix_socket),
+                        [&](const beast::error_code& e) { ec = e; });
+  Run();
+  if (ec) return Status::Unavailable("cannot connect to " + Where() + ": " + Reason(ec));
+  return Status::OK();
+}
+
+template <>
+Status Exchange<tcp>::Connect() {
   tcp::resolver resolver(ioc_);
   beast::error_code ec;
   tcp::resolver::results_type endpoints;
@@ -91,13 +115,14 @@ Status Exchange::Connect() {
   return Status::OK();
 }
 
-Status Exchange::Start(HttpAnswer* out) {
+template <typename Protocol>
+Status Exchange<Protocol>::Start(HttpAnswer* out) {
   NETSNAP_RETURN_IF_ERROR(Connect());
   http::request<http::string_body> req;
   req.version(11);
   req.method_string(request_.method);
   req.target(request_.target);
-  req.set(http::field::host, request_.port == "80" ? HostInBrackets() : Where());
+  req.set(http::field::host, HostHeader());
   for (const auto& [name, value] : request_.headers) req.set(name, value);
   req.body() = request_.body;
   req.prepare_payload();
@@ -126,7 +151,8 @@ Status Exchange::Start(HttpAnswer* out) {
   return Status::OK();
 }
 
-Status Exchange::ReadBody(HttpAnswer* out) {
+template <typename Protocol>
+Status Exchange<Protocol>::ReadBody(HttpAnswer* out) {
   if (!parser_.is_done()) {
     beast::error_code ec;
     stream_.expires_after(limits_.timeout);
@@ -139,7 +165,8 @@ Status Exchange::ReadBody(HttpAnswer* out) {
   return Status::OK();
 }
 
-Status Exchange::StreamBody(const std::function<bool(std::string_view)>& on_data) {
+template <typename Protocol>
+Status Exchange<Protocol>::StreamBody(const std::function<bool(std::string_view)>& on_data) {
   parser_.body_limit(boost::none);
   stream_.expires_never();
   std::string& body = parser_.get().body();
@@ -169,18 +196,35 @@ std::string HttpAnswer::Header(std::string_view name) const {
   return "";
 }
 
-Status HttpCall(const HttpRequest& request, const HttpLimits& limits, HttpAnswer* out) {
-  Exchange exchange(request, limits);
+namespace {
+
+template <typename Protocol>
+Status Call(const HttpRequest& request, const HttpLimits& limits, HttpAnswer* out) {
+  Exchange<Protocol> exchange(request, limits);
   NETSNAP_RETURN_IF_ERROR(exchange.Start(out));
   return exchange.ReadBody(out);
 }
 
-Status HttpStream(const HttpRequest& request, const HttpLimits& limits,
-                  const std::function<bool(std::string_view)>& on_data, HttpAnswer* out) {
-  Exchange exchange(request, limits);
+template <typename Protocol>
+Status Stream(const HttpRequest& request, const HttpLimits& limits,
+              const std::function<bool(std::string_view)>& on_data, HttpAnswer* out) {
+  Exchange<Protocol> exchange(request, limits);
   NETSNAP_RETURN_IF_ERROR(exchange.Start(out));
   if (out->status != 200) return exchange.ReadBody(out);
   return exchange.StreamBody(on_data);
+}
+
+}  // namespace
+
+Status HttpCall(const HttpRequest& request, const HttpLimits& limits, HttpAnswer* out) {
+  if (!request.unix_socket.empty()) return Call<local>(request, limits, out);
+  return Call<tcp>(request, limits, out);
+}
+
+Status HttpStream(const HttpRequest& request, const HttpLimits& limits,
+                  const std::function<bool(std::string_view)>& on_data, HttpAnswer* out) {
+  if (!request.unix_socket.empty()) return Stream<local>(request, limits, on_data, out);
+  return Stream<tcp>(request, limits, on_data, out);
 }
 
 }  // namespace netsnap

@@ -1,6 +1,7 @@
 // snapshotd: keeps a versioned history of this host's network configuration and rolls it back.
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -26,13 +27,17 @@ void UseJsonLogs() {
 
 int main(int argc, char** argv) {
   CLI::App app{"snapshotd: versioned history and rollback of routes, rules and resolver rules"};
-  std::string config_path, data_dir, listen, log_level, log_format;
+  std::string config_path, data_dir, listen, socket, log_level, log_format;
   app.add_option("--config", config_path, "TOML configuration file (default: embedded)");
   app.add_option("--data-dir", data_dir, "where the store lives (overrides the file)");
   app.add_option("--listen", listen, "API address ADDR:PORT (overrides the file)");
+  app.add_option("--socket", socket, "API Unix socket path, \"\" for none (overrides the file)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_option("--log-format", log_format, "text or json");
   CLI11_PARSE(app, argc, argv);
+  // The store, the socket and every file the daemon makes are its own (history is not for every
+  // local user to read); the socket is then opened up to its group on purpose.
+  umask(077);
 
   spdlog::set_default_logger(spdlog::stderr_logger_mt("snapshotd"));
   netsnap::DaemonConfig config = netsnap::DefaultConfig();
@@ -45,6 +50,7 @@ int main(int argc, char** argv) {
   }
   if (!data_dir.empty()) config.data_dir = data_dir;
   if (!listen.empty()) config.listen = listen;
+  if (app.count("--socket") > 0) config.socket = socket;
   if (!log_level.empty()) config.log_level = log_level;
   if (!log_format.empty()) config.log_format = log_format;
   if (config.log_format == "json") {
@@ -96,6 +102,12 @@ int main(int argc, char** argv) {
   api_options.listen = config.listen;
   api_options.threads = config.threads;
   api_options.token_file = config.token_file;
+  api_options.socket = config.socket;
+  api_options.socket_group = config.socket_group;
+  api_options.allow_loopback_operator = config.allow_loopback_operator;
+  api_options.allowed_hosts = config.allowed_hosts;
+  api_options.max_followers = static_cast<size_t>(config.max_followers);
+  api_options.max_connections_per_client = static_cast<size_t>(config.max_connections_per_client);
   std::unique_ptr<netsnap::ApiServer> api;
   s = netsnap::ApiServer::Start(&daemon, api_options, &api);
   if (!s.ok()) {

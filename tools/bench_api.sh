@@ -4,7 +4,11 @@
 #   tools/bench_api.sh BUILD_DIR
 #
 # Prints:
-#   BENCH api.versions_page_rps       a page of 50 version headers, requests a second
+#   BENCH api.header_rps_tcp_token    a page of 50 version headers over TCP with a bearer token,
+#                                     requests a second (wrk, 2 threads, 32 connections)
+#   BENCH api.header_rps_socket       the same page over the Unix socket (bench_api_load, 32
+#                                     keep-alive connections; wrk cannot speak to a socket)
+#   BENCH api.versions_page_rps       = api.header_rps_tcp_token (the older name)
 #   BENCH api.versions_page_p99_ms    its p99 latency
 #   BENCH api.version_100k_p99_ms     p99 of one version of a 100,000-route table (JSON)
 #   BENCH api.p99_during_capture_ms   p99 of the header page while 500,000-route captures run
@@ -17,8 +21,9 @@ VERSIONS=${BENCH_VERSIONS:-100000}
 CAPTURE_ROUTES=${BENCH_CAPTURE_ROUTES:-500000}
 SEED=$BUILD/tools/seed_store
 SERVER=$BUILD/tools/bench_api_server
+LOAD=$BUILD/tools/bench_api_load
 command -v wrk >/dev/null || { echo "bench_api: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-[[ -x $SEED && -x $SERVER ]] || { echo "bench_api: build $SEED and $SERVER first" >&2; exit 1; }
+[[ -x $SEED && -x $SERVER && -x $LOAD ]] || { echo "bench_api: build $SEED, $SERVER and $LOAD first" >&2; exit 1; }
 
 WORK=$(mktemp -d)
 SERVER_PID=
@@ -39,6 +44,8 @@ start_server() {
   rm -f "$WORK/in"
   for _ in $(seq 600); do
     PORT=$(awk '/^PORT/ {print $2}' "$WORK/out" 2>/dev/null)
+    TOKEN=$(awk '/^TOKEN/ {print $2}' "$WORK/out" 2>/dev/null)
+    SOCKET=$(awk '/^SOCKET/ {print $2}' "$WORK/out" 2>/dev/null)
     [[ -n $PORT ]] && return 0
     sleep 0.1
   done
@@ -62,7 +69,8 @@ to_ms() {
 
 # run_wrk THREADS CONNECTIONS PATH: leaves wrk's report in $WORK/wrk.txt.
 run_wrk() {
-  wrk -t"$1" -c"$2" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$PORT$3" >"$WORK/wrk.txt"
+  wrk -t"$1" -c"$2" -d"${SECONDS_PER_RUN}s" --latency -H "Authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:$PORT$3" >"$WORK/wrk.txt"
   if grep -q "Non-2xx" "$WORK/wrk.txt"; then
     echo "bench_api: non-2xx answers for $3" >&2; cat "$WORK/wrk.txt" >&2; exit 1
   fi
@@ -75,13 +83,17 @@ log "seeding $VERSIONS versions and a 100,000-route table"
 
 start_server
 PAGE="/v1/sources/main/versions?limit=50"
-curl -fsS "http://127.0.0.1:$PORT$PAGE" >/dev/null
+curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$PAGE" >/dev/null
 run_wrk 2 32 "$PAGE"
+echo "BENCH api.header_rps_tcp_token $(rps) rps"
 echo "BENCH api.versions_page_rps $(rps) req/s"
 echo "BENCH api.versions_page_p99_ms $(p99) ms"
+curl -fsS --unix-socket "$SOCKET" "http://localhost$PAGE" >/dev/null
+SOCKET_RUN=$("$LOAD" "$SOCKET" "$PAGE" 32 "$SECONDS_PER_RUN")
+echo "BENCH api.header_rps_socket $(awk '/^RPS/ {print $2}' <<<"$SOCKET_RUN") rps"
 
 BIG="/v1/sources/big/versions/latest"
-log "one version of the 100,000-route table: $(curl -fsS "http://127.0.0.1:$PORT$BIG" | wc -c) bytes"
+log "one version of the 100,000-route table: $(curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$BIG" | wc -c) bytes"
 run_wrk 1 2 "$BIG"
 echo "BENCH api.version_100k_p99_ms $(p99) ms"
 echo "BENCH api.version_100k_rps $(rps) req/s"

@@ -2,10 +2,13 @@
 //
 //   bench_api_server DIR [CAPTURE_ROUTES]
 //
-// Prints "PORT <n>" once listening on 127.0.0.1 (ephemeral port), then serves until stdin
-// closes. With CAPTURE_ROUTES, a source "capture" is captured over and over on its own thread
-// (as a real source's thread would): each capture builds a CAPTURE_ROUTES-route snapshot with
-// 1,000 routes changed from the previous one and commits it.
+// Prints "PORT <n>" once listening on 127.0.0.1 (ephemeral port) with a token file (the token
+// printed as "TOKEN <t>") and on the Unix socket DIR/api.sock ("SOCKET <path>"), then serves
+// until stdin closes. With CAPTURE_ROUTES, a source "capture" is captured over and over on its own
+// thread (as a real source's thread would): each capture builds a CAPTURE_ROUTES-route snapshot
+// with 1,000 routes changed from the previous one and commits it.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -66,6 +69,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: bench_api_server DIR [CAPTURE_ROUTES]\n");
     return 2;
   }
+  umask(077);  // as snapshotd: the token file and the store are the server's alone
   DaemonConfig config;
   config.data_dir = argv[1];
   Daemon daemon(config);
@@ -88,6 +92,18 @@ int main(int argc, char** argv) {
   ApiOptions opts;
   opts.listen = "127.0.0.1:0";
   opts.max_connections = 1024;
+  opts.max_connections_per_client = 1024;
+  opts.socket = config.data_dir + "/api.sock";
+  opts.token_file = config.data_dir + "/tokens";
+  const std::string token = "bench-viewer-token-0123456789";
+  {
+    std::FILE* f = std::fopen(opts.token_file.c_str(), "w");
+    if (!f || std::fprintf(f, "%s viewer bench\n", token.c_str()) < 0 || std::fclose(f) != 0 ||
+        chmod(opts.token_file.c_str(), 0600) != 0) {
+      std::fprintf(stderr, "bench_api_server: cannot write %s\n", opts.token_file.c_str());
+      return 1;
+    }
+  }
   std::unique_ptr<ApiServer> server;
   if (Status s = ApiServer::Start(ctx, opts, &server); !s.ok()) {
     std::fprintf(stderr, "bench_api_server: %s\n", s.ToString().c_str());
@@ -106,7 +122,7 @@ int main(int argc, char** argv) {
       }
     });
   }
-  std::printf("PORT %u\n", server->port());
+  std::printf("TOKEN %s\nSOCKET %s\nPORT %u\n", token.c_str(), opts.socket.c_str(), server->port());
   std::fflush(stdout);
   std::string line;
   while (std::getline(std::cin, line)) {

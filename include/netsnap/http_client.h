@@ -1,6 +1,6 @@
-// One HTTP/1.1 request on a fresh connection (Boost.Beast), the client side that the CLI, the
-// daemon's webhook and the tests share. Every step (resolve, connect, send, each read) has a
-// deadline, so a server that hangs does not hang the caller.
+// One HTTP/1.1 request on a fresh connection (Boost.Beast) over TCP or a Unix socket, the client
+// side that the CLI, the daemon's webhook and the tests share. Every step (resolve, connect,
+// send, each read) has a deadline, so a server that hangs does not hang the caller.
 #pragma once
 
 #include <chrono>
@@ -19,6 +19,9 @@ struct HttpRequest {
   std::string method = "GET";
   std::string host;  // a name or an address (an IPv6 address without brackets)
   std::string port = "80";
+  // When set, the connection goes to this Unix socket instead of host:port; the Host header still
+  // names `host` ("localhost" when empty).
+  std::string unix_socket;
   std::string target = "/";
   // Sent as they are, besides Host (host[:port]) and Content-Length (when there is a body).
   std::vector<std::pair<std::string, std::string>> headers;

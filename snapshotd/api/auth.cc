@@ -1,16 +1,19 @@
 #include "api/auth.h"
 
-#include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
 
 namespace netsnap::api {
 
 namespace {
 
 constexpr size_t kMinTokenLength = 16;
+constexpr size_t kMaxFileBytes = 1 << 20;
+constexpr std::string_view kHashPrefix = "sha256:";
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
@@ -31,16 +34,43 @@ std::string_view NextWord(std::string_view* s) {
   return word;
 }
 
-}  // namespace
-
-bool ConstantTimeEquals(std::string_view expected, std::string_view presented) {
-  unsigned char diff = expected.size() == presented.size() ? 0 : 1;
-  for (size_t i = 0; i < presented.size(); ++i) {
-    unsigned char e = i < expected.size() ? static_cast<unsigned char>(expected[i]) : 0;
-    diff |= e ^ static_cast<unsigned char>(presented[i]);
+// The digest a token field stands for: the hash it spells, or the hash of the plain token.
+Status TokenDigest(std::string_view token, const std::string& where, Sha256Digest* out) {
+  if (token.substr(0, kHashPrefix.size()) == kHashPrefix) {
+    if (!ParseDigestHex(token.substr(kHashPrefix.size()), out)) {
+      return Status::InvalidArgument(where + ": sha256: must be followed by 64 hex digits");
+    }
+    return Status::OK();
   }
-  return diff == 0;
+  if (token.size() < kMinTokenLength) {
+    return Status::InvalidArgument(where + ": token shorter than " +
+                                   std::to_string(kMinTokenLength) + " characters");
+  }
+  *out = Sha256(token);
+  return Status::OK();
 }
+
+// A token file anyone else can read leaks operator access; one anyone else can write grants it.
+Status CheckFileSafety(int fd, const std::string& path) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    return Status::IOError("cannot stat token file " + path + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) return Status::Refused("token file " + path + " is not a file");
+  if (st.st_uid != geteuid()) {
+    return Status::Refused("token file " + path + " is owned by uid " + std::to_string(st.st_uid) +
+                           ", not by the daemon's uid " + std::to_string(geteuid()) +
+                           "; chown it to the daemon's user");
+  }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return Status::Refused("token file " + path +
+                           " is open to group or others; chmod 600 it (and replace its tokens, "
+                           "which others may have read)");
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 Status Authenticator::Parse(std::string_view text, const std::string& origin,
                             std::unique_ptr<Authenticator>* out) {
@@ -60,12 +90,8 @@ Status Authenticator::Parse(std::string_view text, const std::string& origin,
     if (role.empty() || name.empty()) {
       return Status::InvalidArgument(where + ": expected `TOKEN ROLE NAME`");
     }
-    if (token.size() < kMinTokenLength) {
-      return Status::InvalidArgument(where + ": token shorter than " +
-                                     std::to_string(kMinTokenLength) + " characters");
-    }
     Entry e;
-    e.token = std::string(token);
+    NETSNAP_RETURN_IF_ERROR(TokenDigest(token, where, &e.digest));
     e.principal.name = std::string(name);
     if (role == "viewer") {
       e.principal.role = Role::kViewer;
@@ -87,37 +113,42 @@ Status Authenticator::Load(const std::string& token_file, std::unique_ptr<Authen
     *out = std::make_unique<Authenticator>();
     return Status::OK();
   }
-  std::ifstream in(token_file);
-  if (!in) return Status::IOError("cannot read token file " + token_file);
-  struct stat st;
-  if (stat(token_file.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    spdlog::warn("token file {} is readable by group or others; chmod 600 it", token_file);
+  // The checks and the read use one descriptor: the file checked is the file read.
+  int fd = open(token_file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::IOError("cannot read token file " + token_file + ": " + std::strerror(errno));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), token_file, out);
+  Status s = CheckFileSafety(fd, token_file);
+  std::string text;
+  char buf[4096];
+  while (s.ok()) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      s = Status::IOError("cannot read token file " + token_file + ": " + std::strerror(errno));
+    }
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMaxFileBytes) {
+      s = Status::Refused("token file " + token_file + " exceeds 1 MB");
+    }
+  }
+  close(fd);
+  NETSNAP_RETURN_IF_ERROR(s);
+  return Parse(text, token_file, out);
 }
 
-AuthResult Authenticator::Authenticate(std::string_view authorization, bool peer_is_loopback,
-                                       Principal* out) const {
-  if (entries_.empty()) {
-    // No tokens: the server listens on loopback only (checked at start), so this is a local
-    // user; the peer check is a second guard.
-    if (!peer_is_loopback) return AuthResult::kInvalid;
-    out->name = "loopback";
-    out->role = Role::kOperator;
-    return AuthResult::kOk;
-  }
+AuthResult Authenticator::Authenticate(std::string_view authorization, Principal* out) const {
   constexpr std::string_view kBearer = "Bearer ";
   if (authorization.size() <= kBearer.size() ||
       authorization.substr(0, kBearer.size()) != kBearer) {
     return authorization.empty() ? AuthResult::kMissing : AuthResult::kInvalid;
   }
-  std::string_view token = Trim(authorization.substr(kBearer.size()));
+  Sha256Digest presented = Sha256(Trim(authorization.substr(kBearer.size())));
   // Every entry is compared, so the time taken does not tell which one matched.
   const Entry* match = nullptr;
   for (const Entry& e : entries_) {
-    if (ConstantTimeEquals(e.token, token)) match = &e;
+    if (DigestEquals(e.digest, presented)) match = &e;
   }
   if (!match) return AuthResult::kInvalid;
   *out = match->principal;

@@ -1,9 +1,11 @@
-// Bearer-token authentication.
+// Bearer-token authentication (TCP clients; the Unix socket identifies its peers by their uid,
+// see peer.h).
 //
-// The token file has one token a line: `TOKEN ROLE NAME`, ROLE being `viewer` or `operator`;
-// blank lines and lines starting with '#' are ignored. Tokens are compared in constant time and
-// never logged or echoed. With no token file there are no tokens: the server only listens on
-// loopback and every loopback client is an operator named "loopback".
+// The token file has one token a line: `TOKEN ROLE NAME` or `sha256:HEX ROLE NAME` (HEX: the
+// SHA-256 of the token, 64 hex digits, so that the file does not hold the secret itself), ROLE
+// being `viewer` or `operator`; blank lines and lines starting with '#' are ignored. The file must
+// be owned by the daemon's user and closed to group and others. A presented token is hashed and
+// compared with every entry's digest in constant time; tokens are never logged or echoed.
 #pragma once
 
 #include <memory>
@@ -13,6 +15,7 @@
 
 #include "api/request.h"
 #include "netsnap/status.h"
+#include "netsnap/token_hash.h"
 
 namespace netsnap::api {
 
@@ -24,7 +27,8 @@ enum class AuthResult {
 
 class Authenticator {
  public:
-  // Reads `token_file`; an empty path means no tokens. Errors name the line, never the token.
+  // Reads `token_file`; an empty path means no tokens. Refused when the file is open to group or
+  // others or owned by another user. Errors name the line, never the token.
   static Status Load(const std::string& token_file, std::unique_ptr<Authenticator>* out);
   // Builds from text in the token file format (tests).
   static Status Parse(std::string_view text, const std::string& origin,
@@ -32,20 +36,16 @@ class Authenticator {
 
   bool has_tokens() const { return !entries_.empty(); }
 
-  // Who sent a request whose Authorization header is `authorization` ("" when absent), from a
-  // peer that is (or is not) on loopback.
-  AuthResult Authenticate(std::string_view authorization, bool peer_is_loopback,
-                          Principal* out) const;
+  // Who sent a request whose Authorization header is `authorization` ("" when absent). Only
+  // meaningful when has_tokens().
+  AuthResult Authenticate(std::string_view authorization, Principal* out) const;
 
  private:
   struct Entry {
-    std::string token;
+    Sha256Digest digest;
     Principal principal;
   };
   std::vector<Entry> entries_;
 };
-
-// True when a and b are equal; the time taken depends only on the length of `presented`.
-bool ConstantTimeEquals(std::string_view expected, std::string_view presented);
 
 }  // namespace netsnap::api

@@ -6,16 +6,24 @@
 
 namespace netsnap::api {
 
-bool Connections::Admit(const std::shared_ptr<Session>& s) {
+Connections::Admission Connections::Admit(const std::shared_ptr<SessionBase>& s,
+                                          const std::string& client) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (sessions_.size() >= max_) return false;
-  sessions_[s.get()] = s;
-  return true;
+  if (sessions_.size() >= max_) return Admission::kServerFull;
+  size_t& mine = per_client_[client];
+  if (mine >= max_per_client_) return Admission::kClientFull;
+  ++mine;
+  sessions_[s.get()] = Entry{s, client};
+  return Admission::kAdmitted;
 }
 
-void Connections::Remove(const Session* s) {
+void Connections::Remove(const SessionBase* s) {
   std::lock_guard<std::mutex> lock(mu_);
-  sessions_.erase(s);
+  auto it = sessions_.find(s);
+  if (it == sessions_.end()) return;
+  auto count = per_client_.find(it->second.client);
+  if (count != per_client_.end() && --count->second == 0) per_client_.erase(count);
+  sessions_.erase(it);
 }
 
 size_t Connections::size() const {
@@ -23,24 +31,16 @@ size_t Connections::size() const {
   return sessions_.size();
 }
 
-namespace {
-template <typename Fn>
-void ForEach(std::mutex& mu, const std::unordered_map<const Session*, std::weak_ptr<Session>>& m,
-             Fn fn) {
-  std::vector<std::shared_ptr<Session>> live;
+void Connections::DetachFeeds() {
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
-    std::lock_guard<std::mutex> lock(mu);
-    for (const auto& [_, weak] : m) {
-      if (auto s = weak.lock()) live.push_back(std::move(s));
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [_, entry] : sessions_) {
+      if (auto s = entry.session.lock()) live.push_back(std::move(s));
     }
   }
   // Outside the lock: a session released here may run its destructor, which calls Remove.
-  for (auto& s : live) fn(*s);
-}
-}  // namespace
-
-void Connections::DetachFeeds() {
-  ForEach(mu_, sessions_, [](Session& s) { s.DetachFeed(); });
+  for (auto& s : live) s->DetachFeed();
 }
 
 }  // namespace netsnap::api

@@ -1,32 +1,41 @@
-// The live connections of a server: enforces the connection cap and lets Stop reach every
+// The live connections of a server, on TCP and the Unix socket: enforces the connection caps (in
+// all, and per client: a remote address on TCP, a uid on the socket) and lets Stop reach every
 // session. Thread-safe.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 namespace netsnap::api {
 
-class Session;
+class SessionBase;
 
 class Connections {
  public:
-  explicit Connections(size_t max) : max_(max) {}
+  Connections(size_t max, size_t max_per_client) : max_(max), max_per_client_(max_per_client) {}
 
-  // Admits a session unless the cap is reached.
-  bool Admit(const std::shared_ptr<Session>& s);
+  enum class Admission { kAdmitted, kServerFull, kClientFull };
+  // Admits a session of `client` unless a cap is reached.
+  Admission Admit(const std::shared_ptr<SessionBase>& s, const std::string& client);
   // Called by a session's destructor.
-  void Remove(const Session* s);
+  void Remove(const SessionBase* s);
   size_t size() const;
   // Stops every session's event feed; only when no I/O thread runs.
   void DetachFeeds();
 
  private:
+  struct Entry {
+    std::weak_ptr<SessionBase> session;
+    std::string client;
+  };
   const size_t max_;
+  const size_t max_per_client_;
   mutable std::mutex mu_;
-  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
+  std::unordered_map<const SessionBase*, Entry> sessions_;  // GUARDED_BY(mu_)
+  std::unordered_map<std::string, size_t> per_client_;      // GUARDED_BY(mu_)
 };
 
 }  // namespace netsnap::api

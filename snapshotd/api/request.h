@@ -22,7 +22,8 @@ enum class Role { kViewer = 0, kOperator = 1 };
 std::string_view RoleName(Role role);
 
 struct Principal {
-  std::string name;  // from the token file, or "loopback" when no tokens are configured
+  // From the token file; "NAME (uid N)" on the Unix socket; "loopback" on TCP without tokens.
+  std::string name;
   Role role = Role::kViewer;
 };
 
@@ -59,6 +60,9 @@ struct ApiResponse {
   std::shared_ptr<EventStream> stream;
   // Extra facts for the audit entry of a mutating call (e.g. the version made).
   std::vector<std::pair<std::string, std::string>> audit;
+  // Set when the call was refused before its handler (401, 403, 415, 421): the session closes
+  // the connection after answering.
+  bool refused = false;
 
   void Json(unsigned http_status, const boost::json::value& v);
   void Text(unsigned http_status, std::string text);

@@ -1,11 +1,15 @@
 #include "api/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -14,56 +18,147 @@
 #include "api/dispatcher.h"
 #include "api/errors.h"
 #include "api/listen_address.h"
+#include "api/peer.h"
 #include "api/session.h"
+#include "api/socket_file.h"
 #include "core/daemon.h"
 
 namespace netsnap {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using local = net::local::stream_protocol;
+
+namespace {
+
+bool IsLoopback(const net::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).is_loopback();
+  }
+  return a.is_loopback();
+}
+
+std::string BusyReply(std::string_view code, std::string_view message) {
+  std::string body = api::ErrorBody(code, message);
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+         "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// "127.0.0.1", "[::1]": the listen address as a Host header names it.
+std::string HostOf(const tcp::endpoint& e) {
+  std::string a = e.address().to_string();
+  return e.address().is_v6() ? "[" + a + "]" : a;
+}
+
+}  // namespace
 
 struct ApiServer::Impl {
   // Members are destroyed in reverse order: the I/O context (and with it every session) goes
   // before the registry, dispatcher and context that sessions use.
   api::ApiContext ctx;
-  size_t max_connections;
-  std::unique_ptr<api::Authenticator> auth;
+  std::string token_file;
+  std::optional<gid_t> socket_group;
   std::unique_ptr<api::Dispatcher> dispatcher;
   api::Connections connections;
+  std::atomic<size_t> followers{0};
   api::SessionEnv env;
-  std::string busy_reply;  // sent to connections beyond the cap
+  std::string server_full_reply;  // sent to connections beyond the caps
+  std::string client_full_reply;
   net::io_context ioc;
   tcp::acceptor acceptor;
+  std::optional<local::acceptor> socket_acceptor;
+  std::string socket_path;
   std::vector<std::thread> threads;
   uint16_t port = 0;
   bool stopped = false;
 
   Impl(const api::ApiContext& c, const ApiOptions& opts)
       : ctx(c),
-        max_connections(opts.max_connections),
-        connections(opts.max_connections),
+        token_file(opts.token_file),
+        connections(opts.max_connections, opts.max_connections_per_client),
         ioc(opts.threads),
         acceptor(net::make_strand(ioc)) {}
 
-  void Accept() {
-    acceptor.async_accept(net::make_strand(ioc),
-                          [this](boost::system::error_code ec, tcp::socket socket) {
-                            if (!acceptor.is_open()) return;
-                            if (!ec) Admit(std::move(socket));
-                            Accept();
-                          });
+  template <typename Acceptor>
+  void Accept(Acceptor& a) {
+    using Socket = typename Acceptor::protocol_type::socket;
+    a.async_accept(net::make_strand(ioc), [this, &a](boost::system::error_code ec, Socket s) {
+      if (!a.is_open()) return;
+      if (!ec) Admit(std::move(s));
+      Accept(a);
+    });
   }
 
-  void Admit(tcp::socket socket) {
-    if (connections.size() >= max_connections) {
-      // A short answer on a fresh socket fits its send buffer: this write does not block.
-      boost::system::error_code ec;
-      net::write(socket, net::buffer(busy_reply), ec);
-      socket.shutdown(tcp::socket::shutdown_both, ec);
-      return;
+  api::Peer PeerOf(tcp::socket& s) {
+    api::Peer p;
+    boost::system::error_code ec;
+    auto remote = s.remote_endpoint(ec);
+    p.channel = api::Peer::Channel::kTcp;
+    p.loopback = !ec && IsLoopback(remote.address());
+    p.client = ec ? "unknown" : remote.address().to_string();
+    return p;
+  }
+
+  api::Peer PeerOf(local::socket& s) {
+    api::Peer p;
+    p.channel = api::Peer::Channel::kSocket;
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (getsockopt(s.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+      // Unknown peers get no rights: a name that no uid has, and the viewer role.
+      p.client = "unknown";
+      p.principal.name = "unknown peer";
+      return p;
     }
-    auto session = std::make_shared<api::Session>(std::move(socket), &env);
-    if (connections.Admit(session)) session->Run();
+    p.client = "uid " + std::to_string(cred.uid);
+    p.principal = api::SocketPrincipal(cred.uid, cred.gid, socket_group);
+    return p;
+  }
+
+  template <typename Socket>
+  void Admit(Socket socket) {
+    using Session = api::Session<typename Socket::protocol_type>;
+    api::Peer peer = PeerOf(socket);
+    std::string client = peer.client;
+    auto session = std::make_shared<Session>(std::move(socket), std::move(peer), &env);
+    switch (connections.Admit(session, client)) {
+      case api::Connections::Admission::kAdmitted:
+        return session->Run();
+      case api::Connections::Admission::kServerFull:
+        return session->Refuse(server_full_reply);
+      case api::Connections::Admission::kClientFull:
+        return session->Refuse(client_full_reply);
+    }
+  }
+
+  Status ListenTcp(const tcp::endpoint& endpoint, const std::string& listen) {
+    boost::system::error_code ec;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return Status::IOError("api: cannot listen on " + listen + ": " + ec.message());
+    port = acceptor.local_endpoint().port();
+    return Status::OK();
+  }
+
+  Status ListenSocket(const std::string& path) {
+    NETSNAP_RETURN_IF_ERROR(api::PrepareSocketPath(path));
+    socket_acceptor.emplace(net::make_strand(ioc));
+    boost::system::error_code ec;
+    socket_acceptor->open(local(), ec);
+    if (!ec) socket_acceptor->bind(local::endpoint(path), ec);
+    if (ec) return Status::IOError("api: cannot bind " + path + ": " + ec.message());
+    socket_path = path;  // from here on, Stop removes it
+    NETSNAP_RETURN_IF_ERROR(api::SecureSocketFile(path, socket_group));
+    socket_acceptor->listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return Status::IOError("api: cannot listen on " + path + ": " + ec.message());
+    return Status::OK();
+  }
+
+  ~Impl() {
+    if (!socket_path.empty()) ::unlink(socket_path.c_str());
   }
 };
 
@@ -92,46 +187,74 @@ Status ApiServer::Start(const api::ApiContext& ctx, const ApiOptions& opts,
   if (opts.threads < 1 || opts.threads > 64) {
     return Status::InvalidArgument("api: threads must be between 1 and 64");
   }
+  if (opts.max_connections_per_client < 1 || opts.max_followers < 1) {
+    return Status::InvalidArgument("api: the connection and follower caps must be at least 1");
+  }
   tcp::endpoint endpoint;
   NETSNAP_RETURN_IF_ERROR(api::ParseListenAddress(opts.listen, &endpoint));
   auto impl = std::make_unique<Impl>(ctx, opts);
   if (!impl->ctx.rollbacks) impl->ctx.rollbacks = opts.rollbacks;
   if (!impl->ctx.detection) impl->ctx.detection = opts.detection;
-  NETSNAP_RETURN_IF_ERROR(api::Authenticator::Load(opts.token_file, &impl->auth));
-  if (!impl->auth->has_tokens() && !endpoint.address().is_loopback()) {
+  std::unique_ptr<api::Authenticator> auth;
+  NETSNAP_RETURN_IF_ERROR(api::Authenticator::Load(opts.token_file, &auth));
+  bool has_tokens = auth->has_tokens();
+  if (!has_tokens && !endpoint.address().is_loopback()) {
     return Status::Refused("api: refusing to listen on " + opts.listen +
                            " without a token file; only loopback addresses may go without one");
   }
-  impl->dispatcher = std::make_unique<api::Dispatcher>(&impl->ctx, impl->auth.get());
+  if (!opts.socket_group.empty()) {
+    gid_t gid = 0;
+    NETSNAP_RETURN_IF_ERROR(api::LookUpGroup(opts.socket_group, &gid));
+    impl->socket_group = gid;
+  }
+  api::AccessRules rules;
+  rules.loopback_operator = opts.allow_loopback_operator;
+  rules.socket_path = opts.socket;
+  impl->dispatcher = std::make_unique<api::Dispatcher>(
+      &impl->ctx, std::move(auth), api::BrowserGuard(HostOf(endpoint), opts.allowed_hosts),
+      std::move(rules));
   impl->env.dispatcher = impl->dispatcher.get();
   impl->env.events = impl->ctx.events;
   impl->env.connections = &impl->connections;
+  impl->env.followers = &impl->followers;
+  impl->env.max_followers = opts.max_followers;
   impl->env.max_body_bytes = opts.max_body_bytes;
   impl->env.max_header_bytes = opts.max_header_bytes;
   impl->env.read_timeout = std::chrono::seconds(opts.read_timeout_s);
-  std::string body = api::ErrorBody("too_many_connections", "the server is at its connection cap");
-  impl->busy_reply =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-      "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
+  impl->server_full_reply =
+      BusyReply("too_many_connections", "the server is at its connection cap");
+  impl->client_full_reply = BusyReply(
+      "too_many_connections",
+      "this client has " + std::to_string(opts.max_connections_per_client) +
+          " connections open ([daemon] max_connections_per_client); close some and retry");
 
-  boost::system::error_code ec;
-  tcp::acceptor& a = impl->acceptor;
-  a.open(endpoint.protocol(), ec);
-  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(endpoint, ec);
-  if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return Status::IOError("api: cannot listen on " + opts.listen + ": " + ec.message());
-  impl->port = a.local_endpoint().port();
+  NETSNAP_RETURN_IF_ERROR(impl->ListenTcp(endpoint, opts.listen));
+  if (!opts.socket.empty()) NETSNAP_RETURN_IF_ERROR(impl->ListenSocket(opts.socket));
 
-  impl->Accept();
+  impl->Accept(impl->acceptor);
+  if (impl->socket_acceptor) impl->Accept(*impl->socket_acceptor);
   for (int i = 0; i < opts.threads; ++i) {
     impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
   }
-  spdlog::info("api: listening on {}:{} ({} threads, {})", endpoint.address().to_string(),
-               impl->port, opts.threads,
-               impl->auth->has_tokens() ? "bearer tokens" : "no tokens, loopback only");
+  spdlog::info("api: listening on {}:{} ({} threads, {}){}", HostOf(endpoint), impl->port,
+               opts.threads,
+               has_tokens ? "bearer tokens" : "no tokens: loopback only, TCP clients are viewers",
+               opts.socket.empty() ? "" : " and on " + opts.socket);
+  if (opts.allow_loopback_operator && !has_tokens) {
+    spdlog::warn(
+        "api: allow_loopback_operator is set: every local user and every web page that reaches "
+        "{}:{} may roll back this host's network configuration; use it in labs only",
+        HostOf(endpoint), impl->port);
+  }
   out->reset(new ApiServer(std::move(impl)));
+  return Status::OK();
+}
+
+Status ApiServer::ReloadTokens() {
+  std::unique_ptr<api::Authenticator> auth;
+  NETSNAP_RETURN_IF_ERROR(api::Authenticator::Load(impl_->token_file, &auth));
+  impl_->dispatcher->SetAuthenticator(std::move(auth));
+  spdlog::info("api: tokens reloaded from {}", impl_->token_file);
   return Status::OK();
 }
 
@@ -143,6 +266,7 @@ void ApiServer::Stop() {
   impl_->threads.clear();
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
+  if (impl_->socket_acceptor) impl_->socket_acceptor->close(ec);
   // No I/O thread runs now. Sessions still alive (their sockets close when the I/O context is
   // destroyed) must stop taking events before then: their feeds post to it.
   impl_->connections.DetachFeeds();

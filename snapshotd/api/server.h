@@ -1,11 +1,12 @@
-// The HTTP API server: an acceptor and a fixed pool of I/O threads serving the v1 API (see
-// docs/api.md) over Boost.Beast, one Session per connection.
+// The HTTP API server: a TCP acceptor, an optional Unix-socket acceptor and a fixed pool of I/O
+// threads serving the v1 API (see docs/api.md) over Boost.Beast, one Session per connection.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/context.h"
 #include "netsnap/status.h"
@@ -21,11 +22,22 @@ class RollbackService;
 struct ApiOptions {
   std::string listen = "127.0.0.1:8470";  // "ADDR:PORT", "[ADDR6]:PORT"; port 0 = ephemeral
   int threads = 2;
-  std::string token_file;  // empty: no tokens, loopback only, loopback clients are operators
+  std::string token_file;  // empty: no tokens, loopback only, TCP clients are viewers
+  // TCP clients on loopback are operators when there are no tokens (labs only; warned at start).
+  bool allow_loopback_operator = false;
+  // Host names (beyond loopback names and the listen address) that TCP requests may name in Host
+  // and Origin.
+  std::vector<std::string> allowed_hosts;
+  // The Unix socket ("" for none): mode 0660, group `socket_group` when set; peers are known by
+  // uid, and uid 0 and the group's members are operators.
+  std::string socket;
+  std::string socket_group;
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 8 << 10;
   int read_timeout_s = 10;  // per read (and per write); idle keep-alive connections too
   size_t max_connections = 256;
+  size_t max_connections_per_client = 32;     // per remote address on TCP, per uid on the socket
+  size_t max_followers = 32;                  // event streams (GET /v1/events?follow=1) at once
   api::RollbackService* rollbacks = nullptr;  // the rollback module, when there is one
   Detection* detection = nullptr;             // the detection module, when there is one
 };
@@ -47,6 +59,9 @@ class ApiServer {
   void Stop();
   // The port listened on (the chosen one when the options said 0).
   uint16_t port() const;
+  // Re-reads the token file (with the checks of the start). On error the tokens in use stay.
+  // Thread-safe; requests being answered finish with the tokens they started with.
+  Status ReloadTokens();
 
  private:
   struct Impl;

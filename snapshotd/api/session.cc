@@ -24,52 +24,58 @@ namespace net = boost::asio;
 
 namespace {
 
-bool IsLoopback(const net::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).is_loopback();
-  }
-  return a.is_loopback();
-}
-
 bool IsParseError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_target).category();
 }
 
 }  // namespace
 
-Session::Session(net::ip::tcp::socket&& socket, const SessionEnv* env)
-    : stream_(std::move(socket)), env_(env), heartbeat_(stream_.get_executor()) {
-  beast::error_code ec;
-  auto peer = stream_.socket().remote_endpoint(ec);
-  peer_is_loopback_ = !ec && IsLoopback(peer.address());
-}
+template <typename P>
+Session<P>::Session(typename P::socket&& socket, Peer peer, const SessionEnv* env)
+    : stream_(std::move(socket)),
+      env_(env),
+      peer_(std::move(peer)),
+      heartbeat_(stream_.get_executor()) {}
 
-Session::~Session() {
+template <typename P>
+Session<P>::~Session() {
+  if (counted_follower_) --*env_->followers;
   if (feed_) feed_->Close();
   if (subscription_) env_->events->Unsubscribe(subscription_);
   env_->connections->Remove(this);
 }
 
-void Session::Run() {
+template <typename P>
+void Session<P>::Run() {
   net::dispatch(stream_.get_executor(),
-                beast::bind_front_handler(&Session::Read, shared_from_this()));
+                beast::bind_front_handler(&Session<P>::Read, this->shared_from_this()));
 }
 
-void Session::DetachFeed() {
+template <typename P>
+void Session<P>::Refuse(const std::string& reply) {
+  beast::error_code ec;
+  net::write(stream_.socket(), net::buffer(reply), ec);
+  DoClose();
+}
+
+template <typename P>
+void Session<P>::DetachFeed() {
   if (feed_) feed_->Close();
 }
 
-void Session::Read() {
+template <typename P>
+void Session<P>::Read() {
   // A fresh parser per request: the limits apply to each request.
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(env_->max_header_bytes));
   parser_->body_limit(env_->max_body_bytes);
   stream_.expires_after(env_->read_timeout);
   http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                   beast::bind_front_handler(&Session<P>::OnRead, this->shared_from_this()));
 }
 
-void Session::OnRead(beast::error_code ec, size_t) {
+template <typename P>
+void Session<P>::OnRead(beast::error_code ec, size_t) {
   if (ec == http::error::end_of_stream) return DoClose();
   if (ec == http::error::body_limit) {
     ApiResponse res;
@@ -94,12 +100,14 @@ void Session::OnRead(beast::error_code ec, size_t) {
   http_version_ = req.version();
   bool keep_alive = req.keep_alive();
   ApiResponse res;
-  env_->dispatcher->Handle(std::move(req), peer_is_loopback_, &res);
+  env_->dispatcher->Handle(std::move(req), peer_, &res);
   if (res.stream) return StartStream(std::move(res.stream));
-  Reply(std::move(res), keep_alive);
+  // A refused client gets no second try on this connection: each costs it a new handshake.
+  Reply(std::move(res), keep_alive && !res.refused);
 }
 
-void Session::Reply(ApiResponse&& res, bool keep_alive) {
+template <typename P>
+void Session<P>::Reply(ApiResponse&& res, bool keep_alive) {
   http::response<http::string_body> msg{static_cast<http::status>(res.status), http_version_};
   msg.set(http::field::server, "netsnap");
   msg.set(http::field::content_type, res.content_type);
@@ -109,28 +117,47 @@ void Session::Reply(ApiResponse&& res, bool keep_alive) {
   msg.body() = std::move(res.body);
   msg.prepare_payload();
   stream_.expires_after(env_->read_timeout);
-  beast::async_write(stream_, http::message_generator(std::move(msg)),
-                     beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+  beast::async_write(
+      stream_, http::message_generator(std::move(msg)),
+      beast::bind_front_handler(&Session<P>::OnWrite, this->shared_from_this(), keep_alive));
 }
 
-void Session::OnWrite(bool keep_alive, beast::error_code ec, size_t) {
+template <typename P>
+void Session<P>::OnWrite(bool keep_alive, beast::error_code ec, size_t) {
   if (ec) return;
   if (!keep_alive) return DoClose();
   Read();
 }
 
-void Session::DoClose() {
+template <typename P>
+void Session<P>::DoClose() {
   heartbeat_.cancel();
   beast::error_code ec;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  stream_.socket().shutdown(P::socket::shutdown_send, ec);
   stream_.socket().close(ec);
+}
+
+template <typename P>
+void Session<P>::RefuseStream() {
+  ApiResponse res;
+  res.Error(503, "too_many_followers",
+            "the server already streams events to " + std::to_string(env_->max_followers) +
+                " followers ([daemon] max_followers); try again later");
+  res.headers.emplace_back("Retry-After", "5");
+  Reply(std::move(res), false);
 }
 
 // --- server-sent events -------------------------------------------------------------------
 
-void Session::StartStream(std::shared_ptr<EventStream> spec) {
+template <typename P>
+void Session<P>::StartStream(std::shared_ptr<EventStream> spec) {
+  if (++*env_->followers > env_->max_followers) {
+    --*env_->followers;
+    return RefuseStream();
+  }
+  counted_follower_ = true;
   spec_ = std::move(spec);
-  std::weak_ptr<Session> weak = weak_from_this();
+  std::weak_ptr<Session> weak = this->weak_from_this();
   auto executor = stream_.get_executor();
   feed_ = std::make_shared<EventFeed>(spec_->filter, [weak, executor] {
     net::post(executor, [weak] {
@@ -149,11 +176,13 @@ void Session::StartStream(std::shared_ptr<EventStream> spec) {
   stream_header_->keep_alive(false);
   stream_serializer_.emplace(*stream_header_);
   stream_.expires_after(env_->read_timeout);
-  http::async_write_header(stream_, *stream_serializer_,
-                           beast::bind_front_handler(&Session::OnStreamHeader, shared_from_this()));
+  http::async_write_header(
+      stream_, *stream_serializer_,
+      beast::bind_front_handler(&Session<P>::OnStreamHeader, this->shared_from_this()));
 }
 
-void Session::OnStreamHeader(beast::error_code ec, size_t) {
+template <typename P>
+void Session<P>::OnStreamHeader(beast::error_code ec, size_t) {
   if (ec) return DoClose();
   std::vector<StoredEvent> backlog;
   Status s = spec_->backlog(&backlog);
@@ -166,7 +195,8 @@ void Session::OnStreamHeader(beast::error_code ec, size_t) {
   Pump();
 }
 
-void Session::AppendFrame(const StoredEvent& e) {
+template <typename P>
+void Session<P>::AppendFrame(const StoredEvent& e) {
   if (e.id <= last_sent_id_) return;
   last_sent_id_ = e.id;
   pending_ += "id: " + std::to_string(e.id) + "\nevent: " + e.type + "\ndata: ";
@@ -174,7 +204,8 @@ void Session::AppendFrame(const StoredEvent& e) {
   pending_ += "\n\n";
 }
 
-void Session::Pump() {
+template <typename P>
+void Session<P>::Pump() {
   if (writing_ || !feed_) return;
   bool overflowed = false;
   for (const StoredEvent& e : feed_->Take(&overflowed)) AppendFrame(e);
@@ -189,10 +220,11 @@ void Session::Pump() {
   writing_ = true;
   stream_.expires_after(env_->read_timeout);  // a follower that stops reading is dropped
   net::async_write(stream_, net::buffer(inflight_),
-                   beast::bind_front_handler(&Session::OnStreamWrite, shared_from_this()));
+                   beast::bind_front_handler(&Session<P>::OnStreamWrite, this->shared_from_this()));
 }
 
-void Session::OnStreamWrite(beast::error_code ec, size_t) {
+template <typename P>
+void Session<P>::OnStreamWrite(beast::error_code ec, size_t) {
   writing_ = false;
   if (ec) return DoClose();
   stream_.expires_never();
@@ -200,15 +232,19 @@ void Session::OnStreamWrite(beast::error_code ec, size_t) {
   Pump();
 }
 
-void Session::ArmHeartbeat() {
+template <typename P>
+void Session<P>::ArmHeartbeat() {
   heartbeat_.expires_after(env_->heartbeat);
   // The timer holds the session while it streams; DoClose cancels it.
-  heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  heartbeat_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (ec) return;
     self->pending_ += ": keep-alive\n\n";
     self->Pump();
     self->ArmHeartbeat();
   });
 }
+
+template class Session<net::ip::tcp>;
+template class Session<net::local::stream_protocol>;
 
 }  // namespace netsnap::api

@@ -1,13 +1,16 @@
 // One HTTP connection: reads requests with header and body limits and a read timeout set before
 // every read (slow clients are dropped), answers each through the dispatcher, keeps the
 // connection alive when the client asks, and turns into a server-sent event stream when a
-// handler answers with one. All work for a session runs on its own strand.
+// handler answers with one. All work for a session runs on its own strand. One class serves both
+// TCP and the Unix socket: it is a template on the stream's protocol.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -19,6 +22,7 @@
 
 #include "api/dispatcher.h"
 #include "api/event_feed.h"
+#include "api/peer.h"
 #include "core/event_bus.h"
 
 namespace netsnap::api {
@@ -30,21 +34,36 @@ struct SessionEnv {
   const Dispatcher* dispatcher = nullptr;
   EventBus* events = nullptr;
   Connections* connections = nullptr;
+  size_t max_followers = 32;                 // event streams open at once
+  std::atomic<size_t>* followers = nullptr;  // how many are open now
   size_t max_header_bytes = 8 << 10;
   size_t max_body_bytes = 1 << 20;
   std::chrono::seconds read_timeout{10};
   std::chrono::seconds heartbeat{15};  // comment lines on an idle event stream
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// What the connection registry sees of a session of either protocol.
+class SessionBase {
  public:
-  Session(boost::asio::ip::tcp::socket&& socket, const SessionEnv* env);
-  ~Session();
+  virtual ~SessionBase() = default;
+  // Stops the event feed; only when no I/O thread runs (server stop).
+  virtual void DetachFeed() = 0;
+};
+
+template <typename Protocol>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Protocol>> {
+ public:
+  using Stream = boost::beast::basic_stream<Protocol>;
+
+  Session(typename Protocol::socket&& socket, Peer peer, const SessionEnv* env);
+  ~Session() override;
 
   // Starts reading requests.
   void Run();
-  // Stops the event feed; only when no I/O thread runs (server stop).
-  void DetachFeed();
+  // Sends a canned answer (`reply`: a whole HTTP response) and closes; for connections beyond a
+  // cap. A short answer on a fresh socket fits its send buffer, so the write does not block.
+  void Refuse(const std::string& reply);
+  void DetachFeed() override;
 
  private:
   void Read();
@@ -62,16 +81,20 @@ class Session : public std::enable_shared_from_this<Session> {
   void ArmHeartbeat();
   void AppendFrame(const StoredEvent& e);
 
-  boost::beast::tcp_stream stream_;
+  // Answers 503 and closes: too many event streams are open.
+  void RefuseStream();
+
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   const SessionEnv* env_;
-  bool peer_is_loopback_ = false;
+  const Peer peer_;
   unsigned http_version_ = 11;
 
   std::shared_ptr<EventStream> spec_;
   std::shared_ptr<EventFeed> feed_;
   int subscription_ = 0;
+  bool counted_follower_ = false;
   std::optional<boost::beast::http::response<boost::beast::http::empty_body>> stream_header_;
   std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>>
       stream_serializer_;
@@ -81,5 +104,8 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t last_sent_id_ = 0;
   boost::asio::steady_timer heartbeat_;
 };
+
+using TcpSession = Session<boost::asio::ip::tcp>;
+using LocalSession = Session<boost::asio::local::stream_protocol>;
 
 }  // namespace netsnap::api

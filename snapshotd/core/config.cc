@@ -29,8 +29,7 @@ Status GetString(const toml::table& t, const char* key, const std::string& origi
   return Status::OK();
 }
 
-Status GetDuration(const toml::table& t, const char* key, const std::string& origin,
-                   int64_t* out) {
+Status GetDuration(const toml::table& t, const char* key, const std::string& origin, int64_t* out) {
   const toml::node* n = t.get(key);
   if (!n) return Status::OK();
   if (!n->is_string()) {
@@ -40,9 +39,32 @@ Status GetDuration(const toml::table& t, const char* key, const std::string& ori
   return s.ok() ? s : Bad(origin, *n, s.message());
 }
 
+Status GetInt(const toml::table& t, const char* key, int min, int max, const std::string& origin,
+              int* out) {
+  const toml::node* n = t.get(key);
+  if (!n) return Status::OK();
+  if (!n->is_integer() || **n->as_integer() < min || **n->as_integer() > max) {
+    return Bad(origin, *n,
+               std::string("'") + key + "' must be an integer from " + std::to_string(min) +
+                   " to " + std::to_string(max));
+  }
+  *out = static_cast<int>(**n->as_integer());
+  return Status::OK();
+}
+
 Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig* c) {
-  static const std::set<std::string> kKeys = {"data_dir",   "listen",    "threads",
-                                              "token_file", "log_level", "log_format"};
+  static const std::set<std::string> kKeys = {"data_dir",
+                                              "listen",
+                                              "threads",
+                                              "token_file",
+                                              "log_level",
+                                              "log_format",
+                                              "socket",
+                                              "socket_group",
+                                              "allowed_hosts",
+                                              "max_followers",
+                                              "allow_loopback_operator",
+                                              "max_connections_per_client"};
   for (const auto& [k, v] : d) {
     if (!kKeys.count(std::string(k.str()))) {
       return Bad(origin, v, "unknown key '" + std::string(k.str()) + "' in [daemon]");
@@ -53,11 +75,25 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
   NETSNAP_RETURN_IF_ERROR(GetString(d, "token_file", origin, &c->token_file));
   NETSNAP_RETURN_IF_ERROR(GetString(d, "log_level", origin, &c->log_level));
   NETSNAP_RETURN_IF_ERROR(GetString(d, "log_format", origin, &c->log_format));
-  if (const toml::node* n = d.get("threads")) {
-    if (!n->is_integer() || **n->as_integer() < 1 || **n->as_integer() > 64) {
-      return Bad(origin, *n, "'threads' must be an integer from 1 to 64");
+  NETSNAP_RETURN_IF_ERROR(GetString(d, "socket", origin, &c->socket));
+  NETSNAP_RETURN_IF_ERROR(GetString(d, "socket_group", origin, &c->socket_group));
+  NETSNAP_RETURN_IF_ERROR(GetInt(d, "threads", 1, 64, origin, &c->threads));
+  NETSNAP_RETURN_IF_ERROR(GetInt(d, "max_followers", 1, 10000, origin, &c->max_followers));
+  NETSNAP_RETURN_IF_ERROR(
+      GetInt(d, "max_connections_per_client", 1, 10000, origin, &c->max_connections_per_client));
+  if (const toml::node* n = d.get("allow_loopback_operator")) {
+    if (!n->is_boolean()) return Bad(origin, *n, "'allow_loopback_operator' must be true or false");
+    c->allow_loopback_operator = **n->as_boolean();
+  }
+  if (const toml::node* n = d.get("allowed_hosts")) {
+    const toml::array* a = n->as_array();
+    if (!a) return Bad(origin, *n, "'allowed_hosts' must be an array of host names");
+    for (const toml::node& h : *a) {
+      if (!h.is_string() || h.as_string()->get().empty()) {
+        return Bad(origin, h, "'allowed_hosts' entries must be non-empty strings");
+      }
+      c->allowed_hosts.push_back(**h.as_string());
     }
-    c->threads = static_cast<int>(**n->as_integer());
   }
   if (c->log_format != "text" && c->log_format != "json") {
     return Bad(origin, *d.get("log_format"), "'log_format' must be \"text\" or \"json\"");
@@ -90,8 +126,10 @@ Status ParseConfig(const std::string& text, const std::string& origin, DaemonCon
   for (const auto& [k, v] : doc) {
     std::string key(k.str());
     if (key != "daemon" && key != "source" && key != "retention" && key != "policy") {
-      return Bad(origin, v, "unknown table '" + key + "' (expected [daemon], [retention], "
-                            "[[source]] or [[policy]])");
+      return Bad(origin, v,
+                 "unknown table '" + key +
+                     "' (expected [daemon], [retention], "
+                     "[[source]] or [[policy]])");
     }
   }
   if (const toml::node* d = doc.get("daemon")) {

@@ -22,7 +22,14 @@ struct DaemonConfig {
   std::string data_dir = "var";
   std::string listen = "127.0.0.1:8470";
   int threads = 2;
-  std::string token_file;  // empty: no tokens, loopback only
+  std::string token_file;  // empty: no tokens, loopback only, TCP clients are viewers
+  // The local API socket ("" for none) and the group whose members are operators on it.
+  std::string socket = "/run/netsnap/api.sock";
+  std::string socket_group;
+  bool allow_loopback_operator = false;    // labs only: loopback TCP clients are operators
+  std::vector<std::string> allowed_hosts;  // more names TCP requests may give as Host/Origin
+  int max_followers = 32;                  // event streams at once
+  int max_connections_per_client = 32;     // per TCP address, per socket uid
   std::string log_level = "info";
   std::string log_format = "text";  // or "json"
   RetentionPolicy retention;

@@ -1,6 +1,10 @@
 #include "core/daemon.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "sources/registry.h"
 
@@ -20,6 +24,13 @@ Daemon::Daemon(DaemonConfig config) : config_(std::move(config)) {
 Daemon::~Daemon() { Stop(); }
 
 Status Daemon::Start() {
+  // The history shows every route and resolver rule this host had: for the daemon's user only.
+  if (mkdir(config_.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IOError("cannot create " + config_.data_dir + ": " + std::strerror(errno));
+  }
+  if (chmod(config_.data_dir.c_str(), 0700) != 0) {
+    return Status::IOError("cannot chmod 0700 " + config_.data_dir + ": " + std::strerror(errno));
+  }
   StoreOptions so;
   so.path = config_.data_dir + "/store";
   NETSNAP_RETURN_IF_ERROR(Store::Open(so, &store_));

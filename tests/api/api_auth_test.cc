@@ -5,6 +5,7 @@
 
 #include "api/auth.h"
 #include "api_harness.h"
+#include "netsnap/token_hash.h"
 
 namespace netsnap::testing {
 namespace {
@@ -32,9 +33,10 @@ TEST_F(ApiAuth, WrongTokenIsRejected) {
   EXPECT_EQ(Http(h.port(), "GET", "/v1/sources", "", "viewer-token-012345678X").status, 401);
   EXPECT_EQ(Http(h.port(), "GET", "/v1/sources", "", "viewer-token-0123456789-longer").status, 401);
   EXPECT_EQ(Http(h.port(), "GET", "/v1/sources", "", "v").status, 401);
-  std::string raw = RawExchange(h.port(),
-                                "GET /v1/sources HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
-                                "dmlld2VyOnRva2Vu\r\nConnection: close\r\n\r\n");
+  std::string raw =
+      RawExchange(h.port(),
+                  "GET /v1/sources HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic "
+                  "dmlld2VyOnRva2Vu\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(raw.rfind("HTTP/1.1 401", 0), 0u) << raw;
 }
 
@@ -49,16 +51,11 @@ TEST_F(ApiAuth, ViewerReadsButCannotChangeAnything) {
   EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/snapshots", "", v).status, 403);
   EXPECT_EQ(Http(h.port(), "POST", "/v1/rollbacks/x/confirm", "", v).status, 403);
 
-  // The refusals are in the audit trail, with who tried.
+  // The refusals are counted, not stored: a viewer cannot fill the disk with them.
+  EXPECT_EQ(h.daemon()->metrics()->Get("netsnap_http_refused_total", {{"reason", "forbidden"}}), 3);
   r = Http(h.port(), "GET", "/v1/events?type=audit", "", v);
   ASSERT_EQ(r.status, 200);
-  boost::json::array events = r.json().at("events").as_array();
-  ASSERT_EQ(events.size(), 3u) << r.body;
-  EXPECT_EQ(events[0].at("who"), "vera");
-  EXPECT_EQ(events[0].at("outcome"), "error");
-  EXPECT_EQ(events[0].at("status"), 403);
-  // The token never appears in events.
-  EXPECT_EQ(r.body.find("viewer-token"), std::string::npos);
+  EXPECT_EQ(r.json().at("events").as_array().size(), 0u) << r.body;
 }
 
 TEST_F(ApiAuth, OperatorMayRollBackAndCapture) {
@@ -104,19 +101,19 @@ TEST(ApiAuthTokens, FileErrorsNameTheLineNotTheToken) {
   EXPECT_FALSE(api::Authenticator::Parse("# nothing\n", "t", &a).ok());
   ASSERT_TRUE(api::Authenticator::Parse("abcdefghijklmnop operator Jo Smith\n", "t", &a).ok());
   api::Principal p;
-  EXPECT_EQ(a->Authenticate("Bearer abcdefghijklmnop", false, &p), api::AuthResult::kOk);
+  EXPECT_EQ(a->Authenticate("Bearer abcdefghijklmnop", &p), api::AuthResult::kOk);
   EXPECT_EQ(p.name, "Jo Smith");
   EXPECT_EQ(p.role, api::Role::kOperator);
-  EXPECT_EQ(a->Authenticate("", true, &p), api::AuthResult::kMissing);
+  EXPECT_EQ(a->Authenticate("", &p), api::AuthResult::kMissing);
 }
 
-TEST(ApiAuthTokens, ConstantTimeEquals) {
-  EXPECT_TRUE(api::ConstantTimeEquals("abc", "abc"));
-  EXPECT_FALSE(api::ConstantTimeEquals("abc", "abd"));
-  EXPECT_FALSE(api::ConstantTimeEquals("abc", "ab"));
-  EXPECT_FALSE(api::ConstantTimeEquals("abc", "abcd"));
-  EXPECT_FALSE(api::ConstantTimeEquals("", "a"));
-  EXPECT_TRUE(api::ConstantTimeEquals("", ""));
+TEST(ApiAuthTokens, DigestsCompareWhole) {
+  EXPECT_TRUE(DigestEquals(Sha256("abc"), Sha256("abc")));
+  EXPECT_FALSE(DigestEquals(Sha256("abc"), Sha256("abd")));
+  EXPECT_FALSE(DigestEquals(Sha256("abc"), Sha256("ab")));
+  // The published SHA-256 of "abc" (FIPS 180-2).
+  EXPECT_EQ(DigestHex(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 }  // namespace

@@ -238,9 +238,20 @@ TEST_F(ApiEndpoints, RollbacksApplyAndAreListed) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json().at("state"), "confirmed");
 
-  // The guard: going back to an empty state is refused with 409 and a message saying why.
+  // A time before the first version names no version.
   r = Http(h.port(), "POST", "/v1/sources/main/rollbacks", R"({"to":"0.5"})");
-  EXPECT_EQ(r.status, 404) << r.body;  // no version before the epoch's first second
+  EXPECT_EQ(r.status, 404) << r.body;
+
+  // The guard: going back to a version that would remove most live routes is refused with 409
+  // and a message saying why; nothing changes.
+  uint64_t few = h.Capture(TestRoutes(1, "192.0.2.9"));
+  h.source()->SetRoutes(routes);
+  r = Http(h.port(), "POST", "/v1/sources/main/rollbacks", R"({"to":)" + std::to_string(few) + "}");
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.json().at("error").at("code"), "refused") << r.body;
+  EXPECT_NE(r.body.find("live records"), std::string::npos) << r.body;
+  ASSERT_TRUE(h.source()->ReadLive(&live).ok());
+  EXPECT_EQ(live.size(), routes.size());
 }
 
 TEST_F(ApiEndpoints, MutatingCallsAreAudited) {
@@ -265,7 +276,7 @@ TEST_F(ApiEndpoints, EventsFollowStreamsLiveEvents) {
     Http(h.port(), "POST", "/v1/sources/main/snapshots");
   });
   std::string out =
-      RawExchange(h.port(), "GET /v1/events?follow=1&type=audit HTTP/1.1\r\nHost: x\r\n\r\n", 1500);
+      RawExchange(h.port(), "GET /v1/events?follow=1&type=audit HTTP/1.1\r\nHost: localhost\r\n\r\n", 1500);
   poster.join();
   EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
   EXPECT_NE(out.find("text/event-stream"), std::string::npos) << out;
@@ -276,7 +287,7 @@ TEST_F(ApiEndpoints, EventsFollowStreamsLiveEvents) {
 TEST_F(ApiEndpoints, EventsFollowSendsBacklogFirst) {
   Http(h.port(), "POST", "/v1/sources/main/snapshots");
   std::string out =
-      RawExchange(h.port(), "GET /v1/events?follow=1&since=-1h HTTP/1.1\r\nHost: x\r\n\r\n", 500);
+      RawExchange(h.port(), "GET /v1/events?follow=1&since=-1h HTTP/1.1\r\nHost: localhost\r\n\r\n", 500);
   EXPECT_NE(out.find("\nevent: audit\ndata: {"), std::string::npos) << out;
 }
 

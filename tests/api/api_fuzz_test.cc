@@ -57,13 +57,13 @@ std::string Mutate(std::string s, std::mt19937& rng) {
 
 std::string Post(const std::string& target, const std::string& body) {
   return "POST " + target +
-         " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: "
+         " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: "
          "application/json\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 ApiOptions FuzzOptions() {
-  ApiOptions o;
+  ApiOptions o = LabOptions();
   o.read_timeout_s = 1;
   o.max_body_bytes = 64 << 10;
   return o;
@@ -72,15 +72,17 @@ ApiOptions FuzzOptions() {
 TEST(ApiFuzz, RequestParsing) {
   ApiHarness h(FuzzOptions());
   const std::vector<std::string> seeds = {
-      "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      "GET /v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
       "GET /v1/sources/main/versions?limit=3&order=asc&since=-1h HTTP/1.1\r\nHost: "
-      "x\r\nConnection: close\r\n\r\n",
+      "localhost\r\nConnection: close\r\n\r\n",
       "GET /v1/sources/main/at/2026-01-01T00:00:00.5%2B01:00?format=text HTTP/1.1\r\nHost: "
-      "x\r\nConnection: close\r\n\r\n",
-      "GET /v1/sources/main/diff?from=1&to=live HTTP/1.1\r\nConnection: close\r\n\r\n",
-      "GET /v1/events?type=audit&limit=5 HTTP/1.1\r\nConnection: close\r\n\r\n",
+      "localhost\r\nConnection: close\r\n\r\n",
+      "GET /v1/sources/main/diff?from=1&to=live HTTP/1.1\r\nHost: localhost\r\nConnection: "
+      "close\r\n\r\n",
+      "GET /v1/events?type=audit&limit=5 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
       Post("/v1/sources/main/rollbacks", R"({"to":"1","dry_run":true})"),
-      "POST /v1/sources/main/snapshots HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: "
+      "POST /v1/sources/main/snapshots HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+      "application/json\r\nTransfer-Encoding: chunked\r\nConnection: "
       "close\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
   };
   std::mt19937 rng(12345);

@@ -16,6 +16,12 @@
 
 namespace netsnap::testing {
 
+ApiOptions LabOptions() {
+  ApiOptions o;
+  o.allow_loopback_operator = true;
+  return o;
+}
+
 ApiHarness::ApiHarness(ApiOptions options, const std::string& tokens, const std::string& policies) {
   DaemonConfig config;
   if (!policies.empty()) {
@@ -75,16 +81,38 @@ uint64_t ApiHarness::Capture(const std::vector<Route>& routes) {
 
 boost::json::value HttpReply::json() const { return boost::json::parse(body); }
 
-HttpReply Http(uint16_t port, const std::string& method, const std::string& target,
-               const std::string& body, const std::string& token) {
+namespace {
+HttpRequest MakeRequest(const std::string& method, const std::string& target,
+                        const std::string& body) {
   HttpRequest req;
   req.method = method;
   req.host = "127.0.0.1";
-  req.port = std::to_string(port);
   req.target = target;
-  if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
-  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    req.headers.emplace_back("Content-Type", "application/json");
+  }
   req.body = body;
+  return req;
+}
+}  // namespace
+
+HttpReply Http(uint16_t port, const std::string& method, const std::string& target,
+               const std::string& body, const std::string& token) {
+  HttpRequest req = MakeRequest(method, target, body);
+  req.port = std::to_string(port);
+  if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+  return Send(req);
+}
+
+HttpReply HttpSocket(const std::string& path, const std::string& method, const std::string& target,
+                     const std::string& body) {
+  HttpRequest req = MakeRequest(method, target, body);
+  req.host = "localhost";
+  req.unix_socket = path;
+  return Send(req);
+}
+
+HttpReply Send(const HttpRequest& req) {
   HttpLimits limits;
   limits.timeout = std::chrono::seconds(60);
   HttpAnswer answer;

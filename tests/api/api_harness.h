@@ -15,15 +15,20 @@
 #include "core/daemon.h"
 #include "detect/detection.h"
 #include "memory_source.h"
+#include "netsnap/http_client.h"
 #include "support/temp_dir.h"
 
 namespace netsnap::testing {
+
+// Options for tests of what the API does rather than who may do it: without tokens, loopback TCP
+// clients are operators (allow_loopback_operator, the lab setting).
+ApiOptions LabOptions();
 
 class ApiHarness {
  public:
   // Starts everything; `tokens` is token file text ("" for none), `policies` [[policy]] tables
   // of the configuration ("" for none). Throws on failure.
-  explicit ApiHarness(ApiOptions options = {}, const std::string& tokens = "",
+  explicit ApiHarness(ApiOptions options = LabOptions(), const std::string& tokens = "",
                       const std::string& policies = "");
   ~ApiHarness();
 
@@ -34,6 +39,9 @@ class ApiHarness {
   Daemon* daemon() { return daemon_.get(); }
   Store* store() { return daemon_->store(); }
   const TempDir& dir() const { return dir_; }
+  ApiServer* server() { return server_.get(); }
+  // Where the harness wrote the token file (when it was given tokens).
+  std::string token_file() const { return dir_.Sub("tokens"); }
 
   // Sets the live state and captures it (cause manual); returns the version.
   uint64_t Capture(const std::vector<Route>& routes);
@@ -56,9 +64,14 @@ struct HttpReply {
   boost::json::value json() const;  // parsed body; throws when not JSON
 };
 
-// One request on a fresh connection.
+// One request on a fresh connection. POST and PUT carry Content-Type: application/json.
 HttpReply Http(uint16_t port, const std::string& method, const std::string& target,
                const std::string& body = "", const std::string& token = "");
+// The same on the Unix socket at `path`.
+HttpReply HttpSocket(const std::string& path, const std::string& method, const std::string& target,
+                     const std::string& body = "");
+// Sends `req` as it is (no headers added); status 0 when there was no answer.
+HttpReply Send(const HttpRequest& req);
 // Writes raw bytes (then, with `close_write`, shuts the sending side so that the server meets
 // the end of the stream instead of waiting for more), and reads until the server closes or
 // `timeout_ms` passes.

@@ -16,7 +16,7 @@ namespace netsnap::testing {
 namespace {
 
 ApiOptions Tight() {
-  ApiOptions o;
+  ApiOptions o = LabOptions();
   o.read_timeout_s = 1;
   o.max_body_bytes = 4096;
   o.max_header_bytes = 2048;
@@ -67,13 +67,13 @@ TEST_F(ApiLimits, OversizeBodyIs413) {
   EXPECT_EQ(r.status, 413);
   // Announced but not sent: answered from the Content-Length alone.
   std::string raw = RawExchange(h.port(),
-                                "POST /v1/sources/main/snapshots HTTP/1.1\r\nHost: x\r\n"
+                                "POST /v1/sources/main/snapshots HTTP/1.1\r\nHost: localhost\r\n"
                                 "Content-Length: 100000000\r\n\r\n");
   EXPECT_EQ(StatusOf(raw), 413) << raw;
 }
 
 TEST_F(ApiLimits, OversizeHeaderIs431) {
-  std::string raw = RawExchange(h.port(), "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Junk: " +
+  std::string raw = RawExchange(h.port(), "GET /v1/health HTTP/1.1\r\nHost: localhost\r\nX-Junk: " +
                                               std::string(4096, 'a') + "\r\n\r\n");
   EXPECT_EQ(StatusOf(raw), 431) << raw;
   raw = RawExchange(h.port(), "GET /v1/health?" + std::string(4096, 'a') + " HTTP/1.1\r\n\r\n");
@@ -94,9 +94,9 @@ TEST_F(ApiLimits, MalformedRequestsGet400) {
     EXPECT_TRUE(status == 400 || status == 404) << bad << " -> " << raw;
   }
   // Targets that are not origin-form or have bad escapes.
-  EXPECT_EQ(StatusOf(RawExchange(h.port(), "GET http://x/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")),
+  EXPECT_EQ(StatusOf(RawExchange(h.port(), "GET http://x/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")),
             400);
-  EXPECT_EQ(StatusOf(RawExchange(h.port(), "GET /v1/sources/%zz HTTP/1.1\r\nHost: x\r\n\r\n")),
+  EXPECT_EQ(StatusOf(RawExchange(h.port(), "GET /v1/sources/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n")),
             400);
   // Bodies that are not JSON objects.
   EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/rollbacks", "{").status, 400);
@@ -136,7 +136,7 @@ TEST_F(ApiLimits, IdleKeepAliveConnectionIsDropped) {
 }
 
 TEST_F(ApiLimits, KeepAliveServesManyRequestsOnOneConnection) {
-  std::string req = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string req = "GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n";
   std::string raw = RawExchange(h.port(), req + req + req, 1500);
   size_t count = 0;
   for (size_t pos = 0; (pos = raw.find("HTTP/1.1 200", pos)) != std::string::npos; ++pos) ++count;
@@ -147,7 +147,7 @@ TEST_F(ApiLimits, ConnectionCapAnswers503) {
   std::vector<int> fds;
   for (int i = 0; i < 8; ++i) fds.push_back(Connect(h.port()));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  std::string raw = RawExchange(h.port(), "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n", 1000);
+  std::string raw = RawExchange(h.port(), "GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n", 1000);
   EXPECT_EQ(StatusOf(raw), 503) << raw;
   EXPECT_NE(raw.find("too_many_connections"), std::string::npos);
   for (int fd : fds) close(fd);

@@ -117,8 +117,10 @@ TEST(CrashDuringRollback, AKillMidApplyIsRevertedOnRestart) {
   uint16_t port = FreePort();
   std::string config = dir.Sub("netsnap.toml");
   std::ofstream(config) << "[daemon]\ndata_dir = \"" << dir.Sub("data")
-                        << "\"\nlisten = \"127.0.0.1:" << port
-                        << "\"\n[[source]]\nname = \"k\"\nkind = \"kernel\"\nnetns = \""
+                        << "\"\nlisten = \"127.0.0.1:" << port << "\"\nsocket = \""
+                        << dir.Sub("api.sock")
+                        << "\"\nallow_loopback_operator = true\n[[source]]\nname = \"k\"\nkind = "
+                           "\"kernel\"\nnetns = \""
                         << ns.path() << "\"\n";
   for (int round = 0; round < 3; ++round) {
     ASSERT_EQ(ns.IpBatch(dir.Sub("routes.txt")), 0);
@@ -138,8 +140,9 @@ TEST(CrashDuringRollback, AKillMidApplyIsRevertedOnRestart) {
     // Start the rollback, and kill the daemon once it is applying and some routes are back.
     std::string body =
         "{\"to\":\"" + std::to_string(target) + "\",\"force\":true,\"reason\":\"t\"}";
-    Shell("curl -s --max-time 60 -X POST -d '" + body + "' http://127.0.0.1:" +
-          std::to_string(port) + "/v1/sources/k/rollbacks >/dev/null 2>&1 &");
+    Shell("curl -s --max-time 60 -H 'Content-Type: application/json' -X POST -d '" + body +
+          "' http://127.0.0.1:" + std::to_string(port) +
+          "/v1/sources/k/rollbacks >/dev/null 2>&1 &");
     ASSERT_TRUE(WaitFor([&] { return StateOf(port, target) == "applying"; }, 60, 5))
         << "round " << round;
     ASSERT_TRUE(WaitFor([&] { return AnyRoute(ns); }, 60, 1)) << "round " << round;
