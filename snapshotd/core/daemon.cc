@@ -28,11 +28,15 @@ Status Daemon::Start() {
     std::unique_ptr<Source> src;
     NETSNAP_RETURN_IF_ERROR(NewSource(spec, &src));
     recorders_.push_back(std::make_unique<Recorder>(std::move(src), store_.get(), &metrics_));
+    recorders_.back()->SetEvents(events_.get());
   }
   for (auto& r : recorders_) {
     Status s = r->Start();
-    if (!s.ok()) spdlog::error("source {} did not start: {}", r->name(), s.ToString());
-    else spdlog::info("source {} ({} {}) started", r->name(), r->source()->kind(), r->source()->where());
+    if (!s.ok())
+      spdlog::error("source {} did not start: {}", r->name(), s.ToString());
+    else
+      spdlog::info("source {} ({} {}) started", r->name(), r->source()->kind(),
+                   r->source()->where());
   }
   return Status::OK();
 }
@@ -43,6 +47,7 @@ Status Daemon::AddSource(std::unique_ptr<Source> source) {
     return Status::InvalidArgument("a source named '" + source->name() + "' exists");
   }
   auto rec = std::make_unique<Recorder>(std::move(source), store_.get(), &metrics_);
+  rec->SetEvents(events_.get());
   NETSNAP_RETURN_IF_ERROR(rec->Start());
   recorders_.push_back(std::move(rec));
   return Status::OK();

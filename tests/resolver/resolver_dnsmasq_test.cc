@@ -74,7 +74,8 @@ TEST_F(RealDnsmasq, CapturedRulesMatchWhatDnsmasqDoes) {
   RecordingSink sink;
   auto src = MakeSource("[[source]]\nname = \"dnsmasq\"\nformat = \"dnsmasq\"\npath = \"" +
                         dir_.Sub("front.conf") + "\"\nreload = \"kill -HUP " +
-                        std::to_string(f.pid()) + "\"\n");
+                        std::to_string(f.pid()) + "\"\nwrite_paths = [\"" + dir_.Sub("front.d") +
+                        "\", \"" + dir_.Sub("servers") + "\"]\n");
   ASSERT_TRUE(src);
   ASSERT_TRUE(src->Start(&sink).ok());
   Snapshot v1 = sink.deliveries()[0].snapshot;

@@ -164,7 +164,7 @@ TEST_F(Continuous, SymlinkRetargeting) {
   WriteFile(dir_.Sub("run/b.conf"), "nameserver 10.0.0.2\n");
   std::string path = dir_.Sub("resolv.conf");
   ASSERT_EQ(0, symlink("run/a.conf", path.c_str()));
-  StartSource("resolv.conf", path);
+  StartSource("resolv.conf", path, "read_paths = [\"" + dir_.Sub("run") + "\"]\n");
   EXPECT_EQ(Files(Last())[path].symlink_target, "run/a.conf");
   // Retarget atomically, as resolvconf and systemd do.
   ASSERT_EQ(0, symlink("run/b.conf", (path + ".new").c_str()));
@@ -185,7 +185,7 @@ TEST_F(Continuous, SymlinkRetargeting) {
 TEST_F(Continuous, TargetFolderCreatedLater) {
   std::string path = dir_.Sub("resolv.conf");
   ASSERT_EQ(0, symlink("run/resolv.conf", path.c_str()));
-  StartSource("resolv.conf", path);
+  StartSource("resolv.conf", path, "read_paths = [\"" + dir_.Sub("run") + "\"]\n");
   EXPECT_EQ(Files(Last())[path].error, "dangling symbolic link");
   // The folder appears, then the file in it: seen through the nearest existing ancestor.
   mkdir(dir_.Sub("run").c_str(), 0755);
@@ -200,7 +200,7 @@ TEST_F(Continuous, DnsmasqConfDirAddition) {
   std::string main = dir_.Sub("dnsmasq.conf");
   mkdir(dir_.Sub("d").c_str(), 0755);
   WriteFile(main, "conf-dir=" + dir_.Sub("d") + "\n");
-  StartSource("dnsmasq", main);
+  StartSource("dnsmasq", main, "read_paths = [\"" + dir_.Sub("d") + "\"]\n");
   WriteFile(dir_.Sub("d/vpn.conf"), "server=/vpn.example/10.8.0.1\n");
   Diff d = ExpectOneDelivery();
   EXPECT_EQ(Keys(d.added),

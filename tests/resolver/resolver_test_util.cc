@@ -1,4 +1,5 @@
 #include "resolver_test_util.h"
+#include "sources/resolver/file_reader.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -33,9 +34,12 @@ std::string ReadFileBytes(const std::string& path) {
   return ss.str();
 }
 
-Snapshot ReadPass(ResolverFormat format, const std::string& path, const ReadLimits& limits) {
+Snapshot ReadPass(ResolverFormat format, const std::string& path, const ReadLimits& limits,
+                  std::vector<std::string> roots) {
+  if (roots.empty()) roots.push_back(ParentDir(path));
+  FileTree tree(std::move(roots), {});
   ResolverPass pass;
-  Status st = ReadResolverFiles(format, path, limits, &pass);
+  Status st = ReadResolverFiles(format, path, tree, limits, &pass);
   EXPECT_TRUE(st.ok()) << st.ToString();
   return pass.snapshot;
 }

@@ -20,8 +20,10 @@ void WriteFile(const std::string& path, const std::string& content, unsigned mod
 void ReplaceFile(const std::string& path, const std::string& content);
 std::string ReadFileBytes(const std::string& path);
 
-// One reading pass; fails the test on a Status error.
-Snapshot ReadPass(ResolverFormat format, const std::string& path, const ReadLimits& limits = {});
+// One reading pass with `roots` as the read roots (none given: the folder holding `path`);
+// fails the test on a Status error.
+Snapshot ReadPass(ResolverFormat format, const std::string& path, const ReadLimits& limits = {},
+                  std::vector<std::string> roots = {});
 
 std::map<std::string, ResolverRule> Rules(const Snapshot& s);
 std::map<std::string, ResolverSetting> Settings(const Snapshot& s);

@@ -33,7 +33,8 @@ TEST(ResolverRollback, PutsAForwardingRuleBackAndDnsmasqAnswersAgain) {
            dir.Sub(name + ".pid") + "\n";
   };
   Write(dir.Sub("up.conf"), common(up, "up") + "address=/corp.example/10.1.2.3\n");
-  Write(dir.Sub("front.conf"), common(front, "front") + "servers-file=" + dir.Sub("servers") + "\n");
+  Write(dir.Sub("front.conf"),
+        common(front, "front") + "servers-file=" + dir.Sub("servers") + "\n");
   Write(dir.Sub("servers"), "server=/corp.example/127.0.0.1#" + std::to_string(up) + "\n");
   Dnsmasq u(dir.Sub("up.conf"), dir.Sub("up.log"));
   Dnsmasq f(dir.Sub("front.conf"), dir.Sub("front.log"));
@@ -42,8 +43,9 @@ TEST(ResolverRollback, PutsAForwardingRuleBackAndDnsmasqAnswersAgain) {
   DaemonConfig cfg;
   std::string toml = "[daemon]\ndata_dir = \"" + dir.Sub("data") +
                      "\"\n[[source]]\nname = \"dns\"\nkind = \"resolver\"\nformat = \"dnsmasq\"\n"
-                     "path = \"" + dir.Sub("front.conf") + "\"\nreload = \"kill -HUP " +
-                     std::to_string(f.pid()) + "\"\ndebounce_ms = 20\n";
+                     "path = \"" +
+                     dir.Sub("front.conf") + "\"\nreload = \"kill -HUP " + std::to_string(f.pid()) +
+                     "\"\ndebounce_ms = 20\nwrite_paths = [\"" + dir.Sub("servers") + "\"]\n";
   ASSERT_TRUE(ParseConfig(toml, "test.toml", &cfg).ok());
   Daemon daemon(cfg);
   ASSERT_TRUE(daemon.Start().ok());
