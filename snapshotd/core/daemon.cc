@@ -32,11 +32,8 @@ Status Daemon::Start() {
   }
   for (auto& r : recorders_) {
     Status s = r->Start();
-    if (!s.ok())
-      spdlog::error("source {} did not start: {}", r->name(), s.ToString());
-    else
-      spdlog::info("source {} ({} {}) started", r->name(), r->source()->kind(),
-                   r->source()->where());
+    if (!s.ok()) spdlog::error("source {} did not start: {}", r->name(), s.ToString());
+    else spdlog::info("source {} ({} {}) started", r->name(), r->source()->kind(), r->source()->where());
   }
   return Status::OK();
 }

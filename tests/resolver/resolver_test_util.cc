@@ -106,6 +106,16 @@ void RecordingSink::OnError(const Status& error) {
 
 void RecordingSink::Count(std::string_view, uint64_t) {}
 
+void RecordingSink::OnWarnings(std::vector<SourceWarning> warnings) {
+  std::lock_guard<std::mutex> l(mu_);
+  warnings_ = std::move(warnings);
+}
+
+std::vector<SourceWarning> RecordingSink::warnings() {
+  std::lock_guard<std::mutex> l(mu_);
+  return warnings_;
+}
+
 bool RecordingSink::WaitFor(size_t n, int timeout_ms) {
   std::unique_lock<std::mutex> l(mu_);
   return cv_.wait_for(l, std::chrono::milliseconds(timeout_ms),

@@ -43,12 +43,15 @@ class RecordingSink : public CaptureSink {
   void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) override;
   void OnError(const Status& error) override;
   void Count(std::string_view counter, uint64_t n) override;
+  void OnWarnings(std::vector<SourceWarning> warnings) override;
 
   // Waits up to timeout_ms until at least n deliveries were made; returns whether they were.
   bool WaitFor(size_t n, int timeout_ms);
   std::vector<Delivery> deliveries();
   size_t size();
   std::vector<std::string> errors();
+  // The warnings reported last.
+  std::vector<SourceWarning> warnings();
   int deltas();
 
  private:
@@ -56,6 +59,7 @@ class RecordingSink : public CaptureSink {
   std::condition_variable cv_;
   std::vector<Delivery> deliveries_;
   std::vector<std::string> errors_;
+  std::vector<SourceWarning> warnings_;
   int deltas_ = 0;
 };
 

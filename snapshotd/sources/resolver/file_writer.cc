@@ -15,7 +15,6 @@ namespace netsnap {
 
 namespace {
 
-constexpr int kMaxHops = 40;
 constexpr int kNameAttempts = 16;
 
 Status Errno(const std::string& what, const std::string& path) {
@@ -102,27 +101,6 @@ std::string ReadLinkAt(const FileTree::Entry& e) {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
 }
 
-// Where the content of a link at `path` to `target` goes: the first entry along the chain on
-// disk that is not a link. Refused when the chain leaves the write roots.
-Status FollowToWritable(const FileTree& tree, const std::string& path, const std::string& target,
-                        std::string* out) {
-  std::string at = ResolveRelative(ParentDir(path), target);
-  for (int hop = 0; hop < kMaxHops; ++hop) {
-    FileTree::Entry e;
-    NETSNAP_RETURN_IF_ERROR(tree.Parent(at, FileTree::Access::kWrite, &e));
-    struct stat st;
-    if (fstatat(e.dir.get(), e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-        !S_ISLNK(st.st_mode)) {
-      *out = at;
-      return Status::OK();
-    }
-    std::string next = ReadLinkAt(e);
-    if (next.empty()) return Errno("readlink", at);
-    at = ResolveRelative(ParentDir(at), next);
-  }
-  return Status::IOError(path + ": too many levels of symbolic links");
-}
-
 bool SameAsRecord(const ConfigFile& live, const ConfigFile& want) {
   return live.has_content && live.content == want.content && live.mode == want.mode &&
          live.uid == want.uid && live.gid == want.gid;
@@ -144,26 +122,25 @@ Status WriteConfigFile(const FileTree& tree, const ConfigFile& file) {
   }
   if (file.symlink_target.empty()) return WriteRegular(tree, file.path, file);
   NETSNAP_RETURN_IF_ERROR(CheckWriteSafe(tree, file.path));
-  std::string dest;
-  Status where = FollowToWritable(tree, file.path, file.symlink_target, &dest);
-  if (where.ok()) {
-    NETSNAP_RETURN_IF_ERROR(WriteRegular(tree, dest, file));
-  } else if (where.code() != Status::Code::kRefused) {
-    return where;
-  }
+  // The content goes where the record says the link points, replacing whatever entry is there
+  // now (a link swapped in included): never further along links found on disk.
+  const std::string dest = ResolveRelative(ParentDir(file.path), file.symlink_target);
+  const bool inside = tree.Inside(dest, FileTree::Access::kWrite);
+  if (inside) NETSNAP_RETURN_IF_ERROR(WriteRegular(tree, dest, file));
   FileTree::Entry e;
   NETSNAP_RETURN_IF_ERROR(tree.Parent(file.path, FileTree::Access::kWrite, &e));
   if (ReadLinkAt(e) != file.symlink_target) {
     NETSNAP_RETURN_IF_ERROR(AtomicSymlink(e, file.path, file.symlink_target));
   }
-  if (where.ok()) return Status::OK();
+  if (inside) return Status::OK();
   // The content lies outside the write roots: fine only if it is already as recorded.
   ConfigFile live;
   if (ReadConfigFile(tree, file.path, file.content.size(), &live) && SameAsRecord(live, file)) {
     return Status::OK();
   }
-  return Status::Refused("the link " + file.path +
-                         " was restored but not its content: " + where.message());
+  return Status::Refused("the link " + file.path + " was restored but not its content: " + dest +
+                         " lies outside the folders this source may write (its path and "
+                         "write_paths)");
 }
 
 Status RemoveConfigFile(const FileTree& tree, const std::string& path) {

@@ -6,9 +6,10 @@
 // without following it), and the folder is fsynced.
 //
 // A recorded link is re-created as the link (symlinkat + renameat). Its content is written
-// where the recorded target lies (following the links found on disk there, hop by hop) only
-// when that is inside the write roots; otherwise the content is left alone, and the write
-// fails unless the file read through the link already matches the record.
+// where the recorded target lies, as a regular file replacing whatever entry is there (a link
+// in a chain becomes a file: the record knows the first hop only), and only when that is
+// inside the write roots; otherwise the content is left alone, and the write fails unless the
+// file read through the link already matches the record.
 #pragma once
 
 #include <string>

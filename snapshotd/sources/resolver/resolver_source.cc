@@ -211,11 +211,11 @@ void ResolverSource::Run() {
     }
     if (first_event >= 0 && (now >= last_event + debounce || now >= first_event + max_delay)) {
       first_event = last_event = -1;
-      Capture(Cause::kEvent);
+      (void)Capture(Cause::kEvent);  // a failure reached the sink as OnError
       now = MonoMs();
     }
     if (now >= next_periodic) {
-      Capture(Cause::kPeriodic);
+      (void)Capture(Cause::kPeriodic);  // a failure reached the sink as OnError
       next_periodic = MonoMs() + config_.reread_ms;
     }
   }
