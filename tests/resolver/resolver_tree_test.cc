@@ -3,13 +3,20 @@
 // the source write or remove anything outside; folders others can write to and files others
 // own are refused by name; include files outside the roots are recorded by path and hash
 // without their content, unless read_paths lists them.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include <atomic>
 #include <boost/json/serialize.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -203,6 +210,52 @@ TEST_F(TreeTest, HostileLinksAreRecordedWithoutContent) {
   for (const char* n : {"p.conf", "l1.conf", "l2.conf", "d.conf", "f.conf"}) {
     EXPECT_FALSE(files[conf_ + "/" + n].has_content) << n;
   }
+}
+
+// Kernels without openat2: in a child whose openat2 answers ENOSYS (a seccomp filter), the
+// O_NOFOLLOW walk reads the same hostile tree to the same records, and a rollback there still
+// writes nothing outside.
+TEST_F(TreeTest, WithoutOpenat2TheWalkKeepsToTheTree) {
+  ASSERT_EQ(0, symlink("/proc/self/environ", (conf_ + "/p.conf").c_str()));
+  ASSERT_EQ(0, symlink("../../outside/decoy", (conf_ + "/d.conf").c_str()));
+  ASSERT_EQ(0, symlink("a.conf", (conf_ + "/l.conf").c_str()));
+  auto src = Make();
+  Snapshot expected = Live(src.get());
+  ASSERT_EQ(Files(expected)[conf_ + "/l.conf"].content, "server=/a.example/10.0.0.1\n");
+  WriteFile(conf_ + "/a.conf", "server=/a.example/10.6.6.6\n");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {static_cast<unsigned short>(std::size(filter)), filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+      _exit(10);
+    }
+    if (syscall(SYS_openat2, AT_FDCWD, ".", nullptr, 0) != -1 || errno != ENOSYS) _exit(11);
+    Snapshot live;
+    ApplyResult r;
+    if (!src->ReadLive(&live).ok()) _exit(12);
+    Status st = src->Apply(ComputeDelta(live, expected), &r);
+    for (const ApplyFailure& f : r.failures) fprintf(stderr, "%s\n", f.message.c_str());
+    if (!st.ok() || !r.failures.empty()) {
+      fprintf(stderr, "%s\n", st.ToString().c_str());
+      _exit(12);
+    }
+    if (!src->ReadLive(&live).ok() || live.hash() != expected.hash()) _exit(13);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(pid, waitpid(pid, &status, 0));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10 seccomp, 11 no ENOSYS, 12 rollback, 13 records differ";
+  EXPECT_EQ(ReadFileBytes(conf_ + "/a.conf"), "server=/a.example/10.0.0.1\n");
+  ExpectOutsideUntouched();
 }
 
 // The recorded layout has a link, a.conf -> a.real, inside the tree. A thread swaps a.real

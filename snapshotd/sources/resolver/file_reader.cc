@@ -22,7 +22,10 @@ std::string Errno(const char* what) { return std::string(what) + ": " + std::str
 // Why a folder on the way could not be opened, for the record.
 std::string WhyNoFolder(const FileTree::Entry& e, const Status& st) {
   if (e.errno_value == EXDEV) return "a link on the way leads outside its root";
-  if (e.errno_value == ELOOP) return "outside the roots: a link on the way, not read";
+  if (e.errno_value == ELOOP) {
+    return e.inside ? "a link on the way is not followed"
+                    : "outside the roots: a link on the way, not read";
+  }
   return st.message();
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -33,6 +34,18 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// openat of one component without following it; a link where a folder was asked for fails
+// with ELOOP, as RESOLVE_NO_SYMLINKS does (openat says ENOTDIR).
+int OpenComponent(int at, const std::string& name, int flags) {
+  int fd = openat(at, name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 && errno == ENOTDIR && fstatat(at, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISLNK(st.st_mode)) {
+    errno = ELOOP;
+  }
+  return fd;
+}
+
 // One component at a time, never following a link (stricter than RESOLVE_BENEATH).
 int Walk(int dirfd, const std::string& rel, int flags) {
   std::vector<std::string> parts;
@@ -51,12 +64,12 @@ int Walk(int dirfd, const std::string& rel, int flags) {
   UniqueFd cur;
   int at = dirfd;
   for (size_t k = 0; k + 1 < parts.size(); ++k) {
-    int fd = openat(at, parts[k].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = OpenComponent(at, parts[k], O_PATH | O_DIRECTORY);
     if (fd < 0) return -1;
     cur = UniqueFd(fd);
     at = fd;
   }
-  return openat(at, parts.back().c_str(), flags | O_NOFOLLOW | O_CLOEXEC);
+  return OpenComponent(at, parts.back(), flags);
 }
 
 }  // namespace
