@@ -156,6 +156,28 @@ TEST_F(TreeTest, FileOwnedByNobodyIsRefusedByName) {
   EXPECT_EQ(ReadFileBytes(conf_ + "/a.conf"), "server=/a.example/10.6.6.6\n");
 }
 
+TEST_F(TreeTest, LinkTargetOwnedByNobodyIsRefusedBeforeAnyWrite) {
+  std::string link = conf_ + "/a.conf", real = conf_ + "/a.real";
+  ASSERT_EQ(0, unlink(link.c_str()));
+  WriteFile(real, "server=/a.example/10.0.0.1\n");
+  ASSERT_EQ(0, symlink("a.real", link.c_str()));
+  auto src = Make();
+  Snapshot v1 = Live(src.get());
+  WriteFile(real, "server=/a.example/10.6.6.6\n");
+  ASSERT_EQ(0, chown(real.c_str(), 65534, 65534));
+  ASSERT_EQ(0, unlink(link.c_str()));
+  ASSERT_EQ(0, symlink("../../outside/decoy", link.c_str()));
+  ApplyResult r;
+  Status st = Rollback(src.get(), v1, &r);
+  EXPECT_EQ(st.code(), Status::Code::kRefused) << st.ToString();
+  EXPECT_NE(st.message().find("not writing " + real + ": it is owned by uid 65534"),
+            std::string::npos)
+      << st.message();
+  // Refused as a whole: not even the link was put back.
+  EXPECT_EQ(std::filesystem::read_symlink(link).string(), "../../outside/decoy");
+  ExpectOutsideUntouched();
+}
+
 TEST_F(TreeTest, OutsideIncludeIsListedByHashNeverServed) {
   auto src = Make();
   Snapshot live = Live(src.get());
@@ -174,6 +196,11 @@ TEST_F(TreeTest, OutsideIncludeIsListedByHashNeverServed) {
   std::string json = boost::json::serialize(RecordToJson(*live.Find(ConfigFile::KeyFor(secret_))));
   EXPECT_NE(json.find("outside the roots: content not recorded (xxh128 "), std::string::npos)
       << json;
+  // A change to it still changes its record (and so makes a version).
+  WriteFile(secret_, "# rotated\n", 0600);
+  EXPECT_EQ(Files(Live(src.get()))[secret_].error,
+            "outside the roots: content not recorded (xxh128 " + Xxh128Hex("# rotated\n") +
+                ", 10 bytes)");
 }
 
 TEST_F(TreeTest, ReadPathsRecordTheOutsideInclude) {

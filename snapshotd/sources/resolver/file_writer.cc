@@ -113,7 +113,19 @@ Status WriteRegular(const FileTree& tree, const std::string& path, const ConfigF
   return AtomicWrite(e, path, file);
 }
 
+// Where the content of a recorded link goes: its recorded target.
+std::string LinkDestination(const ConfigFile& file) {
+  return ResolveRelative(ParentDir(file.path), file.symlink_target);
+}
+
 }  // namespace
+
+Status CheckConfigFileWrite(const FileTree& tree, const ConfigFile& file) {
+  NETSNAP_RETURN_IF_ERROR(CheckWriteSafe(tree, file.path));
+  if (file.symlink_target.empty()) return Status::OK();
+  const std::string dest = LinkDestination(file);
+  return tree.Inside(dest, FileTree::Access::kWrite) ? CheckWriteSafe(tree, dest) : Status::OK();
+}
 
 Status WriteConfigFile(const FileTree& tree, const ConfigFile& file) {
   if (!file.has_content) {
@@ -124,7 +136,7 @@ Status WriteConfigFile(const FileTree& tree, const ConfigFile& file) {
   NETSNAP_RETURN_IF_ERROR(CheckWriteSafe(tree, file.path));
   // The content goes where the record says the link points, replacing whatever entry is there
   // now (a link swapped in included): never further along links found on disk.
-  const std::string dest = ResolveRelative(ParentDir(file.path), file.symlink_target);
+  const std::string dest = LinkDestination(file);
   const bool inside = tree.Inside(dest, FileTree::Access::kWrite);
   if (inside) NETSNAP_RETURN_IF_ERROR(WriteRegular(tree, dest, file));
   FileTree::Entry e;

@@ -20,6 +20,10 @@
 
 namespace netsnap {
 
+// Whether WriteConfigFile may write every entry it would (see path_safety.h): file.path and,
+// for a link, its recorded target when that lies inside the write roots. Refused names the path.
+Status CheckConfigFileWrite(const FileTree& tree, const ConfigFile& file);
+
 // Makes the file at file.path match the record (content, mode, owner, link layout). Fails with
 // InvalidArgument for a record without content, Refused where writing is not safe.
 Status WriteConfigFile(const FileTree& tree, const ConfigFile& file);

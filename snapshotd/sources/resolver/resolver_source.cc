@@ -236,7 +236,10 @@ Status ResolverSource::Apply(const Delta& changes, ApplyResult* result) {
   // Nothing is written when any destination is unsafe: the whole rollback is refused.
   for (const Change& c : changes) {
     if (KindOfKey(c.key) != RecordKind::kFile) continue;
-    Status st = CheckWriteSafe(tree_, c.key.substr(1));
+    ConfigFile file;
+    Status st = c.value ? ConfigFile::FromRecord(RecordRef{c.key, *c.value}, &file) : Status::OK();
+    if (!st.ok()) continue;  // reported below, with the other failures
+    st = c.value ? CheckConfigFileWrite(tree_, file) : CheckWriteSafe(tree_, c.key.substr(1));
     if (st.code() == Status::Code::kRefused) return st.WithContext("source '" + name() + "'");
   }
   bool wrote = false;
