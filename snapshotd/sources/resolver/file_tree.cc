@@ -72,13 +72,8 @@ int Walk(int dirfd, const std::string& rel, int flags) {
   return OpenComponent(at, parts.back(), flags);
 }
 
-}  // namespace
-
-void UniqueFd::Reset() {
-  if (fd_ >= 0) close(fd_);
-  fd_ = -1;
-}
-
+// openat2 with the given resolve flags, or the walk once the kernel said ENOSYS. Returns the
+// descriptor or -1 with errno set. `rel` is relative and normalised ("." allowed).
 int OpenResolved(int dirfd, const std::string& rel, int flags, uint64_t resolve) {
   if (!g_no_openat2.load(std::memory_order_relaxed)) {
     struct open_how how {};
@@ -89,6 +84,13 @@ int OpenResolved(int dirfd, const std::string& rel, int flags, uint64_t resolve)
     g_no_openat2.store(true, std::memory_order_relaxed);
   }
   return Walk(dirfd, rel, flags);
+}
+
+}  // namespace
+
+void UniqueFd::Reset() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
 }
 
 FileTree::FileTree(std::vector<std::string> read_roots, std::vector<std::string> write_roots)

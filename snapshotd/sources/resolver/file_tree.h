@@ -73,9 +73,6 @@ class FileTree {
   Status Open(const std::string& path, int flags, Access access, UniqueFd* out,
               bool* inside = nullptr) const;
 
-  const std::vector<std::string>& read_roots() const { return read_roots_; }
-  const std::vector<std::string>& write_roots() const { return write_roots_; }
-
  private:
   // The handle to resolve from, the path relative to it, and the RESOLVE_* flags.
   struct Start {
@@ -89,9 +86,5 @@ class FileTree {
   std::vector<std::string> read_roots_;
   std::vector<std::string> write_roots_;
 };
-
-// openat2 with the given resolve flags, or the O_NOFOLLOW walk when the kernel lacks openat2.
-// Returns the descriptor or -1 with errno set. `rel` is relative and normalised ("." allowed).
-int OpenResolved(int dirfd, const std::string& rel, int flags, uint64_t resolve);
 
 }  // namespace netsnap
