@@ -1,4 +1,5 @@
-// GET /v1/health: "ok" when every configured source is running, else "degraded".
+// GET /v1/health: "ok" when every configured source is running without warnings, else
+// "degraded".
 #include <boost/json/object.hpp>
 
 #include "api/handlers.h"
@@ -15,12 +16,15 @@ void AddHealthRoutes(const ApiContext* ctx, Router* router) {
     json::array sources;
     for (Recorder* r : ctx->sources) {
       SourceState st = r->state();
-      healthy = healthy && st.state == "running";
+      healthy = healthy && st.state == "running" && st.warnings.empty();
       json::object o;
       o["name"] = r->name();
       o["state"] = st.state;
       o["last_capture"] = TimeJson(st.last_capture_ns);
       o["error"] = st.error.empty() ? json::value(nullptr) : json::value(st.error);
+      json::array warnings;
+      for (const SourceWarning& w : st.warnings) warnings.push_back(json::string(w.message));
+      o["warnings"] = std::move(warnings);
       sources.push_back(std::move(o));
     }
     json::object out;

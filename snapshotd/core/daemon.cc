@@ -39,6 +39,7 @@ Status Daemon::Start() {
     std::unique_ptr<Source> src;
     NETSNAP_RETURN_IF_ERROR(NewSource(spec, &src));
     recorders_.push_back(std::make_unique<Recorder>(std::move(src), store_.get(), &metrics_));
+    recorders_.back()->SetEvents(events_.get());
   }
   for (auto& r : recorders_) {
     Status s = r->Start();
@@ -54,6 +55,7 @@ Status Daemon::AddSource(std::unique_ptr<Source> source) {
     return Status::InvalidArgument("a source named '" + source->name() + "' exists");
   }
   auto rec = std::make_unique<Recorder>(std::move(source), store_.get(), &metrics_);
+  rec->SetEvents(events_.get());
   NETSNAP_RETURN_IF_ERROR(rec->Start());
   recorders_.push_back(std::move(rec));
   return Status::OK();

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "netsnap/time.h"
@@ -130,6 +131,22 @@ void Recorder::OnError(const Status& error) {
 void Recorder::Count(std::string_view counter, uint64_t n) {
   metrics_->Add("netsnap_" + std::string(counter) + "_total", {{"source", name()}},
                 static_cast<double>(n));
+}
+
+void Recorder::OnWarnings(std::vector<SourceWarning> warnings) {
+  std::vector<SourceWarning> fresh;
+  {
+    std::lock_guard l(mu_);
+    for (const SourceWarning& w : warnings) {
+      const auto& old = state_.warnings;
+      if (std::find(old.begin(), old.end(), w) == old.end()) fresh.push_back(w);
+    }
+    state_.warnings = std::move(warnings);
+  }
+  for (const SourceWarning& w : fresh) {
+    spdlog::warn("source {}: {}", name(), w.message);
+    if (events_) events_->Publish(w.type, name(), {{"message", w.message}});
+  }
 }
 
 Status Recorder::CaptureNow(Cause cause, const Actor& actor, const std::string& note,

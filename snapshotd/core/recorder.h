@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/event_bus.h"
 #include "core/metrics.h"
 #include "sources/source.h"
 #include "store/store.h"
@@ -29,6 +30,7 @@ struct SourceState {
   int64_t last_capture_ns = 0;
   std::string error;
   VersionHeader latest;  // version 0 before the first
+  std::vector<SourceWarning> warnings;
 };
 
 class Recorder : public CaptureSink {
@@ -57,12 +59,15 @@ class Recorder : public CaptureSink {
 
   using Listener = std::function<void(const VersionCommitted&)>;
   void AddListener(Listener fn);
+  // Where new warnings are published (none: only kept for health). Set before Start.
+  void SetEvents(EventBus* events) { events_ = events; }
 
   // CaptureSink.
   void OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns) override;
   void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) override;
   void OnError(const Status& error) override;
   void Count(std::string_view counter, uint64_t n) override;
+  void OnWarnings(std::vector<SourceWarning> warnings) override;
 
  private:
   // Commits `next` (with `delta` from current_ when known); mu_ held.
@@ -72,6 +77,7 @@ class Recorder : public CaptureSink {
   std::unique_ptr<Source> source_;
   Store* store_;
   Metrics* metrics_;
+  EventBus* events_ = nullptr;
   mutable std::mutex mu_;
   Snapshot current_;
   SourceState state_;

@@ -23,6 +23,13 @@ class table;
 
 namespace netsnap {
 
+// A condition that does not stop capture but that an operator must fix.
+struct SourceWarning {
+  std::string type;     // the event type it is published as: "unsafe_path"
+  std::string message;  // names the path and the problem
+  bool operator==(const SourceWarning&) const = default;
+};
+
 // Where a source's captures go. Calls come from the source's own thread; implementations are
 // thread-safe. A source delivers a full snapshot first and then either full snapshots or deltas
 // relative to what it delivered before.
@@ -37,6 +44,9 @@ class CaptureSink {
   virtual void OnError(const Status& error) = 0;
   // A counter the source wants exported in /metrics ("netlink_overflows", ...).
   virtual void Count(std::string_view counter, uint64_t n = 1) = 0;
+  // The source's warnings now, replacing those reported before (empty: none). Shown in
+  // /v1/health; each one not reported before is also published as an event of its type.
+  virtual void OnWarnings(std::vector<SourceWarning> warnings) { (void)warnings; }
 };
 
 // The outcome of applying changes to the live state.

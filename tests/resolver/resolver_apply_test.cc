@@ -94,7 +94,7 @@ TEST_F(ApplyTest, WritesThroughSymlinkAndRestoresItsTarget) {
   WriteFile(dir_.Sub("run/b.conf"), "nameserver 10.0.0.2\n", 0644);
   std::string path = dir_.Sub("resolv.conf");
   ASSERT_EQ(0, symlink("run/a.conf", path.c_str()));
-  auto src = Make(path);
+  auto src = Make(path, "write_paths = [\"" + dir_.Sub("run") + "\"]\n");
   Snapshot v1;
   ASSERT_TRUE(src->ReadLive(&v1).ok());
 

@@ -74,7 +74,8 @@ TEST_F(RealDnsmasq, CapturedRulesMatchWhatDnsmasqDoes) {
   RecordingSink sink;
   auto src = MakeSource("[[source]]\nname = \"dnsmasq\"\nformat = \"dnsmasq\"\npath = \"" +
                         dir_.Sub("front.conf") + "\"\nreload = \"kill -HUP " +
-                        std::to_string(f.pid()) + "\"\n");
+                        std::to_string(f.pid()) + "\"\nwrite_paths = [\"" + dir_.Sub("front.d") +
+                        "\", \"" + dir_.Sub("servers") + "\"]\n");
   ASSERT_TRUE(src);
   ASSERT_TRUE(src->Start(&sink).ok());
   Snapshot v1 = sink.deliveries()[0].snapshot;
@@ -99,7 +100,7 @@ TEST_F(RealDnsmasq, CapturedRulesMatchWhatDnsmasqDoes) {
   // A VPN client repoints the domain: one new version, and after SIGHUP dnsmasq agrees.
   ReplaceFile(dir_.Sub("servers"), "server=/corp.example/127.0.0.1#" + std::to_string(up2) + "\n");
   ASSERT_TRUE(sink.WaitFor(2, 5000));
-  std::this_thread::sleep_for(400ms);
+  ASSERT_TRUE(src->Sync().ok());  // nothing else pending
   ASSERT_EQ(sink.size(), 2u);
   Snapshot v2 = sink.deliveries()[1].snapshot;
   Diff d = ComputeDiff(v1, v2);

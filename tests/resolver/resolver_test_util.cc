@@ -1,4 +1,5 @@
 #include "resolver_test_util.h"
+#include "sources/resolver/file_reader.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -33,9 +34,12 @@ std::string ReadFileBytes(const std::string& path) {
   return ss.str();
 }
 
-Snapshot ReadPass(ResolverFormat format, const std::string& path, const ReadLimits& limits) {
+Snapshot ReadPass(ResolverFormat format, const std::string& path, const ReadLimits& limits,
+                  std::vector<std::string> roots) {
+  if (roots.empty()) roots.push_back(ParentDir(path));
+  FileTree tree(std::move(roots), {});
   ResolverPass pass;
-  Status st = ReadResolverFiles(format, path, limits, &pass);
+  Status st = ReadResolverFiles(format, path, tree, limits, &pass);
   EXPECT_TRUE(st.ok()) << st.ToString();
   return pass.snapshot;
 }
@@ -101,6 +105,16 @@ void RecordingSink::OnError(const Status& error) {
 }
 
 void RecordingSink::Count(std::string_view, uint64_t) {}
+
+void RecordingSink::OnWarnings(std::vector<SourceWarning> warnings) {
+  std::lock_guard<std::mutex> l(mu_);
+  warnings_ = std::move(warnings);
+}
+
+std::vector<SourceWarning> RecordingSink::warnings() {
+  std::lock_guard<std::mutex> l(mu_);
+  return warnings_;
+}
 
 bool RecordingSink::WaitFor(size_t n, int timeout_ms) {
   std::unique_lock<std::mutex> l(mu_);

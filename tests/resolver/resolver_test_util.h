@@ -20,8 +20,10 @@ void WriteFile(const std::string& path, const std::string& content, unsigned mod
 void ReplaceFile(const std::string& path, const std::string& content);
 std::string ReadFileBytes(const std::string& path);
 
-// One reading pass; fails the test on a Status error.
-Snapshot ReadPass(ResolverFormat format, const std::string& path, const ReadLimits& limits = {});
+// One reading pass with `roots` as the read roots (none given: the folder holding `path`);
+// fails the test on a Status error.
+Snapshot ReadPass(ResolverFormat format, const std::string& path, const ReadLimits& limits = {},
+                  std::vector<std::string> roots = {});
 
 std::map<std::string, ResolverRule> Rules(const Snapshot& s);
 std::map<std::string, ResolverSetting> Settings(const Snapshot& s);
@@ -41,12 +43,15 @@ class RecordingSink : public CaptureSink {
   void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) override;
   void OnError(const Status& error) override;
   void Count(std::string_view counter, uint64_t n) override;
+  void OnWarnings(std::vector<SourceWarning> warnings) override;
 
   // Waits up to timeout_ms until at least n deliveries were made; returns whether they were.
   bool WaitFor(size_t n, int timeout_ms);
   std::vector<Delivery> deliveries();
   size_t size();
   std::vector<std::string> errors();
+  // The warnings reported last.
+  std::vector<SourceWarning> warnings();
   int deltas();
 
  private:
@@ -54,6 +59,7 @@ class RecordingSink : public CaptureSink {
   std::condition_variable cv_;
   std::vector<Delivery> deliveries_;
   std::vector<std::string> errors_;
+  std::vector<SourceWarning> warnings_;
   int deltas_ = 0;
 };
 

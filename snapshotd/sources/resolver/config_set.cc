@@ -43,7 +43,7 @@ void AddOption(std::vector<std::string>* options, const std::string& opt) {
 
 }  // namespace
 
-ConfigSet::ConfigSet(ReadLimits limits) : limits_(limits) {}
+ConfigSet::ConfigSet(const FileTree* tree, ReadLimits limits) : tree_(tree), limits_(limits) {}
 
 const ConfigFile* ConfigSet::Read(const std::string& path, std::string* why) {
   watch_.insert(path);
@@ -58,7 +58,7 @@ const ConfigFile* ConfigSet::Read(const std::string& path, std::string* why) {
   size_t budget =
       limits_.max_total_bytes > total_bytes_ ? limits_.max_total_bytes - total_bytes_ : 0;
   ConfigFile f;
-  if (!ReadConfigFile(path, std::min(limits_.max_file_bytes, budget), &f)) {
+  if (!ReadConfigFile(*tree_, path, std::min(limits_.max_file_bytes, budget), &f)) {
     *why = "No such file or directory";
     return nullptr;
   }

@@ -13,6 +13,7 @@
 
 #include "netsnap/record.h"
 #include "netsnap/resolver.h"
+#include "sources/resolver/file_tree.h"
 
 namespace netsnap {
 
@@ -26,7 +27,8 @@ struct ReadLimits {
 
 class ConfigSet {
  public:
-  explicit ConfigSet(ReadLimits limits = {});
+  // Every file is read through `tree`, which must outlive the set.
+  ConfigSet(const FileTree* tree, ReadLimits limits);
 
   // Reads `path` and adds its kFile record (once per path; the path is watched either way).
   // Returns the file to parse, or nullptr when there is nothing to parse; then *why says why
@@ -62,6 +64,7 @@ class ConfigSet {
   std::vector<std::string> watched_folders() const { return {dirs_.begin(), dirs_.end()}; }
 
   const ReadLimits& limits() const { return limits_; }
+  const FileTree& tree() const { return *tree_; }
 
   // The records of the pass.
   Status Finish(Snapshot* out) const;
@@ -71,6 +74,7 @@ class ConfigSet {
     ConfigFile file;
     size_t errors = 0;
   };
+  const FileTree* tree_;
   ReadLimits limits_;
   size_t total_bytes_ = 0;
   size_t depth_ = 0;

@@ -1,7 +1,6 @@
 #include "sources/resolver/dnsmasq_parser.h"
 
 #include <arpa/inet.h>
-#include <sys/stat.h>
 
 #include <cstdio>
 
@@ -133,7 +132,7 @@ class Parser {
   void Folder(const std::string& dir, const std::vector<std::string>& filters, std::string* err) {
     set_->WatchFolder(dir);
     std::string why;
-    std::vector<std::string> names = ListFolder(dir, &why);
+    std::vector<std::string> names = ListFolder(set_->tree(), dir, &why);
     if (!why.empty()) {
       *err = "conf-dir " + dir + ": " + why;
       return;
@@ -306,8 +305,7 @@ bool ReverseDomain(std::string_view prefix, std::string* domain) {
 
 void ReadDnsmasq(const std::string& path, ConfigSet* set) {
   Parser p(set);
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+  if (IsFolder(set->tree(), path)) {
     std::string err;
     p.Folder(path, {}, &err);
     return;

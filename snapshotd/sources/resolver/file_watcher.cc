@@ -1,5 +1,6 @@
 #include "sources/resolver/file_watcher.h"
 
+#include <fcntl.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,46 +25,48 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-bool IsDir(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 }  // namespace
 
 FileWatcher::~FileWatcher() {
   if (fd_ >= 0) close(fd_);
 }
 
-Status FileWatcher::Init() {
+Status FileWatcher::Init(const FileTree* tree) {
+  tree_ = tree;
   fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd_ < 0) return Status::IOError(std::string("inotify_init1: ") + std::strerror(errno));
   return Status::OK();
 }
 
 // Watches `path`'s entry in its folder, or the nearest existing ancestor's entry leading to it.
-void FileWatcher::AddFolderEntry(const std::string& path, std::map<std::string, WatchInfo>* want) {
+void FileWatcher::AddFolderEntry(const std::string& path,
+                                 std::map<std::string, WatchInfo>* want) const {
   std::string child = path;
   std::string dir = ParentDir(path);
-  for (int i = 0; i < 64 && !IsDir(dir) && dir != "/"; ++i) {
+  for (int i = 0; i < 64 && !IsFolder(*tree_, dir) && dir != "/"; ++i) {
     child = dir;
     dir = ParentDir(dir);
   }
   (*want)[dir].names.insert(BaseName(child));
 }
 
-void FileWatcher::AddFileChain(const std::string& path, std::map<std::string, WatchInfo>* want) {
+void FileWatcher::AddFileChain(const std::string& path,
+                               std::map<std::string, WatchInfo>* want) const {
   std::string p = path;
   for (int hop = 0; hop < 40; ++hop) {
     AddFolderEntry(p, want);
+    FileTree::Entry e;
     struct stat st;
-    if (lstat(p.c_str(), &st) != 0) return;
+    if (!tree_->Parent(p, FileTree::Access::kRead, &e).ok() ||
+        fstatat(e.dir.get(), e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return;
+    }
     if (!S_ISLNK(st.st_mode)) {
       if (S_ISREG(st.st_mode)) (*want)[p].file = true;
       return;
     }
     char target[4096];
-    ssize_t n = readlink(p.c_str(), target, sizeof target);
+    ssize_t n = readlinkat(e.dir.get(), e.name.c_str(), target, sizeof target);
     if (n <= 0) return;
     p = ResolveRelative(ParentDir(p), std::string(target, static_cast<size_t>(n)));
   }
@@ -74,7 +77,7 @@ void FileWatcher::Watch(const std::vector<std::string>& files,
   std::map<std::string, WatchInfo> want;
   for (const std::string& f : files) AddFileChain(f, &want);
   for (const std::string& d : folders) {
-    if (IsDir(d)) {
+    if (IsFolder(*tree_, d)) {
       want[d].all = true;
     } else {
       AddFolderEntry(d, &want);
@@ -83,7 +86,7 @@ void FileWatcher::Watch(const std::vector<std::string>& files,
   std::map<int, WatchInfo> next;
   for (const auto& [path, info] : want) {
     bool folder = info.all || !info.names.empty();
-    int wd = inotify_add_watch(fd_, path.c_str(), folder ? kFolderMask : kFileMask);
+    int wd = AddWatch(path, folder);
     if (wd < 0) continue;  // gone meanwhile; the next pass or the periodic re-read heals it
     WatchInfo& w = next[wd];
     w.all = w.all || info.all;
@@ -94,6 +97,14 @@ void FileWatcher::Watch(const std::vector<std::string>& files,
     if (!next.count(wd)) inotify_rm_watch(fd_, wd);
   }
   watches_ = std::move(next);
+}
+
+int FileWatcher::AddWatch(const std::string& path, bool folder) const {
+  UniqueFd fd;
+  int flags = folder ? O_PATH | O_DIRECTORY : O_PATH | O_NOFOLLOW;
+  if (!tree_->Open(path, flags, FileTree::Access::kRead, &fd).ok()) return -1;
+  std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+  return inotify_add_watch(fd_, proc.c_str(), folder ? kFolderMask : kFileMask);
 }
 
 bool FileWatcher::Drain(bool* overflow) {

@@ -2,7 +2,8 @@
 // edits), its folder (for rename replacement, delete and re-create, editors' save patterns),
 // every link of a symlink chain and the folder it lives in (for retargeting), and whole
 // folders (conf-dir, drop-ins). A path that does not exist yet is watched through its nearest
-// existing ancestor folder. Not thread-safe: one thread owns it.
+// existing ancestor folder. Paths are looked up through a FileTree and each watch is added on
+// the descriptor found (/proc/self/fd/N), never by name. Not thread-safe: one thread owns it.
 #pragma once
 
 #include <map>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "netsnap/status.h"
+#include "sources/resolver/file_tree.h"
 
 namespace netsnap {
 
@@ -21,7 +23,8 @@ class FileWatcher {
   FileWatcher(const FileWatcher&) = delete;
   FileWatcher& operator=(const FileWatcher&) = delete;
 
-  Status Init();
+  // `tree` must outlive the watcher.
+  Status Init(const FileTree* tree);
   // The descriptor to poll for readability.
   int fd() const { return fd_; }
 
@@ -39,9 +42,12 @@ class FileWatcher {
     std::set<std::string> names;  // else only these entries
     bool file = false;            // a watch on a file's own inode
   };
-  void AddFileChain(const std::string& path, std::map<std::string, WatchInfo>* want);
-  static void AddFolderEntry(const std::string& path, std::map<std::string, WatchInfo>* want);
+  void AddFileChain(const std::string& path, std::map<std::string, WatchInfo>* want) const;
+  void AddFolderEntry(const std::string& path, std::map<std::string, WatchInfo>* want) const;
+  // inotify_add_watch on the object at `path`, opened through the tree; -1 when it is gone.
+  int AddWatch(const std::string& path, bool folder) const;
 
+  const FileTree* tree_ = nullptr;
   int fd_ = -1;
   std::map<int, WatchInfo> watches_;  // by watch descriptor
 };

@@ -1,7 +1,6 @@
 #include "sources/resolver/resolved_parser.h"
 
 #include <arpa/inet.h>
-#include <sys/stat.h>
 
 #include <map>
 
@@ -139,16 +138,15 @@ void ParseFile(const std::string& path, ConfigSet* set, State* st) {
 
 void ReadResolved(const std::string& path, ConfigSet* set) {
   State st;
-  struct stat s;
   std::string dropins = path + ".d";
-  if (stat(path.c_str(), &s) == 0 && S_ISDIR(s.st_mode)) {
+  if (IsFolder(set->tree(), path)) {
     dropins = path;
   } else {
     ParseFile(path, set, &st);
   }
   set->WatchFolder(dropins);
   std::string why;
-  for (const std::string& name : ListFolder(dropins, &why)) {
+  for (const std::string& name : ListFolder(set->tree(), dropins, &why)) {
     if (name.size() > 5 && name.compare(name.size() - 5, 5, ".conf") == 0) {
       ParseFile(ResolveRelative(dropins, name), set, &st);
     }

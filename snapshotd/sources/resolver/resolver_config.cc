@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include "sources/resolver/file_reader.h"
+
 namespace netsnap {
 
 namespace {
@@ -36,7 +38,37 @@ Status GetInt(const SourceSpec& spec, const toml::node* n, std::string_view key,
   return Status::OK();
 }
 
+// An absolute path, normalised: "/a/./b/../c/" is "/a/c".
+Status GetPath(const SourceSpec& spec, const toml::node* n, std::string_view key,
+               std::string* out) {
+  std::string v;
+  NETSNAP_RETURN_IF_ERROR(GetString(spec, n, key, &v));
+  if (v.empty() || v[0] != '/') return Bad(spec, n, key, "must be an absolute path");
+  *out = ResolveRelative("/", v);
+  return Status::OK();
+}
+
+Status GetPaths(const SourceSpec& spec, const toml::node* n, std::string_view key,
+                std::vector<std::string>* out) {
+  const auto* a = n->as_array();
+  if (!a) return Bad(spec, n, key, "must be a list of absolute paths");
+  out->clear();
+  for (const toml::node& item : *a) {
+    std::string p;
+    NETSNAP_RETURN_IF_ERROR(GetPath(spec, &item, key, &p));
+    out->push_back(std::move(p));
+  }
+  return Status::OK();
+}
+
 }  // namespace
+
+FileTree ResolverTree(const ResolverConfig& config) {
+  std::vector<std::string> write = config.write_paths;
+  write.push_back(config.path);
+  if (config.format == ResolverFormat::kResolved) write.push_back(config.path + ".d");
+  return FileTree(config.read_paths, std::move(write));
+}
 
 Status ParseResolverConfig(const SourceSpec& spec, ResolverConfig* out) {
   ResolverConfig c;
@@ -65,10 +97,12 @@ Status ParseResolverConfig(const SourceSpec& spec, ResolverConfig* out) {
       c.format = *f;
       have_format = true;
     } else if (key == "path") {
-      NETSNAP_RETURN_IF_ERROR(GetString(spec, n, key, &c.path));
-      if (c.path.empty() || c.path[0] != '/') return Bad(spec, n, key, "must be an absolute path");
-      while (c.path.size() > 1 && c.path.back() == '/') c.path.pop_back();
+      NETSNAP_RETURN_IF_ERROR(GetPath(spec, n, key, &c.path));
       have_path = true;
+    } else if (key == "write_paths") {
+      NETSNAP_RETURN_IF_ERROR(GetPaths(spec, n, key, &c.write_paths));
+    } else if (key == "read_paths") {
+      NETSNAP_RETURN_IF_ERROR(GetPaths(spec, n, key, &c.read_paths));
     } else if (key == "reload") {
       NETSNAP_RETURN_IF_ERROR(GetString(spec, n, key, &c.reload));
     } else if (key == "reload_timeout_s") {

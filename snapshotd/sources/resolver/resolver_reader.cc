@@ -29,9 +29,9 @@ std::optional<ResolverFormat> ResolverFormatFromName(std::string_view name) {
   return std::nullopt;
 }
 
-Status ReadResolverFiles(ResolverFormat format, const std::string& path, const ReadLimits& limits,
-                         ResolverPass* out) {
-  ConfigSet set(limits);
+Status ReadResolverFiles(ResolverFormat format, const std::string& path, const FileTree& tree,
+                         const ReadLimits& limits, ResolverPass* out) {
+  ConfigSet set(&tree, limits);
   switch (format) {
     case ResolverFormat::kResolvConf:
       ReadResolvConf(path, &set);

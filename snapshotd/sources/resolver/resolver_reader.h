@@ -9,6 +9,7 @@
 
 #include "netsnap/record.h"
 #include "sources/resolver/config_set.h"
+#include "sources/resolver/file_tree.h"
 
 namespace netsnap {
 
@@ -23,8 +24,9 @@ struct ResolverPass {
   std::vector<std::string> folders;  // every folder whose entries matter
 };
 
-// Never fails because of the files' content: problems are recorded in the kFile records.
-Status ReadResolverFiles(ResolverFormat format, const std::string& path, const ReadLimits& limits,
-                         ResolverPass* out);
+// Never fails because of the files' content: problems are recorded in the kFile records. Every
+// file is reached through `tree`.
+Status ReadResolverFiles(ResolverFormat format, const std::string& path, const FileTree& tree,
+                         const ReadLimits& limits, ResolverPass* out);
 
 }  // namespace netsnap

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -16,12 +16,15 @@
 #include "netsnap/time.h"
 #include "sources/resolver/file_watcher.h"
 #include "sources/resolver/file_writer.h"
+#include "sources/resolver/path_safety.h"
 #include "sources/resolver/reload_command.h"
 #include "sources/resolver/resolver_config.h"
 
 namespace netsnap {
 
 namespace {
+
+constexpr std::chrono::milliseconds kSyncLimit{10'000};
 
 int64_t MonoMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -32,7 +35,7 @@ int64_t MonoMs() {
 class ResolverSource : public Source {
  public:
   ResolverSource(std::string name, ResolverConfig config)
-      : Source(std::move(name)), config_(std::move(config)) {}
+      : Source(std::move(name)), config_(std::move(config)), tree_(ResolverTree(config_)) {}
   ~ResolverSource() override { Stop(); }
 
   std::string_view kind() const override { return "resolver"; }
@@ -43,65 +46,132 @@ class ResolverSource : public Source {
   Status Start(CaptureSink* sink) override;
   void Stop() override;
   Status ReadLive(Snapshot* out) override;
+  // A full re-read on the source's thread, delivered when it differs from the last delivery:
+  // it sees changes inotify missed too. Returns once the sink has it.
+  Status Sync() override;
   Status Apply(const Delta& changes, ApplyResult* result) override;
 
  private:
   void Run();
-  // Reads everything, re-arms the watches, and delivers when `cause` asks for it.
-  void Capture(Cause cause);
+  // Reads everything, re-arms the watches, reports unsafe folders, and delivers when `cause`
+  // asks for it.
+  Status Capture(Cause cause);
+  Status Read(ResolverPass* pass) const {
+    return ReadResolverFiles(config_.format, config_.path, tree_, config_.limits, pass);
+  }
+  // Answers the Sync calls asked so far (a capture made after they asked).
+  void ServeSync();
 
   const ResolverConfig config_;
+  const FileTree tree_;
   CaptureSink* sink_ = nullptr;
   FileWatcher watcher_;
   int stop_fd_ = -1;
+  int sync_fd_ = -1;  // an eventfd: a Sync call is waiting
   std::thread thread_;
   Snapshot last_;        // last delivered; source thread only (and Start before it runs)
   std::mutex apply_mu_;  // one Apply at a time
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool running_ = false;     // GUARDED_BY(sync_mu_): the thread serves Sync calls
+  uint64_t sync_asked_ = 0;  // GUARDED_BY(sync_mu_): last ticket handed out
+  uint64_t sync_done_ = 0;   // GUARDED_BY(sync_mu_): last ticket answered
+  Status sync_status_;       // GUARDED_BY(sync_mu_): the answer for sync_done_
 };
 
 Status ResolverSource::Start(CaptureSink* sink) {
   if (thread_.joinable()) return Status::Internal("resolver source started twice");
   sink_ = sink;
-  NETSNAP_RETURN_IF_ERROR(watcher_.Init());
+  NETSNAP_RETURN_IF_ERROR(watcher_.Init(&tree_));
   stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) return Status::IOError(std::string("eventfd: ") + std::strerror(errno));
-  ResolverPass pass;
-  NETSNAP_RETURN_IF_ERROR(ReadResolverFiles(config_.format, config_.path, config_.limits, &pass));
-  watcher_.Watch(pass.files, pass.folders);
-  last_ = pass.snapshot;
-  sink_->OnSnapshot(pass.snapshot, Cause::kStartup, Actor{}, NowNs());
+  sync_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (stop_fd_ < 0 || sync_fd_ < 0) {
+    return Status::IOError(std::string("eventfd: ") + std::strerror(errno));
+  }
+  NETSNAP_RETURN_IF_ERROR(Capture(Cause::kStartup));
+  {
+    std::lock_guard l(sync_mu_);
+    running_ = true;
+  }
   thread_ = std::thread([this] { Run(); });
   return Status::OK();
 }
 
 void ResolverSource::Stop() {
+  {
+    std::lock_guard l(sync_mu_);
+    running_ = false;
+  }
+  sync_cv_.notify_all();
   if (thread_.joinable()) {
     uint64_t one = 1;
-    ssize_t n = write(stop_fd_, &one, sizeof one);
-    (void)n;
+    [[maybe_unused]] ssize_t n = write(stop_fd_, &one, sizeof one);
     thread_.join();
   }
-  if (stop_fd_ >= 0) {
-    close(stop_fd_);
-    stop_fd_ = -1;
+  for (int* fd : {&stop_fd_, &sync_fd_}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
   }
 }
 
-void ResolverSource::Capture(Cause cause) {
+Status ResolverSource::Sync() {
+  if (std::this_thread::get_id() == thread_.get_id()) {
+    return Status::Unavailable("sync from the capture thread itself");
+  }
+  std::unique_lock l(sync_mu_);
+  if (!running_) return Status::Unavailable("capture is stopped");
+  const uint64_t ticket = ++sync_asked_;
+  uint64_t one = 1;
+  if (write(sync_fd_, &one, sizeof one) != sizeof one) {
+    return Status::Unavailable("cannot wake the capture thread");
+  }
+  bool done = sync_cv_.wait_for(l, kSyncLimit, [&] { return sync_done_ >= ticket || !running_; });
+  if (sync_done_ >= ticket) return sync_status_;
+  return Status::Unavailable(done ? "capture is stopped"
+                                  : "capture did not catch up within " +
+                                        std::to_string(kSyncLimit.count()) + " ms");
+}
+
+void ResolverSource::ServeSync() {
+  uint64_t count;
+  [[maybe_unused]] ssize_t n = read(sync_fd_, &count, sizeof count);  // re-arms the event
+  uint64_t ticket;
+  {
+    std::lock_guard l(sync_mu_);
+    ticket = sync_asked_;
+  }
+  Status st = Capture(Cause::kEvent);
+  {
+    std::lock_guard l(sync_mu_);
+    sync_done_ = ticket;
+    sync_status_ = st.ok() ? st : Status::Unavailable("capture failed: " + st.message());
+  }
+  sync_cv_.notify_all();
+}
+
+Status ResolverSource::Capture(Cause cause) {
   ResolverPass pass;
-  Status st = ReadResolverFiles(config_.format, config_.path, config_.limits, &pass);
+  Status st = Read(&pass);
   if (!st.ok()) {
-    sink_->OnError(st.WithContext(name()));
-    return;
+    st = st.WithContext(name());
+    if (cause != Cause::kStartup) sink_->OnError(st);
+    return st;
   }
   watcher_.Watch(pass.files, pass.folders);
+  std::vector<SourceWarning> warnings;
+  for (std::string& m : UnsafeFolders(tree_, pass.files)) {
+    warnings.push_back({"unsafe_path", m + ": a rollback into it will be refused"});
+  }
+  sink_->OnWarnings(std::move(warnings));
   bool same = pass.snapshot.hash() == last_.hash() && pass.snapshot.size() == last_.size();
   if (cause == Cause::kEvent && same) {
     sink_->Count("resolver_unchanged_rereads");
-    return;
+    return Status::OK();
   }
   last_ = pass.snapshot;
   sink_->OnSnapshot(std::move(pass.snapshot), cause, Actor{}, NowNs());
+  return Status::OK();
 }
 
 void ResolverSource::Run() {
@@ -114,13 +184,22 @@ void ResolverSource::Run() {
     int64_t wake = next_periodic;
     if (first_event >= 0) wake = std::min({wake, last_event + debounce, first_event + max_delay});
     int timeout = static_cast<int>(std::clamp<int64_t>(wake - now, 0, 60'000));
-    struct pollfd fds[2] = {{watcher_.fd(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    int n = poll(fds, 2, timeout);
+    struct pollfd fds[3] = {
+        {watcher_.fd(), POLLIN, 0}, {stop_fd_, POLLIN, 0}, {sync_fd_, POLLIN, 0}};
+    int n = poll(fds, 3, timeout);
     if (n < 0 && errno != EINTR) {
       sink_->OnError(Status::IOError(std::string("poll: ") + std::strerror(errno)));
       usleep(100'000);
     }
     if (fds[1].revents) return;
+    if (n > 0 && fds[2].revents) {
+      // What inotify queued so far is covered by the full re-read that answers the sync.
+      bool overflow = false;
+      watcher_.Drain(&overflow);
+      first_event = last_event = -1;
+      ServeSync();
+      continue;
+    }
     now = MonoMs();
     if (n > 0 && fds[0].revents) {
       bool overflow = false;
@@ -132,11 +211,11 @@ void ResolverSource::Run() {
     }
     if (first_event >= 0 && (now >= last_event + debounce || now >= first_event + max_delay)) {
       first_event = last_event = -1;
-      Capture(Cause::kEvent);
+      (void)Capture(Cause::kEvent);  // a failure reached the sink as OnError
       now = MonoMs();
     }
     if (now >= next_periodic) {
-      Capture(Cause::kPeriodic);
+      (void)Capture(Cause::kPeriodic);  // a failure reached the sink as OnError
       next_periodic = MonoMs() + config_.reread_ms;
     }
   }
@@ -144,7 +223,7 @@ void ResolverSource::Run() {
 
 Status ResolverSource::ReadLive(Snapshot* out) {
   ResolverPass pass;
-  NETSNAP_RETURN_IF_ERROR(ReadResolverFiles(config_.format, config_.path, config_.limits, &pass));
+  NETSNAP_RETURN_IF_ERROR(Read(&pass));
   *out = std::move(pass.snapshot);
   return Status::OK();
 }
@@ -154,6 +233,15 @@ Status ResolverSource::Apply(const Delta& changes, ApplyResult* result) {
     return Status::Refused("source '" + name() + "' is read-only");
   }
   std::lock_guard<std::mutex> lock(apply_mu_);
+  // Nothing is written when any destination is unsafe: the whole rollback is refused.
+  for (const Change& c : changes) {
+    if (KindOfKey(c.key) != RecordKind::kFile) continue;
+    ConfigFile file;
+    Status st = c.value ? ConfigFile::FromRecord(RecordRef{c.key, *c.value}, &file) : Status::OK();
+    if (!st.ok()) continue;  // reported below, with the other failures
+    st = c.value ? CheckConfigFileWrite(tree_, file) : CheckWriteSafe(tree_, c.key.substr(1));
+    if (st.code() == Status::Code::kRefused) return st.WithContext("source '" + name() + "'");
+  }
   bool wrote = false;
   for (const Change& c : changes) {
     if (KindOfKey(c.key) != RecordKind::kFile) continue;  // derived from the files
@@ -162,9 +250,9 @@ Status ResolverSource::Apply(const Delta& changes, ApplyResult* result) {
     if (c.value) {
       ConfigFile file;
       st = ConfigFile::FromRecord(RecordRef{c.key, *c.value}, &file);
-      if (st.ok()) st = WriteConfigFile(file);
+      if (st.ok()) st = WriteConfigFile(tree_, file);
     } else {
-      st = RemoveConfigFile(path);
+      st = RemoveConfigFile(tree_, path);
     }
     if (st.ok()) {
       ++result->applied;

@@ -1,7 +1,7 @@
 #include "sources/resolver/unbound_parser.h"
 
 #include <arpa/inet.h>
-#include <glob.h>
+#include <fnmatch.h>
 
 #include <algorithm>
 
@@ -169,16 +169,22 @@ class Parser {
     if (!set_->EnterInclude(&why)) return why;
     std::string full = ResolveRelative(ParentDir(path_), pattern);
     std::vector<std::string> paths;
+    const std::string folder = ParentDir(full);
+    const std::string pattern_name = full.substr(folder.size() == 1 ? 1 : folder.size() + 1);
     if (full.find_first_of("*?[") == std::string::npos) {
       paths.push_back(full);
+    } else if (folder.find_first_of("*?[") != std::string::npos) {
+      set_->LeaveInclude();
+      return "wildcards are followed in file names only, not in folders";
     } else {
-      glob_t g{};
-      if (glob(full.c_str(), 0, nullptr, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc && i < set_->limits().max_files; ++i) {
-          paths.emplace_back(g.gl_pathv[i]);
+      // As glob(3) would, but listing the folder through the tree; sorted, no hidden files.
+      for (const std::string& name : ListFolder(set_->tree(), folder, &why)) {
+        if (paths.size() >= set_->limits().max_files) break;
+        if (fnmatch(pattern_name.c_str(), name.c_str(), FNM_PERIOD) == 0) {
+          paths.push_back(ResolveRelative(folder, name));
         }
       }
-      globfree(&g);
+      why.clear();
     }
     Flush();
     std::string saved_clause = clause_;
