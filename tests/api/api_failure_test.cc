@@ -56,7 +56,8 @@ TEST(ApiFailure, FailedChangesAreRevertedAndListed) {
   EXPECT_EQ(r.json().at("failures").as_array().size(), 1u);
   r = Http(h.port(), "GET", "/v1/events?type=rollback", "", kToken);
   ASSERT_EQ(r.status, 200) << r.body;
-  const json::array& events = r.json().at("events").as_array();
+  json::value listed = r.json();
+  const json::array& events = listed.at("events").as_array();
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().at("state"), "failed");
   EXPECT_EQ(events.back().at("failures"), 1);
