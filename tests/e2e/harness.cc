@@ -291,8 +291,10 @@ int64_t Snapshotd::LastEventId() const {
   return all.empty() ? 0 : all.back().at("id").to_number<int64_t>();
 }
 
-CliResult Snapshotd::Cli(const std::vector<std::string>& args, const std::string& input) const {
-  std::vector<std::string> argv = {CliPath(), "--server", url(), "--token-file", token_file()};
+CliResult Snapshotd::Cli(const std::vector<std::string>& args, const std::string& input,
+                         const std::string& tokens) const {
+  std::vector<std::string> argv = {CliPath(), "--server", url(), "--token-file",
+                                   tokens.empty() ? token_file() : tokens};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string in = dir_.Sub("cli.in"), out = dir_.Sub("cli.out"), err = dir_.Sub("cli.err");
   WriteFile(in, input);

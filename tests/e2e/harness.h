@@ -107,8 +107,9 @@ class Snapshotd {
   int64_t LastEventId() const;
 
   // Runs the real `netsnap --server URL --token-file FILE ARGS…` with stdin from `input`
-  // (a pipe: not a terminal); bounded to 60 s.
-  CliResult Cli(const std::vector<std::string>& args, const std::string& input = "") const;
+  // (a pipe: not a terminal); bounded to 60 s. FILE is token_file() unless given.
+  CliResult Cli(const std::vector<std::string>& args, const std::string& input = "",
+                const std::string& token_file = "") const;
   // Runs it on a pseudo-terminal and types `answer` and Enter once the y/N question shows.
   // Output and errors are both in `out`.
   CliResult CliOnTerminal(const std::vector<std::string>& args, const std::string& answer) const;
