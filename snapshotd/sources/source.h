@@ -86,6 +86,8 @@ class Source {
   // waiting for the debounce). Lets rollback use the recorder's state instead of a full read.
   // Sources that cannot do this return Unavailable, and callers use ReadLive instead.
   virtual Status Sync() { return Status::Unavailable("this source has no sync barrier"); }
+  // Callers waiting in Sync right now: lets a test see that waiters exist before it stops.
+  virtual size_t SyncWaiters() { return 0; }
 
   // Changes the live state by `changes` (value: put the record; nullopt: remove it). Applies what
   // it can and reports each record that failed. Used by rollback, which orders and verifies.

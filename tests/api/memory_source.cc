@@ -21,11 +21,44 @@ Status MemorySource::ReadLive(Snapshot* out) {
 
 Status MemorySource::Apply(const Delta& changes, ApplyResult* result) {
   std::lock_guard<std::mutex> lock(mu_);
+  Delta taken;  // a subsequence of a sorted delta stays sorted
+  for (const Change& c : changes) {
+    if (failing_keys_.count(c.key) || budget_ == 0) {
+      result->failures.push_back({c.key, failure_message_});
+      continue;
+    }
+    if (budget_ != std::numeric_limits<uint64_t>::max()) --budget_;
+    taken.push_back(c);
+  }
   Snapshot next;
-  NETSNAP_RETURN_IF_ERROR(ApplyDelta(live_, changes, &next));
+  NETSNAP_RETURN_IF_ERROR(ApplyDelta(live_, taken, &next));
   live_ = next;
-  result->applied = changes.size();
+  result->applied = taken.size();
+  applied_ += taken.size();
   return Status::OK();
+}
+
+void MemorySource::FailApplyOf(std::set<std::string> keys, std::string message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  failing_keys_ = std::move(keys);
+  failure_message_ = std::move(message);
+}
+
+void MemorySource::FailAfter(uint64_t changes, std::string message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  budget_ = changes;
+  failure_message_ = std::move(message);
+}
+
+void MemorySource::ClearFailures() {
+  std::lock_guard<std::mutex> lock(mu_);
+  failing_keys_.clear();
+  budget_ = std::numeric_limits<uint64_t>::max();
+}
+
+uint64_t MemorySource::applied() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return applied_;
 }
 
 void MemorySource::Set(const Snapshot& snap) {

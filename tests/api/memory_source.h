@@ -1,8 +1,13 @@
 // A source over an in-memory record set, so that API tests drive versions without a kernel:
-// Set() changes the "live" state; ReadLive and Apply work on it.
+// Set() changes the "live" state; ReadLive and Apply work on it. Apply can be told to fail for
+// chosen records, as a kernel refuses a route whose device vanished, so that a rollback's
+// revert and its `failures` list are reachable over HTTP.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,9 +31,24 @@ class MemorySource : public Source {
   void Set(const Snapshot& snap);
   void SetRoutes(const std::vector<Route>& routes);
 
+  // From now on, Apply leaves the records with these keys as they are and reports each as a
+  // failure with `message`; the other changes of the same call are applied.
+  void FailApplyOf(std::set<std::string> keys, std::string message);
+  // From now on, Apply applies `changes` more changes (over all calls) and fails every later
+  // one with `message`.
+  void FailAfter(uint64_t changes, std::string message);
+  // Apply succeeds again.
+  void ClearFailures();
+  // Changes applied so far by Apply.
+  uint64_t applied() const;
+
  private:
-  std::mutex mu_;
+  mutable std::mutex mu_;
   Snapshot live_;
+  std::set<std::string> failing_keys_;
+  uint64_t budget_ = std::numeric_limits<uint64_t>::max();  // changes Apply may still make
+  std::string failure_message_;
+  uint64_t applied_ = 0;
 };
 
 // A unicast IPv4 route in `table` to `dst` via `gateway` on eth0.

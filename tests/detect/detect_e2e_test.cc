@@ -174,8 +174,10 @@ TEST_F(BigTable, LegitimateSmallChangeRaisesNothing) {
   }
   WriteFile(dir_->Sub("small.batch"), batch);
   ASSERT_EQ(ns_->IpBatch(dir_->Sub("small.batch")), 0);
+  // The barrier: every notification of the batch delivered (Sync), then inspected.
   ASSERT_TRUE(env.WaitForRecords("k", base + 2, seconds(30)));
-  std::this_thread::sleep_for(milliseconds(800));  // longer than the settle delay
+  ASSERT_TRUE(env.daemon()->FindSource("k")->source()->Sync().ok());
+  ASSERT_TRUE(env.detection()->WaitIdle(seconds(30)));
   EXPECT_TRUE(env.Events("detection").empty());
   EXPECT_TRUE(env.Events("restore").empty());
   env.Stop();
@@ -242,10 +244,19 @@ TEST(Detect, FlappingWriterEndsInConflictNamingItsPid) {
   int restores = applied();
   EXPECT_GE(restores, 1);
   EXPECT_LE(restores, 3);
-  // No restore after the conflict.
-  std::this_thread::sleep_for(seconds(2));
-  EXPECT_EQ(applied(), restores);
+  // No restore after the conflict: every change so far delivered (Sync) and inspected, and no
+  // restore pending or running, while the writer keeps flapping.
   boost::json::object policy;
+  ASSERT_TRUE(env.daemon()->FindSource("k")->source()->Sync().ok());
+  ASSERT_TRUE(env.detection()->WaitIdle(seconds(30)));
+  ASSERT_TRUE(Eventually(
+      [&] {
+        if (!env.detection()->GetPolicy("k", &policy).ok()) return false;
+        const boost::json::object& st = policy["state"].as_object();
+        return st.at("pending") == 0 && st.at("running") == false;
+      },
+      seconds(30)));
+  EXPECT_EQ(applied(), restores);
   ASSERT_TRUE(env.detection()->GetPolicy("k", &policy).ok());
   EXPECT_TRUE(policy["state"].as_object()["conflict"].is_object());
   ASSERT_TRUE(env.detection()->Resume("k").ok());
@@ -266,8 +277,9 @@ TEST(Detect, PausedLetsAPlannedChangeThroughAndResumeDetectsAgain) {
     planned += "route del 10.50." + std::to_string(i) + ".0/24 table 300\n";
   WriteFile(dir.Sub("planned.batch"), planned);
   ASSERT_EQ(ns.IpBatch(dir.Sub("planned.batch")), 0);
+  // base - 20 is only reached by the batch's last deletion; WaitForRecords then waits until
+  // detection is idle, the barrier for "nothing was reported".
   ASSERT_TRUE(env.WaitForRecords("k", base - 20, seconds(30)));
-  std::this_thread::sleep_for(milliseconds(800));
   EXPECT_TRUE(env.Events("detection").empty());
   EXPECT_TRUE(env.Events("restore").empty());
   EXPECT_EQ(CountRoutes(ns, "table 300"), 10);

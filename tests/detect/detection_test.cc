@@ -41,6 +41,14 @@ void Rewrite(DetectEnv* env, const std::string& text) {
   std::rename(tmp.c_str(), env->dir().Sub("resolv.conf").c_str());
 }
 
+uint64_t Latest(DetectEnv* env) { return env->daemon()->FindSource("r")->state().latest.version; }
+
+// The barrier after a change: r stored a version after `before`, and detection inspected it.
+bool Inspected(DetectEnv* env, uint64_t before) {
+  return Eventually([&] { return Latest(env) > before; }, seconds(20)) &&
+         env->detection()->WaitIdle(seconds(10));
+}
+
 int Count(DetectEnv* env, const std::string& type) {
   return static_cast<int>(env->Events(type).size());
 }
@@ -53,7 +61,8 @@ TEST(Detection, AlertOnlyRaisesAnEventAndChangesNothing) {
   ASSERT_TRUE(env.WaitForEvent(
       "detection", [](const StoredEvent&) { return true; }, seconds(20), &ev));
   EXPECT_EQ(Fields(ev)["action"], "alert");
-  std::this_thread::sleep_for(milliseconds(300));
+  // Alert only: once the version is inspected nothing else can follow from it.
+  ASSERT_TRUE(env.detection()->WaitIdle(seconds(10)));
   EXPECT_EQ(ReadFile(env.dir().Sub("resolv.conf")), "nameserver 10.6.6.6\n");
   EXPECT_EQ(Count(&env, "restore"), 0);
   EXPECT_GE(env.daemon()->metrics()->Get("netsnap_detections_total",
@@ -79,7 +88,8 @@ TEST(Detection, RestoresStopAtTheHourlyCap) {
       "conflict", [](const StoredEvent&) { return true; }, seconds(20), &conflict));
   EXPECT_NE(Fields(conflict)["reason"].as_string().find("cap of 2"), std::string::npos)
       << conflict.json;
-  std::this_thread::sleep_for(milliseconds(300));
+  // The conflict stands in for the third restore: once inspection is idle, none is pending.
+  ASSERT_TRUE(env.detection()->WaitIdle(seconds(10)));
   EXPECT_EQ(Count(&env, "restore"), 2);
   EXPECT_EQ(ReadFile(path), "nameserver 10.6.6.9\n");
   // Resume clears the conflict: the next damage is restored again, to the state before it.
@@ -131,11 +141,13 @@ TEST(Detection, PauseValidatesAndExpires) {
   EXPECT_TRUE(p["state"].as_object()["paused"].as_bool());
   EXPECT_EQ(p["state"].as_object()["pause_reason"], "planned");
   std::string path = env.dir().Sub("resolv.conf");
+  uint64_t before = Latest(&env);
   Rewrite(&env, "nameserver 10.1.1.1\n");  // the planned change
-  std::this_thread::sleep_for(milliseconds(300));
-  ASSERT_TRUE(d->WaitIdle(seconds(10)));
+  ASSERT_TRUE(Inspected(&env, before));
   EXPECT_EQ(Count(&env, "detection"), 0);
-  std::this_thread::sleep_for(milliseconds(300));  // the pause is over
+  ASSERT_TRUE(Eventually(
+      [&] { return d->GetPolicy("r", &p).ok() && !p["state"].as_object()["paused"].as_bool(); },
+      seconds(10)));  // the pause is over
   Rewrite(&env, "nameserver 10.6.6.6\n");
   EXPECT_TRUE(env.WaitForEvent(
       "detection_resume",

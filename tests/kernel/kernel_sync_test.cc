@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
 
 #include "kernel_test_util.h"
@@ -247,32 +249,59 @@ TEST_F(KernelSync, FromTheSinkItselfItRefusesInsteadOfDeadlocking) {
 // Callers waiting in Sync when the capture stops are woken and told it stopped (not left to
 // their 10 s limit, which would say "did not catch up"); later callers are refused.
 TEST_F(KernelSync, StopWakesWaitersAndLaterSyncsAreUnavailable) {
-  Start();
-  std::atomic<bool> go{true};
-  std::atomic<int> calls{0};
-  std::vector<std::string> errors(3);
+  // The capture thread is held inside a delivery of its own (after a 50 ms debounce), so the
+  // Sync callers queue up behind it; the test sees all of them waiting before it stops.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool hold = false, held = false;
+  sink_.on_delivery = [&](int64_t) {
+    std::unique_lock<std::mutex> l(mu);
+    if (!hold) return;
+    held = true;
+    cv.notify_all();
+    cv.wait(l, [&] { return !hold; });
+  };
+  Start("", 50);
+  {
+    std::unique_lock<std::mutex> l(mu);
+    hold = true;
+  }
+  RunIp("route add 10.66.0.0/16 via 10.99.0.3");
+  {
+    std::unique_lock<std::mutex> l(mu);
+    ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(10), [&] { return held; }));
+  }
+  constexpr size_t kWaiters = 3;
+  std::vector<Status> results(kWaiters);
   std::vector<std::thread> threads;
-  for (int t = 0; t < 3; ++t) {
-    threads.emplace_back([&, t] {
-      while (go) {
-        Status s = src_->Sync();
-        ++calls;
-        if (!s.ok()) {
-          errors[t] = s.ToString();
-          EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.ToString();
-          break;
-        }
-      }
-    });
+  for (size_t t = 0; t < kWaiters; ++t) {
+    threads.emplace_back([&, t] { results[t] = src_->Sync(); });
   }
-  for (int i = 0; i < 1000 && calls < 6; ++i) std::this_thread::sleep_for(milliseconds(10));
-  ASSERT_GE(calls.load(), 6) << "Syncs did not succeed before the stop";
-  src_->Stop();
-  go = false;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (src_->SyncWaiters() < kWaiters && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_EQ(src_->SyncWaiters(), kWaiters);
+  // Stop detaches the capture first (the source then counts no waiters, although the three
+  // still wait: none can leave while the thread is held), then stops and joins the thread held
+  // in the delivery: release it once Stop has begun.
+  std::thread stopper([&] { src_->Stop(); });
+  end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (src_->SyncWaiters() != 0 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  {
+    std::unique_lock<std::mutex> l(mu);
+    hold = false;
+  }
+  cv.notify_all();
+  stopper.join();
   for (auto& th : threads) th.join();
-  for (const std::string& e : errors) {
-    EXPECT_EQ(e.find("did not catch up"), std::string::npos) << e;
+  for (const Status& s : results) {
+    EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.ToString();
+    EXPECT_NE(s.message().find("capture is stopped"), std::string::npos) << s.ToString();
   }
+  EXPECT_EQ(src_->SyncWaiters(), 0u);
   Status after = src_->Sync();
   EXPECT_EQ(after.code(), Status::Code::kUnavailable);
   EXPECT_NE(after.message().find("is not capturing"), std::string::npos) << after.ToString();

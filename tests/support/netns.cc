@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <cstdio>
-#include <stdexcept>
 #include <sys/wait.h>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "temp_dir.h"
 
 namespace netsnap::testing {
 
@@ -24,7 +26,7 @@ int Shell(const std::string& command, std::string* out) {
 
 NetNs::NetNs() {
   static std::atomic<int> counter{0};
-  name_ = "nstest-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  name_ = std::string(kTestPrefix) + std::to_string(getpid()) + "-" + std::to_string(counter++);
   Shell("ip netns del " + name_ + " 2>/dev/null");
   if (Shell("ip netns add " + name_) != 0) throw std::runtime_error("ip netns add failed");
   const char* setup[] = {

@@ -7,7 +7,8 @@
 namespace netsnap::testing {
 
 TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "netsnap-test-XXXXXX").string();
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / (std::string(kTestPrefix) + "XXXXXX")).string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   path_ = tmpl;
 }

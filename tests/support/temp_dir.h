@@ -1,9 +1,14 @@
-// A temporary folder that a test owns; removed with everything in it when destroyed.
+// A temporary folder that a test owns (/tmp/nstest-XXXXXX, mode 0700); removed with everything
+// in it when destroyed.
 #pragma once
 
 #include <string>
 
 namespace netsnap::testing {
+
+// Every namespace, folder and process a test makes is named with this prefix, so that
+// `tools/dev test` can remove what a crashed test left behind (/tmp/nstest-*, `ip netns`).
+inline constexpr const char* kTestPrefix = "nstest-";
 
 class TempDir {
  public:

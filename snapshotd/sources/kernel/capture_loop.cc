@@ -76,7 +76,9 @@ Status CaptureLoop::Sync(std::chrono::milliseconds limit) {
   if (write(wake_fd_, &one, sizeof one) != sizeof one) {
     return Status::Unavailable("cannot wake the capture thread");
   }
+  ++sync_waiters_;
   bool done = sync_cv_.wait_for(l, limit, [&] { return sync_done_ >= ticket || exited_; });
+  --sync_waiters_;
   if (sync_ok_ >= ticket) return Status::OK();
   if (!done) {
     return Status::Unavailable("capture did not catch up within " + std::to_string(limit.count()) +
@@ -84,6 +86,11 @@ Status CaptureLoop::Sync(std::chrono::milliseconds limit) {
   }
   if (sync_done_ < ticket) return Status::Unavailable("capture is stopped");
   return Status::Unavailable("capture could not catch up: " + sync_error_.message());
+}
+
+size_t CaptureLoop::SyncWaiters() {
+  std::lock_guard<std::mutex> l(sync_mu_);
+  return sync_waiters_;
 }
 
 Status CaptureLoop::Mute() {

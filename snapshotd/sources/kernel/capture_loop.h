@@ -61,6 +61,8 @@ class CaptureLoop {
   // not from the sink's callbacks. Unavailable when the capture is stopped, when the wait
   // exceeds `limit`, or when the catch-up failed (the caller can read the live state instead).
   Status Sync(std::chrono::milliseconds limit);
+  // Callers inside Sync now (for tests that stop the loop under waiting callers).
+  size_t SyncWaiters();
 
   // Around a large change this process makes itself. Mute leaves the route, rule and next-hop
   // groups, so that the kernel queues no notification per changed record and nothing is folded
@@ -118,6 +120,7 @@ class CaptureLoop {
   uint64_t sync_done_ = 0;   // last ticket a round was completed for
   uint64_t sync_ok_ = 0;     // last ticket a round succeeded for
   Status sync_error_;        // why the last failed round failed
+  size_t sync_waiters_ = 0;  // callers inside Sync
   bool exited_ = false;      // the capture thread is gone
 
   // Capture-thread state.

@@ -64,6 +64,11 @@ class KernelSource final : public Source {
     if (loop) loop->Stop();
   }
 
+  size_t SyncWaiters() override {
+    std::lock_guard<std::mutex> l(capture_mu_);
+    return capture_ ? capture_->SyncWaiters() : 0;
+  }
+
   Status Sync() override {
     std::shared_ptr<kernel::CaptureLoop> loop = Capturing();
     if (!loop) return Status::Unavailable("kernel source '" + name() + "' is not capturing");
