@@ -74,16 +74,16 @@ TEST(E2eDaemon, LogLevelFromTheFileFiltersAndTextIsTheDefault) {
 TEST(E2eDaemon, InvalidFilesStopStartUpNamingFileLineAndKey) {
   Snapshotd d;
   NetNs ns;
-  // The harness's [daemon] table has 4 lines; extra lines start on line 5.
+  // The harness's [daemon] table has 5 lines; extra lines start on line 6.
   d.Configure(KernelSource("k", ns.path()), "threads = \"many\"");
   EXPECT_EQ(d.StartExpectingExit(), 2);
-  EXPECT_NE(d.Log().find(d.config_path() + ":5: 'threads' must be an integer from 1 to 64"),
+  EXPECT_NE(d.Log().find(d.config_path() + ":6: 'threads' must be an integer from 1 to 64"),
             std::string::npos)
       << d.Log();
 
   d.Configure("[[policy]]\ncooldown_s = \"soon\"\n" + KernelSource("k", ns.path()));
   EXPECT_EQ(d.StartExpectingExit(), 2);
-  EXPECT_NE(d.Log().find(d.config_path() + ":7: [[policy]] '*': 'cooldown_s'"), std::string::npos)
+  EXPECT_NE(d.Log().find(d.config_path() + ":8: [[policy]] '*': 'cooldown_s'"), std::string::npos)
       << d.Log();
 
   d.Configure(KernelSource("k", ns.path()), "log_level = \"loud\"");
@@ -141,7 +141,7 @@ TEST(E2eDaemon, AMissingOrBadTokenFileStopsStartUp) {
   // A repeated key is a TOML error: write the [daemon] table by hand instead.
   WriteFile(d.config_path(), "[daemon]\ndata_dir = \"" + d.dir().Sub("data") +
                                  "\"\nlisten = \"127.0.0.1:" + std::to_string(d.port()) +
-                                 "\"\ntoken_file = \"" + missing + "\"\n" +
+                                 "\"\nsocket = \"\"\ntoken_file = \"" + missing + "\"\n" +
                                  KernelSource("k", ns.path()));
   EXPECT_NE(d.StartExpectingExit(), 0);
   EXPECT_NE(d.Log().find(missing), std::string::npos) << d.Log();

@@ -141,8 +141,8 @@ Snapshotd::~Snapshotd() { Kill9(); }
 void Snapshotd::Configure(const std::string& body, const std::string& daemon_extra) {
   WriteFile(config_path(), "[daemon]\ndata_dir = \"" + dir_.Sub("data") +
                                "\"\nlisten = \"127.0.0.1:" + std::to_string(port_) +
-                               "\"\ntoken_file = \"" + token_file() + "\"\n" + daemon_extra + "\n" +
-                               body);
+                               "\"\nsocket = \"" + dir_.Sub("api.sock") + "\"\ntoken_file = \"" +
+                               token_file() + "\"\n" + daemon_extra + "\n" + body);
 }
 
 pid_t Snapshotd::Spawn(const std::vector<std::string>& args) {
