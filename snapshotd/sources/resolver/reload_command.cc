@@ -39,7 +39,8 @@ struct ChildPlan {
   // daemon blocks SIGTERM and SIGINT in every thread, and the mask survives exec).
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);  // fails harmlessly on 9/19
+  // Refused for SIGKILL, SIGSTOP and glibc's internal signals, harmlessly.
+  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
   sigprocmask(SIG_SETMASK, &p.empty_mask, nullptr);
   if (dup2(p.devnull, 0) < 0 || dup2(p.out, 1) < 0 || dup2(p.out, 2) < 0) _exit(127);
   // Nothing above 2 survives: not the API's listening socket, the store's files or a journal fd.
