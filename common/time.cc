@@ -19,26 +19,43 @@ bool AllDigits(std::string_view s) {
   return true;
 }
 
-// Parses "123" or "123.456" as a count of `unit_ns`, without floating point for the integer part.
-bool ParseDecimal(std::string_view s, int64_t unit_ns, int64_t* out) {
+enum class Parsed { kOk, kMalformed, kOutOfRange };
+
+// Parses "123" or "123.456" as a count of `unit_ns` with checked integer arithmetic: a number too
+// large for int64 nanoseconds is kOutOfRange, never a wrapped value.
+Parsed ParseDecimal(std::string_view s, int64_t unit_ns, int64_t* out) {
   size_t dot = s.find('.');
   std::string_view ip = s.substr(0, dot);
   std::string_view fp = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
-  if (ip.empty() && fp.empty()) return false;
-  if (!ip.empty() && !AllDigits(ip)) return false;
-  if (dot != std::string_view::npos && !AllDigits(fp)) return false;
-  if (ip.size() > 12) return false;
+  if (ip.empty() && fp.empty()) return Parsed::kMalformed;
+  if (!ip.empty() && !AllDigits(ip)) return Parsed::kMalformed;
+  if (dot != std::string_view::npos && !AllDigits(fp)) return Parsed::kMalformed;
   int64_t whole = 0;
-  for (char c : ip) whole = whole * 10 + (c - '0');
-  if (whole > INT64_MAX / unit_ns) return false;
-  // Fraction: up to 18 digits of precision.
+  for (char c : ip) {
+    if (__builtin_mul_overflow(whole, 10, &whole) ||
+        __builtin_add_overflow(whole, c - '0', &whole)) {
+      return Parsed::kOutOfRange;
+    }
+  }
+  // Fraction: up to 18 digits of precision; below one unit, so it fits.
   long double frac = 0, scale = 1;
   for (size_t i = 0; i < fp.size() && i < 18; ++i) {
     scale /= 10;
     frac += (fp[i] - '0') * scale;
   }
-  *out = whole * unit_ns + static_cast<int64_t>(frac * unit_ns);
-  return true;
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(whole, unit_ns, &ns) ||
+      __builtin_add_overflow(ns, static_cast<int64_t>(frac * unit_ns), &ns)) {
+    return Parsed::kOutOfRange;
+  }
+  *out = ns;
+  return Parsed::kOk;
+}
+
+// Times are int64 nanoseconds since 1970, so they span 1677-09-21 to 2262-04-11.
+Status TimeOutOfRange(std::string_view text) {
+  return Status::InvalidArgument("time '" + std::string(text) +
+                                 "' is out of range: times lie between 1677-09-21 and 2262-04-11");
 }
 
 int64_t UnitNs(std::string_view unit) {
@@ -53,6 +70,14 @@ int64_t UnitNs(std::string_view unit) {
   return 0;
 }
 
+// A number with an optional unit ("15m", "1.5h", "90").
+Parsed ParseDurationValue(std::string_view text, int64_t* out_ns) {
+  size_t u = text.size();
+  while (u > 0 && std::isalpha(static_cast<unsigned char>(text[u - 1]))) --u;
+  int64_t unit = UnitNs(text.substr(u));
+  return unit == 0 ? Parsed::kMalformed : ParseDecimal(text.substr(0, u), unit, out_ns);
+}
+
 int Num(std::string_view s, size_t pos, size_t len, bool* ok) {
   int v = 0;
   for (size_t i = pos; i < pos + len; ++i) {
@@ -65,7 +90,8 @@ int Num(std::string_view s, size_t pos, size_t len, bool* ok) {
   return v;
 }
 
-Status ParseRfc3339(std::string_view s, int64_t* out) {
+// Messages name no input; ParseTime adds it. A valid time outside the int64 span is kOutOfRange.
+Status ParseRfc3339(std::string_view s, int64_t* out, bool* out_of_range) {
   // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
   bool ok = true;
   if (s.size() < 20 || s[4] != '-' || s[7] != '-' ||
@@ -113,7 +139,19 @@ Status ParseRfc3339(std::string_view s, int64_t* out) {
   int mday = tm.tm_mday;
   time_t t = timegm(&tm);
   if (tm.tm_mday != mday) return Status::InvalidArgument("no such day");
-  *out = (static_cast<int64_t>(t) - offset_s) * kNsPerSec + frac_ns;
+  int64_t secs = 0, ns = 0;
+  bool overflow = __builtin_sub_overflow(static_cast<int64_t>(t), offset_s, &secs);
+  if (secs < 0 && frac_ns > 0) {
+    // Borrow a second, so that the earliest times (1677-09-21T00:12:43.145224192Z) fit.
+    ++secs;
+    frac_ns -= kNsPerSec;
+  }
+  if (overflow || __builtin_mul_overflow(secs, kNsPerSec, &ns) ||
+      __builtin_add_overflow(ns, frac_ns, &ns)) {
+    *out_of_range = true;
+    return Status::InvalidArgument("out of range");
+  }
+  *out = ns;
   return Status::OK();
 }
 
@@ -126,11 +164,13 @@ int64_t NowNs() {
 }
 
 Status ParseDuration(std::string_view text, int64_t* out_ns) {
-  size_t u = text.size();
-  while (u > 0 && std::isalpha(static_cast<unsigned char>(text[u - 1]))) --u;
-  int64_t unit = UnitNs(text.substr(u));
-  int64_t v;
-  if (unit == 0 || !ParseDecimal(text.substr(0, u), unit, &v)) {
+  int64_t v = 0;
+  Parsed p = ParseDurationValue(text, &v);
+  if (p == Parsed::kOutOfRange) {
+    return Status::InvalidArgument("duration '" + std::string(text) +
+                                   "' is out of range: durations reach up to 106,751 days");
+  }
+  if (p == Parsed::kMalformed) {
     return Status::InvalidArgument("bad duration '" + std::string(text) +
                                    "': use a number with a unit, e.g. 30s, 15m, 2h, 1d");
   }
@@ -145,26 +185,35 @@ Status ParseTime(std::string_view text, int64_t now_ns, int64_t* out_ns) {
     return Status::OK();
   }
   if (text[0] == '-' || text[0] == '+') {
-    int64_t d;
-    Status s = ParseDuration(text.substr(1), &d);
-    if (!s.ok()) {
+    int64_t d = 0, t = 0;
+    Parsed p = ParseDurationValue(text.substr(1), &d);
+    if (p == Parsed::kMalformed) {
       return Status::InvalidArgument("bad relative time '" + std::string(text) +
                                      "': use e.g. -30s, -15m, -2h, -1d");
     }
-    *out_ns = text[0] == '-' ? now_ns - d : now_ns + d;
+    if (p == Parsed::kOutOfRange || (text[0] == '-' ? __builtin_sub_overflow(now_ns, d, &t)
+                                                    : __builtin_add_overflow(now_ns, d, &t))) {
+      return TimeOutOfRange(text);
+    }
+    *out_ns = t;
     return Status::OK();
   }
   if (text.size() >= 20 && text[4] == '-') {
-    Status s = ParseRfc3339(text, out_ns);
+    bool out_of_range = false;
+    Status s = ParseRfc3339(text, out_ns, &out_of_range);
+    if (out_of_range) return TimeOutOfRange(text);
     if (!s.ok()) {
       return Status::InvalidArgument("bad time '" + std::string(text) + "': " + s.message());
     }
     return s;
   }
-  int64_t v;
-  if (ParseDecimal(text, kNsPerSec, &v)) {
-    *out_ns = v;
-    return Status::OK();
+  switch (ParseDecimal(text, kNsPerSec, out_ns)) {
+    case Parsed::kOk:
+      return Status::OK();
+    case Parsed::kOutOfRange:
+      return TimeOutOfRange(text);
+    case Parsed::kMalformed:
+      break;
   }
   return Status::InvalidArgument("bad time '" + std::string(text) +
                                  "': use RFC 3339 (2026-11-27T08:00:00Z), Unix seconds, or a "

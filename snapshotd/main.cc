@@ -1,5 +1,4 @@
 // snapshotd: keeps a versioned history of this host's network configuration and rolls it back.
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -11,19 +10,9 @@
 #include "api/server.h"
 #include "core/config.h"
 #include "core/daemon.h"
+#include "core/logging.h"
 #include "detect/detection.h"
 #include "restore/rollback_manager.h"
-
-namespace {
-
-// Logs as one JSON object per line for log shippers.
-void UseJsonLogs() {
-  spdlog::set_pattern(
-      R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","thread":%t,"message":"%v"})",
-      spdlog::pattern_time_type::utc);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"snapshotd: versioned history and rollback of routes, rules and resolver rules"};
@@ -39,7 +28,6 @@ int main(int argc, char** argv) {
   // local user to read); the socket is then opened up to its group on purpose.
   umask(077);
 
-  spdlog::set_default_logger(spdlog::stderr_logger_mt("snapshotd"));
   netsnap::DaemonConfig config = netsnap::DefaultConfig();
   if (!config_path.empty()) {
     netsnap::Status s = netsnap::LoadConfig(config_path, &config);
@@ -53,18 +41,10 @@ int main(int argc, char** argv) {
   if (app.count("--socket") > 0) config.socket = socket;
   if (!log_level.empty()) config.log_level = log_level;
   if (!log_format.empty()) config.log_format = log_format;
-  if (config.log_format == "json") {
-    UseJsonLogs();
-  } else if (config.log_format != "text") {
-    std::fprintf(stderr, "snapshotd: --log-format must be text or json\n");
+  if (netsnap::Status s = netsnap::SetUpLogging(config.log_level, config.log_format); !s.ok()) {
+    std::fprintf(stderr, "snapshotd: %s\n", s.message().c_str());
     return 2;
   }
-  auto level = spdlog::level::from_str(config.log_level);
-  if (level == spdlog::level::off && config.log_level != "off") {
-    std::fprintf(stderr, "snapshotd: unknown log level '%s'\n", config.log_level.c_str());
-    return 2;
-  }
-  spdlog::set_level(level);
 
   // Block the stop signals in every thread; the main thread waits for them.
   sigset_t stop_signals;

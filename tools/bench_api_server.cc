@@ -86,7 +86,10 @@ int main(int argc, char** argv) {
   if (capture_routes) {
     recorder = std::make_unique<Recorder>(std::make_unique<GeneratedSource>(capture_routes),
                                           daemon.store(), daemon.metrics());
-    recorder->Start();
+    if (Status s = recorder->Start(); !s.ok()) {
+      std::fprintf(stderr, "bench_api_server: %s\n", s.ToString().c_str());
+      return 1;
+    }
     ctx.sources.push_back(recorder.get());
   }
   ApiOptions opts;

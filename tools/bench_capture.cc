@@ -94,9 +94,11 @@ int Dump(const std::string& netns, int reps) {
 
   // Re-dump, canonicalise and compare with the current snapshot, as a resync does.
   int fd = -1;
-  kernel::OpenNetns(netns, &fd);
+  if (!kernel::OpenNetns(netns, &fd).ok()) return 1;
   std::unique_ptr<kernel::NetlinkSocket> sock;
-  kernel::RunInNetns(fd, [&] { return kernel::NetlinkSocket::Open({}, 0, &sock); });
+  if (!kernel::RunInNetns(fd, [&] { return kernel::NetlinkSocket::Open({}, 0, &sock); }).ok()) {
+    return 1;
+  }
   kernel::KernelFilter filter;
   double best = 1e9;
   size_t changes = 0;
@@ -123,23 +125,31 @@ int Latency(const std::string& netns, int n) {
   Sink sink;
   if (!src->Start(&sink).ok()) return 1;
   int fd = -1;
-  kernel::OpenNetns(netns, &fd);
+  if (!kernel::OpenNetns(netns, &fd).ok()) return 1;
   std::unique_ptr<kernel::NetlinkSocket> sock;
-  kernel::RunInNetns(fd, [&] { return kernel::NetlinkSocket::Open({}, 4 << 20, &sock); });
+  if (!kernel::RunInNetns(fd, [&] {
+         return kernel::NetlinkSocket::Open({}, 4 << 20, &sock);
+       }).ok()) {
+    return 1;
+  }
   kernel::LinkNames links;
-  kernel::ReadLinks(sock.get(), &links);
+  if (!kernel::ReadLinks(sock.get(), &links).ok()) return 1;
   std::vector<double> ms;
   for (int i = 0; i < n; ++i) {
     Route r;
-    Prefix::Parse("10.200." + std::to_string(i / 256) + "." + std::to_string(i % 256) + "/32",
-                  &r.dst);
-    Address::Parse("10.99.0.3", &r.gateway);
+    // Addresses made here always parse.
+    (void)Prefix::Parse("10.200." + std::to_string(i / 256) + "." + std::to_string(i % 256) + "/32",
+                        &r.dst);
+    (void)Address::Parse("10.99.0.3", &r.gateway);
     std::string msg;
-    kernel::EncodeRoute(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, sock->NextSeq(), links,
-                        &msg);
+    if (!kernel::EncodeRoute(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, sock->NextSeq(), links,
+                             &msg)
+             .ok()) {
+      return 1;
+    }
     uint64_t before = sink.deliveries;
     int64_t t0 = NowNs();
-    sock->Transact(msg, [](uint32_t, int, const std::string&) {});
+    if (!sock->Transact(msg, [](uint32_t, int, const std::string&) {}).ok()) return 1;
     auto deadline = Clock::now() + std::chrono::seconds(5);
     while (sink.deliveries == before && Clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));

@@ -51,7 +51,7 @@ Delta MakeChange(const Snapshot& base, size_t n, std::mt19937_64& rng, uint32_t 
       uint32_t a = static_cast<uint32_t>(rng());
       for (int k = 0; k < 4; ++k) rt.dst.addr[k] = static_cast<uint8_t>(a >> (8 * k));
       rt.table = 254;
-      Address::Parse("10.99.0.3", &rt.gateway);
+      (void)Address::Parse("10.99.0.3", &rt.gateway);  // a constant that parses
       rt.dev = "a0";
       Record rec = rt.ToRecord();
       d.push_back({rec.key, rec.value});

@@ -1,5 +1,6 @@
 // Status: the result of an operation that can fail, carried across module borders instead of
 // exceptions. A Status is either OK or holds a code and a message meant for a person.
+// [[nodiscard]]: dropping one is a compile error; a deliberate drop is `(void)` with a reason.
 #pragma once
 
 #include <string>
@@ -8,7 +9,7 @@
 
 namespace netsnap {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code : unsigned char {
     kOk = 0,

@@ -1,9 +1,12 @@
 #include "api/audit.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+
+#include "core/logging.h"
 
 namespace netsnap::api {
 
@@ -40,7 +43,8 @@ void Audit(const ApiContext& ctx, const Principal& who, const std::string& what,
   }
   f["outcome"] = outcome;
   for (const auto& [k, v] : res.audit) f[k] = v;
-  spdlog::info("audit: {} ({}) {} {} -> {}", name, role, what, source, res.status);
+  LogEvent(spdlog::level::info, {source, "audit"},
+           fmt::format("audit: {} ({}) {} -> {}", QuoteName(name), role, what, res.status));
   if (ctx.events) ctx.events->Publish("audit", source, std::move(f));
 }
 

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/logging.h"
 #include "netsnap/time.h"
 
 namespace netsnap {
@@ -22,7 +23,7 @@ StoredEvent EventBus::Publish(const std::string& type, const std::string& source
     if (!s.ok()) spdlog::error("cannot store event {}: {}", type, s.ToString());
     for (auto& [h, fn] : subscribers_) subs.push_back(fn);
   }
-  spdlog::info("event {} {}: {}", type, source, e.json);
+  LogEvent(spdlog::level::info, {source, type}, "event: " + e.json);
   for (auto& fn : subs) fn(e);
   return e;
 }

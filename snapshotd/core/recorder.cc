@@ -104,7 +104,8 @@ Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInf
 void Recorder::OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns) {
   std::lock_guard l(mu_);
   VersionHeader out;
-  CommitLocked(std::move(snapshot), nullptr, {time_ns, cause, actor, ""}, &out);
+  // A failure is logged and shown in the source's health by CommitLocked.
+  (void)CommitLocked(std::move(snapshot), nullptr, {time_ns, cause, actor, ""}, &out);
 }
 
 void Recorder::OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) {
@@ -117,7 +118,8 @@ void Recorder::OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t
     return;
   }
   VersionHeader out;
-  CommitLocked(std::move(next), &changes, {time_ns, cause, actor, ""}, &out);
+  // A failure is logged and shown in the source's health by CommitLocked.
+  (void)CommitLocked(std::move(next), &changes, {time_ns, cause, actor, ""}, &out);
 }
 
 void Recorder::OnError(const Status& error) {

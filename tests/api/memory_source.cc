@@ -8,7 +8,7 @@ namespace netsnap::testing {
 
 Status MemorySource::Start(CaptureSink* sink) {
   Snapshot s;
-  ReadLive(&s);
+  NETSNAP_RETURN_IF_ERROR(ReadLive(&s));
   sink->OnSnapshot(s, Cause::kStartup, Actor{}, NowNs());
   return Status::OK();
 }

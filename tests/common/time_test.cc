@@ -46,6 +46,36 @@ TEST(Time, RejectsNonsenseWithAMessage) {
   }
 }
 
+// Every form that would overflow int64 nanoseconds is refused by name, and the output is left
+// alone, instead of wrapping around to some other time.
+TEST(Time, OutOfRangeIsAnErrorNamingIt) {
+  for (const char* bad :
+       {"-99999999d", "+99999999d", "-106752d", "-9223372037s", "-9999999999999999999999w",
+        "99999999999", "9223372037", "18446744073709551617.5", "9999-12-31T23:59:59Z",
+        "2262-04-11T23:47:16.854775808Z", "1677-09-21T00:12:43.145224191Z", "0001-01-01T00:00:00Z",
+        "2262-04-12T00:00:00+00:00"}) {
+    int64_t out = 7;
+    Status s = ParseTime(bad, kNow, &out);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("time '" + std::string(bad) + "' is out of range"),
+              std::string::npos)
+        << s.message();
+    EXPECT_EQ(out, 7) << bad;
+  }
+  // A relative time that fits as a duration but not once added to now.
+  int64_t out = 0;
+  EXPECT_FALSE(ParseTime("-106751d", INT64_MIN / 2, &out).ok());
+  EXPECT_FALSE(ParseTime("+1s", INT64_MAX, &out).ok());
+}
+
+TEST(Time, EdgesOfTheRangeStillParse) {
+  EXPECT_EQ(P("2262-04-11T23:47:16.854775807Z"), INT64_MAX);
+  EXPECT_EQ(P("1677-09-21T00:12:43.145224192Z"), INT64_MIN);
+  EXPECT_EQ(P("9223372036.854775807"), INT64_MAX);
+  EXPECT_EQ(P("-106751d"), kNow - 106751LL * 86400 * kS);
+  EXPECT_EQ(P("0000000000000000000000001764230400"), kNow);  // leading zeros are no overflow
+}
+
 TEST(Time, FormatIsRfc3339UtcWithNanoseconds) {
   EXPECT_EQ(FormatTime(kNow + 5), "2025-11-27T08:00:00.000000005Z");
   EXPECT_EQ(P(FormatTime(kNow + 123456789)), kNow + 123456789);
@@ -74,6 +104,22 @@ TEST(Duration, Units) {
   ASSERT_TRUE(ParseDuration("90", &d).ok());
   EXPECT_EQ(d, 90 * kS);
   EXPECT_FALSE(ParseDuration("5 parsecs", &d).ok());
+}
+
+TEST(Duration, OutOfRangeIsAnErrorNamingIt) {
+  for (const char* bad :
+       {"106752d", "15251w", "9223372037", "99999999999999999999ns", "2562047788.1h"}) {
+    int64_t d = 7;
+    Status s = ParseDuration(bad, &d);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("duration '" + std::string(bad) + "' is out of range"),
+              std::string::npos)
+        << s.message();
+    EXPECT_EQ(d, 7) << bad;
+  }
+  int64_t d = 0;
+  ASSERT_TRUE(ParseDuration("9223372036854775807ns", &d).ok());
+  EXPECT_EQ(d, INT64_MAX);
 }
 
 }  // namespace

@@ -173,7 +173,8 @@ std::set<std::string> IpRoutes(const NetNs& ns) {
     for (const json::value& v : IpJson(ns, std::string(fam) + " route show table all")) {
       const json::object& o = v.as_object();
       Route r;
-      Prefix::Parse(Str(o, "dst") == "default" && fam[1] == '6' ? "::/0" : Str(o, "dst"), &r.dst);
+      std::string dst = Str(o, "dst") == "default" && fam[1] == '6' ? "::/0" : Str(o, "dst");
+      EXPECT_TRUE(Prefix::Parse(dst, &r.dst).ok()) << "ip printed a prefix we cannot read: " << dst;
       r.family = fam[1] == '6' ? 10 : 2;
       r.dst.family = r.family;
       r.table = TableNumber(Str(o, "table"));

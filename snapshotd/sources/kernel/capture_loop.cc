@@ -97,7 +97,7 @@ Status CaptureLoop::Mute() {
   if (!monitor_) return Status::Unavailable("capture is not open");
   Status s = monitor_->SetMembership(kRecordGroups, false);
   if (!s.ok()) {
-    monitor_->SetMembership(kRecordGroups, true);
+    (void)monitor_->SetMembership(kRecordGroups, true);  // best effort; the first error is reported
     return s;
   }
   muted_ = true;
@@ -151,7 +151,7 @@ void CaptureLoop::Run() {
       pause_ms = ReadNotifications();
     }
     if (stop_) break;
-    Settle(/*now_all=*/false);
+    (void)Settle(/*now_all=*/false);  // a failed re-dump is reported to the sink and retried
   }
   {
     std::lock_guard<std::mutex> l(sync_mu_);

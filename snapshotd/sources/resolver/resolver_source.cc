@@ -283,7 +283,7 @@ Snapshot ResolverFileRecords(const Snapshot& target) {
     if (KindOfKey(r.key) == RecordKind::kFile) b.Add(r.key, r.value);
   }
   Snapshot out;
-  b.Finish(&out);  // input is sorted and unique, so this cannot fail
+  (void)b.Finish(&out);  // input is sorted and unique, so this cannot fail
   return out;
 }
 
