@@ -65,7 +65,11 @@ class SnapshotdProcess {
   explicit SnapshotdProcess(const std::string& log_format) : port_(FreePort()) {
     std::ofstream(dir_.Sub("resolv.conf")) << "nameserver 192.0.2.1\n";
     std::ofstream(dir_.Sub("snapshotd.toml"))
-        << "[daemon]\ndata_dir = \"" << dir_.Sub("data") << "\"\n"
+        << "[daemon]\ndata_dir = \"" << dir_.Sub("data") << "\"\nsocket = \""
+        << dir_.Sub("api.sock")
+        << "\"\n"
+        // The hostile calls must reach their handlers to be audited: loopback TCP is an operator.
+        << "allow_loopback_operator = true\n"
         << "[[source]]\nname = \"main\"\nkind = \"resolver\"\nformat = \"resolv.conf\"\n"
         << "path = \"" << dir_.Sub("resolv.conf") << "\"\nread_only = true\n";
     std::string listen = "127.0.0.1:" + std::to_string(port_);
