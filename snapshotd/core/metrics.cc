@@ -50,8 +50,7 @@ void Metrics::Add(std::string_view name, const Labels& labels, double v) {
   std::string k = Key(labels);
   std::lock_guard l(mu_);
   auto it = values_.find(name);
-  if (it == values_.end())
-    it = values_.emplace(std::string(name), std::map<std::string, double>{}).first;
+  if (it == values_.end()) it = values_.emplace(std::string(name), std::map<std::string, double>{}).first;
   it->second[k] += v;
 }
 
@@ -59,8 +58,7 @@ void Metrics::Set(std::string_view name, const Labels& labels, double v) {
   std::string k = Key(labels);
   std::lock_guard l(mu_);
   auto it = values_.find(name);
-  if (it == values_.end())
-    it = values_.emplace(std::string(name), std::map<std::string, double>{}).first;
+  if (it == values_.end()) it = values_.emplace(std::string(name), std::map<std::string, double>{}).first;
   it->second[k] = v;
 }
 
