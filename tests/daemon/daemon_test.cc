@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,8 +94,8 @@ TEST(Daemon, RetentionRunsOnItsInterval) {
   std::string resolv = dir.Sub("resolv.conf");
   std::ofstream(resolv) << "nameserver 192.0.2.1\n";
   std::string config = dir.Sub("netsnap.toml");
-  std::ofstream(config) << "[daemon]\ndata_dir = \"" << dir.Sub("data") << "\"\nlisten = \"127.0.0.1:"
-                        << port
+  std::ofstream(config) << "[daemon]\ndata_dir = \"" << dir.Sub("data")
+                        << "\"\nlisten = \"127.0.0.1:" << port
                         << "\"\n[retention]\nkeep_all = \"1s\"\nhourly = \"0s\"\ndaily = \"0s\"\n"
                            "interval = \"1s\"\n[[source]]\nname = \"r\"\nkind = \"resolver\"\n"
                            "format = \"resolv.conf\"\npath = \""
@@ -156,18 +157,23 @@ TEST(Daemon, DiskFullDegradesAndRecoversToTheLiveTable) {
   };
   for (int gw = 0; gw < 4; ++gw) batch(dir.Sub("routes" + std::to_string(gw)), gw);
   ASSERT_EQ(ns.IpBatch(dir.Sub("routes0")), 0);
-  // A filler that leaves the store about 4 MB; deleting it is how space comes back.
-  std::string filler = dir.Sub("small/filler");
-  ASSERT_EQ(Shell("dd if=/dev/zero of=" + filler + " bs=1M count=20 status=none"), 0);
 
   uint16_t port = FreePort();
   std::string config = dir.Sub("netsnap.toml");
   std::ofstream(config) << "[daemon]\ndata_dir = \"" << dir.Sub("small/data")
                         << "\"\nlisten = \"127.0.0.1:" << port
-                        << "\"\n[[source]]\nname = \"k\"\nkind = \"kernel\"\nnetns = \"" << ns.path()
-                        << "\"\ntables = [100]\n";
+                        << "\"\n[[source]]\nname = \"k\"\nkind = \"kernel\"\nnetns = \""
+                        << ns.path() << "\"\ntables = [100]\n";
   Snapshotd daemon(config, dir.Sub("daemon.log"));
-  ASSERT_TRUE(WaitFor([&] { return Number(SourceField(port, "k", "records")) == kRoutes; }, 120));
+  ASSERT_TRUE(WaitFor([&] { return Number(SourceField(port, "k", "records")) == kRoutes; }, 300));
+  // A filler that leaves the store about 2 MB; deleting it is how space comes back.
+  std::string filler = dir.Sub("small/filler");
+  struct statvfs fs_stat;
+  ASSERT_EQ(statvfs(dir.Sub("small").c_str(), &fs_stat), 0);
+  uint64_t free_mb = fs_stat.f_bavail * fs_stat.f_frsize >> 20;
+  ASSERT_GT(free_mb, 2u);
+  Shell("dd if=/dev/zero of=" + filler + " bs=1M count=" + std::to_string(free_mb - 2) +
+        " status=none");
 
   // Churn until the store fails a commit and health says so.
   bool degraded = false;
@@ -192,8 +198,8 @@ TEST(Daemon, DiskFullDegradesAndRecoversToTheLiveTable) {
   EXPECT_TRUE(WaitFor([&] { return Number(SourceField(port, "k", "records")) == live; }, 60));
   // The stored latest version holds the route added while the disk was full.
   int64_t latest = Number(SourceField(port, "k", "latest_version"));
-  std::string body = Http(port, "/v1/sources/k/versions/" + std::to_string(latest) +
-                                    "?limit=1000000");
+  std::string body =
+      Http(port, "/v1/sources/k/versions/" + std::to_string(latest) + "?limit=1000000");
   EXPECT_NE(body.find("10.200.0.0/16"), std::string::npos);
 }
 

@@ -41,8 +41,8 @@ void Build(History* h, int days) {
     t.Mutate(&rng, 3);
     int64_t when = kNow - (n - i) * 20 * kMin;
     VersionHeader v;
-    ASSERT_TRUE(h->store->Commit("k", t.ToSnapshot(), nullptr, {when, Cause::kEvent, {}, ""}, &v)
-                    .ok());
+    ASSERT_TRUE(
+        h->store->Commit("k", t.ToSnapshot(), nullptr, {when, Cause::kEvent, {}, ""}, &v).ok());
     if (h->versions.empty() || h->versions.back().first != v.version) {
       h->versions.emplace_back(v.version, when);
     }
@@ -70,9 +70,12 @@ uint64_t Expected(const std::vector<std::pair<uint64_t, int64_t>>& versions,
   for (size_t i = 0; i < versions.size(); ++i) {
     int64_t t = versions[i].second, age = kNow - t;
     bool keep = i + 1 == versions.size() || versions[i].first == pinned;
-    if (age < p.keep_all_ns) keep = true;
-    else if (age < p.hourly_ns) keep = hours.insert(t / kHour).second || keep;
-    else if (age < p.daily_ns) keep = days.insert(t / kDay).second || keep;
+    if (age < p.keep_all_ns)
+      keep = true;
+    else if (age < p.hourly_ns)
+      keep = hours.insert(t / kHour).second || keep;
+    else if (age < p.daily_ns)
+      keep = days.insert(t / kDay).second || keep;
     kept += keep;
   }
   return kept;
@@ -98,11 +101,12 @@ TEST(RetentionRunner, RemovesExactlyWhatTheSettingsSayAndTheDiskShrinks) {
     return std::string("{\"id\":\"1\",\"state\":\"") + state +
            "\",\"updated_ns\":" + std::to_string(updated) + "}";
   };
-  ASSERT_TRUE(h.store->PutMeta("rollback/000000000001", entry("confirmed", kNow - 400 * kDay)).ok());
+  ASSERT_TRUE(
+      h.store->PutMeta("rollback/000000000001", entry("confirmed", kNow - 400 * kDay)).ok());
   ASSERT_TRUE(h.store->PutMeta("rollback/000000000002", entry("failed", kNow - 400 * kDay)).ok());
-  ASSERT_TRUE(h.store->PutMeta("rollback/000000000003",
-                               entry("awaiting_confirmation", kNow - 400 * kDay))
-                  .ok());
+  ASSERT_TRUE(
+      h.store->PutMeta("rollback/000000000003", entry("awaiting_confirmation", kNow - 400 * kDay))
+          .ok());
   ASSERT_TRUE(h.store->PutMeta("rollback/000000000004", entry("applying", kNow - 400 * kDay)).ok());
   ASSERT_TRUE(h.store->PutMeta("rollback/000000000005", entry("reverted", kNow - 10 * kDay)).ok());
   ASSERT_TRUE(h.store->PutMeta("rollback/000000000006", "not json").ok());
