@@ -1,5 +1,6 @@
-// GET /v1/health: "ok" when every configured source is running without warnings, else
-// "degraded".
+// GET /v1/health: "ok" when every configured source is running without warnings, the store
+// accepts writes and fits its disk budget; else "degraded". "disk" gives the store's size against
+// the budget ([daemon] max_disk_bytes): state "ok", "warning" from 90% of it, "over_budget" above.
 #include <boost/json/object.hpp>
 
 #include "api/handlers.h"
@@ -27,9 +28,25 @@ void AddHealthRoutes(const ApiContext* ctx, Router* router) {
       o["warnings"] = std::move(warnings);
       sources.push_back(std::move(o));
     }
+    json::object disk;
+    uint64_t bytes = ctx->store->DiskBytes();
+    auto budget = static_cast<uint64_t>(ctx->metrics->Get("netsnap_disk_budget_bytes"));
+    std::string disk_state = "ok";
+    if (budget > 0 && bytes > budget) {
+      disk_state = "over_budget";
+    } else if (budget > 0 && bytes * 10 >= budget * 9) {
+      disk_state = "warning";
+    }
+    disk["bytes"] = bytes;
+    disk["max_bytes"] = budget;
+    disk["state"] = disk_state;
+    std::string store_error = ctx->store->WriteError();
+    disk["write_error"] = store_error.empty() ? json::value(nullptr) : json::value(store_error);
+    healthy = healthy && disk_state != "over_budget" && store_error.empty();
     json::object out;
     out["status"] = healthy ? "ok" : "degraded";
     out["sources"] = std::move(sources);
+    out["disk"] = std::move(disk);
     res->Json(200, out);
     return Status::OK();
   });

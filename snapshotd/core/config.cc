@@ -64,7 +64,8 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
                                               "allowed_hosts",
                                               "max_followers",
                                               "allow_loopback_operator",
-                                              "max_connections_per_client"};
+                                              "max_connections_per_client",
+                                              "max_disk_bytes"};
   for (const auto& [k, v] : d) {
     if (!kKeys.count(std::string(k.str()))) {
       return Bad(origin, v, "unknown key '" + std::string(k.str()) + "' in [daemon]");
@@ -95,18 +96,34 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
       c->allowed_hosts.push_back(**h.as_string());
     }
   }
+  if (const toml::node* n = d.get("max_disk_bytes")) {
+    if (!n->is_integer() || **n->as_integer() < 0) {
+      return Bad(origin, *n, "'max_disk_bytes' must be a number of bytes (0: no budget)");
+    }
+    c->max_disk_bytes = static_cast<uint64_t>(**n->as_integer());
+  }
   if (c->log_format != "text" && c->log_format != "json") {
     return Bad(origin, *d.get("log_format"), "'log_format' must be \"text\" or \"json\"");
   }
   return Status::OK();
 }
 
-Status ParseRetention(const toml::table& r, const std::string& origin, RetentionPolicy* p,
-                      int64_t* interval) {
-  NETSNAP_RETURN_IF_ERROR(GetDuration(r, "keep_all", origin, &p->keep_all_ns));
-  NETSNAP_RETURN_IF_ERROR(GetDuration(r, "hourly", origin, &p->hourly_ns));
-  NETSNAP_RETURN_IF_ERROR(GetDuration(r, "daily", origin, &p->daily_ns));
-  NETSNAP_RETURN_IF_ERROR(GetDuration(r, "interval", origin, interval));
+Status ParseRetention(const toml::table& r, const std::string& origin, RetentionSettings* s) {
+  NETSNAP_RETURN_IF_ERROR(GetDuration(r, "keep_all", origin, &s->versions.keep_all_ns));
+  NETSNAP_RETURN_IF_ERROR(GetDuration(r, "hourly", origin, &s->versions.hourly_ns));
+  NETSNAP_RETURN_IF_ERROR(GetDuration(r, "daily", origin, &s->versions.daily_ns));
+  NETSNAP_RETURN_IF_ERROR(GetDuration(r, "interval", origin, &s->interval_ns));
+  NETSNAP_RETURN_IF_ERROR(GetDuration(r, "events", origin, &s->events_ns));
+  NETSNAP_RETURN_IF_ERROR(GetDuration(r, "rollbacks", origin, &s->rollbacks_ns));
+  if (s->interval_ns < 1000000000) {
+    return Bad(origin, *r.get("interval"), "'interval' must be at least \"1s\"");
+  }
+  if (const toml::node* n = r.get("max_events")) {
+    if (!n->is_integer() || **n->as_integer() < 0) {
+      return Bad(origin, *n, "'max_events' must be a count (0: no limit)");
+    }
+    s->max_events = static_cast<uint64_t>(**n->as_integer());
+  }
   return Status::OK();
 }
 
@@ -138,8 +155,7 @@ Status ParseConfig(const std::string& text, const std::string& origin, DaemonCon
   }
   if (const toml::node* r = doc.get("retention")) {
     if (!r->is_table()) return Bad(origin, *r, "[retention] must be a table");
-    NETSNAP_RETURN_IF_ERROR(
-        ParseRetention(*r->as_table(), origin, &c.retention, &c.retention_interval_ns));
+    NETSNAP_RETURN_IF_ERROR(ParseRetention(*r->as_table(), origin, &c.retention));
   }
   std::set<std::string> names;
   if (const toml::node* s = doc.get("source")) {

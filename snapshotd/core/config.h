@@ -18,6 +18,15 @@ class table;
 
 namespace netsnap {
 
+// [retention] (docs/configuration.md): what the retention runner removes, and how often.
+struct RetentionSettings {
+  RetentionPolicy versions;                           // keep_all, hourly, daily
+  int64_t interval_ns = 3600LL * 1000000000;          // interval; at least 1 s
+  int64_t events_ns = 90LL * 86400 * 1000000000;      // events; 0 keeps them
+  uint64_t max_events = 1000000;                      // max_events; 0: no limit
+  int64_t rollbacks_ns = 365LL * 86400 * 1000000000;  // rollbacks; 0 keeps them
+};
+
 struct DaemonConfig {
   std::string data_dir = "var";
   std::string listen = "127.0.0.1:8470";
@@ -32,8 +41,9 @@ struct DaemonConfig {
   int max_connections_per_client = 32;     // per TCP address, per socket uid
   std::string log_level = "info";
   std::string log_format = "text";  // or "json"
-  RetentionPolicy retention;
-  int64_t retention_interval_ns = 3600LL * 1000000000;
+  // [daemon] max_disk_bytes: the store's disk budget (0: none); see docs/store.md.
+  uint64_t max_disk_bytes = 0;
+  RetentionSettings retention;
   std::vector<SourceSpec> sources;
   // Owns the parsed document the SourceSpec::config pointers refer to.
   std::shared_ptr<toml::table> document;

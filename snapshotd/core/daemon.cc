@@ -19,6 +19,8 @@ Daemon::Daemon(DaemonConfig config) : config_(std::move(config)) {
   metrics_.Describe("netsnap_capture_lag_seconds", "gauge",
                     "Delay between a capture's time and its commit.");
   metrics_.Describe("netsnap_capture_errors_total", "counter", "Failed captures.");
+  metrics_.Describe("netsnap_commit_failures_total", "counter",
+                    "Captures the store failed to write (disk full, I/O error).");
 }
 
 Daemon::~Daemon() { Stop(); }
@@ -38,14 +40,20 @@ Status Daemon::Start() {
   for (const SourceSpec& spec : config_.sources) {
     std::unique_ptr<Source> src;
     NETSNAP_RETURN_IF_ERROR(NewSource(spec, &src));
-    recorders_.push_back(std::make_unique<Recorder>(std::move(src), store_.get(), &metrics_));
-    recorders_.back()->SetEvents(events_.get());
+    recorders_.push_back(
+        std::make_unique<Recorder>(std::move(src), store_.get(), &metrics_, events_.get()));
   }
   for (auto& r : recorders_) {
     Status s = r->Start();
-    if (!s.ok()) spdlog::error("source {} did not start: {}", r->name(), s.ToString());
-    else spdlog::info("source {} ({} {}) started", r->name(), r->source()->kind(), r->source()->where());
+    if (!s.ok())
+      spdlog::error("source {} did not start: {}", r->name(), s.ToString());
+    else
+      spdlog::info("source {} ({} {}) started", r->name(), r->source()->kind(),
+                   r->source()->where());
   }
+  retention_ = std::make_unique<RetentionRunner>(store_.get(), config_.retention,
+                                                 config_.max_disk_bytes, &metrics_, Clock::Real());
+  retention_->Start();
   return Status::OK();
 }
 
@@ -54,14 +62,14 @@ Status Daemon::AddSource(std::unique_ptr<Source> source) {
   if (FindSource(source->name())) {
     return Status::InvalidArgument("a source named '" + source->name() + "' exists");
   }
-  auto rec = std::make_unique<Recorder>(std::move(source), store_.get(), &metrics_);
-  rec->SetEvents(events_.get());
+  auto rec = std::make_unique<Recorder>(std::move(source), store_.get(), &metrics_, events_.get());
   NETSNAP_RETURN_IF_ERROR(rec->Start());
   recorders_.push_back(std::move(rec));
   return Status::OK();
 }
 
 void Daemon::Stop() {
+  if (retention_) retention_->Stop();
   for (auto& r : recorders_) r->Stop();
 }
 

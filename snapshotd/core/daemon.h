@@ -10,6 +10,7 @@
 #include "core/event_bus.h"
 #include "core/metrics.h"
 #include "core/recorder.h"
+#include "core/retention_runner.h"
 #include "store/store.h"
 
 namespace netsnap {
@@ -35,6 +36,8 @@ class Daemon {
   const std::vector<std::unique_ptr<Recorder>>& recorders() const { return recorders_; }
   // The recorder of a source, or null.
   Recorder* FindSource(const std::string& name) const;
+  // Runs [retention] every interval from Start to Stop.
+  RetentionRunner* retention() { return retention_.get(); }
 
  private:
   DaemonConfig config_;
@@ -42,6 +45,7 @@ class Daemon {
   std::unique_ptr<Store> store_;
   std::unique_ptr<EventBus> events_;
   std::vector<std::unique_ptr<Recorder>> recorders_;
+  std::unique_ptr<RetentionRunner> retention_;
 };
 
 }  // namespace netsnap

@@ -5,12 +5,26 @@
 #include <algorithm>
 #include <chrono>
 
-#include "netsnap/time.h"
-
 namespace netsnap {
 
-Recorder::Recorder(std::unique_ptr<Source> source, Store* store, Metrics* metrics)
-    : source_(std::move(source)), store_(store), metrics_(metrics) {}
+namespace {
+
+// A capture time this far behind the latest version is reported as a clock step; smaller
+// shortfalls come from a burst's first notification being older than the last full read
+// (debounce up to max_delay_ms) and are only corrected.
+constexpr int64_t kReportStepNs = 5LL * 1000000000;
+// How often a degraded source retries a full re-read.
+constexpr auto kResyncEvery = std::chrono::seconds(1);
+
+}  // namespace
+
+Recorder::Recorder(std::unique_ptr<Source> source, Store* store, Metrics* metrics, EventBus* events,
+                   const Clock* clock)
+    : source_(std::move(source)),
+      store_(store),
+      metrics_(metrics),
+      events_(events),
+      clock_(clock) {}
 
 Recorder::~Recorder() { Stop(); }
 
@@ -51,13 +65,58 @@ Status Recorder::Start() {
   } else if (state_.state == "starting") {
     state_.state = "running";
   }
+  stopping_ = false;
+  if (!resync_thread_.joinable()) resync_thread_ = std::thread([this] { ResyncLoop(); });
   return s;
 }
 
 void Recorder::Stop() {
+  {
+    std::lock_guard l(mu_);
+    stopping_ = true;
+  }
+  resync_cv_.notify_all();
+  if (resync_thread_.joinable()) resync_thread_.join();
   source_->Stop();
   std::lock_guard l(mu_);
   state_.state = "stopped";
+}
+
+void Recorder::ResyncLoop() {
+  std::unique_lock l(mu_);
+  while (!stopping_) {
+    resync_cv_.wait(l, [&] { return stopping_ || degraded_; });
+    if (stopping_) return;
+    if (resync_cv_.wait_for(l, kResyncEvery, [&] { return stopping_; })) return;
+    if (!degraded_) continue;
+    l.unlock();
+    VersionHeader out;
+    Status s = CaptureNow(Cause::kPeriodic, Actor{}, "re-read after a failed commit", &out);
+    if (s.ok()) spdlog::info("source {}: recovered, version {} stored", name(), out.version);
+    l.lock();
+  }
+}
+
+void Recorder::KeepTimeMonotonic(CommitInfo* info) {
+  if (state_.latest.version == 0) return;
+  const int64_t floor = state_.latest.last_seen_ns;
+  if (info->time_ns > floor) {
+    clock_behind_ = false;
+    return;
+  }
+  if (!clock_behind_ && floor - info->time_ns > kReportStepNs) {
+    clock_behind_ = true;
+    spdlog::warn(
+        "source {}: the wall clock is {:.3f} s behind the latest version; versions get "
+        "its time until the clock passes it",
+        name(), static_cast<double>(floor - info->time_ns) / 1e9);
+    if (events_) {
+      events_->Publish(
+          "clock_step", name(),
+          {{"behind_ns", floor - info->time_ns}, {"latest_version", state_.latest.version}});
+    }
+  }
+  info->time_ns = floor + 1;
 }
 
 void Recorder::Attribute(std::optional<CommitInfo> info) {
@@ -73,25 +132,31 @@ Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInf
     info.actor = attribution_->actor;
     info.note = attribution_->note;
   }
+  KeepTimeMonotonic(&info);
   auto t0 = std::chrono::steady_clock::now();
   VersionHeader previous = state_.latest;
   Status s = store_->Commit(name(), next, delta, info, out);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   metrics_->Observe("netsnap_commit_seconds", {{"source", name()}}, secs);
   if (!s.ok()) {
-    state_.state = "error";
-    state_.error = "store: " + s.ToString();
-    spdlog::error("source {}: cannot store capture: {}", name(), s.ToString());
+    if (!degraded_) spdlog::error("source {}: cannot store capture: {}", name(), s.ToString());
+    degraded_ = true;
+    state_.state = "degraded";
+    state_.error = "store: " + s.ToString() + " (re-reading once a second until it is stored)";
+    metrics_->Add("netsnap_commit_failures_total", {{"source", name()}});
+    resync_cv_.notify_all();
     return s;
   }
-  state_.state = "running";
-  state_.error.clear();
+  // Only a full read (delta == nullptr) brings back what failed commits dropped.
+  if (delta == nullptr) degraded_ = false;
+  state_.state = degraded_ ? "degraded" : "running";
+  if (!degraded_) state_.error.clear();
   state_.last_capture_ns = info.time_ns;
   state_.latest = *out;
   metrics_->Set("netsnap_records", {{"source", name()}}, static_cast<double>(out->records));
   metrics_->Set("netsnap_latest_version", {{"source", name()}}, static_cast<double>(out->version));
   metrics_->Set("netsnap_capture_lag_seconds", {{"source", name()}},
-                static_cast<double>(NowNs() - info.time_ns) / 1e9);
+                static_cast<double>(clock_->NowNs() - info.time_ns) / 1e9);
   if (out->version == previous.version) return Status::OK();  // unchanged content
   metrics_->Add("netsnap_versions_total", {{"source", name()}});
   Snapshot before = current_;
@@ -110,6 +175,8 @@ void Recorder::OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, in
 
 void Recorder::OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) {
   std::lock_guard l(mu_);
+  // current_ misses what failed to commit: a delta on it would be wrong until a full re-read.
+  if (degraded_) return;
   NormalizeDelta(&changes);
   Snapshot next;
   Status s = ApplyDelta(current_, changes, &next);
@@ -160,7 +227,7 @@ Status Recorder::CaptureNow(Cause cause, const Actor& actor, const std::string& 
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   if (live) *live = snap;
   std::lock_guard l(mu_);
-  return CommitLocked(std::move(snap), nullptr, {NowNs(), cause, actor, note}, out);
+  return CommitLocked(std::move(snap), nullptr, {clock_->NowNs(), cause, actor, note}, out);
 }
 
 }  // namespace netsnap

@@ -1,14 +1,25 @@
 // The recorder of one source: receives its captures, keeps the current snapshot, commits new
 // versions to the store and tells listeners (detection) about each new version.
+//
+// Version times never go back within a source: a capture whose time is not after the latest
+// version's last-seen time (a wall-clock step back) is stored 1 ns after it, and a step of more
+// than a second is reported once as a `clock_step` event.
+//
+// A failed commit (disk full, I/O error) makes the source `degraded`: deliveries are dropped
+// until the resync thread has committed a full re-read of the live state, which it tries once a
+// second. So a change is never silently lost; it is in the first version after recovery.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/event_bus.h"
 #include "core/metrics.h"
 #include "sources/source.h"
@@ -26,7 +37,7 @@ struct VersionCommitted {
 };
 
 struct SourceState {
-  std::string state = "starting";  // starting, running, error, stopped
+  std::string state = "starting";  // starting, running, degraded, error, stopped
   int64_t last_capture_ns = 0;
   std::string error;
   VersionHeader latest;  // version 0 before the first
@@ -35,7 +46,9 @@ struct SourceState {
 
 class Recorder : public CaptureSink {
  public:
-  Recorder(std::unique_ptr<Source> source, Store* store, Metrics* metrics);
+  // `events` may be null (no clock_step events then).
+  Recorder(std::unique_ptr<Source> source, Store* store, Metrics* metrics, EventBus* events,
+           const Clock* clock = Clock::Real());
   ~Recorder() override;
 
   Source* source() { return source_.get(); }
@@ -73,16 +86,26 @@ class Recorder : public CaptureSink {
   // Commits `next` (with `delta` from current_ when known); mu_ held.
   Status CommitLocked(Snapshot next, const Delta* delta, const CommitInfo& info,
                       VersionHeader* out);
+  // Moves info->time_ns after the latest version's last-seen time; mu_ held.
+  void KeepTimeMonotonic(CommitInfo* info);
+  // While degraded, re-reads and commits the live state once a second.
+  void ResyncLoop();
 
   std::unique_ptr<Source> source_;
   Store* store_;
   Metrics* metrics_;
   EventBus* events_ = nullptr;
+  const Clock* clock_;
   mutable std::mutex mu_;
-  Snapshot current_;
-  SourceState state_;
-  std::vector<Listener> listeners_;
-  std::optional<CommitInfo> attribution_;
+  Snapshot current_;                       // guarded by mu_
+  SourceState state_;                      // guarded by mu_
+  std::vector<Listener> listeners_;        // guarded by mu_
+  std::optional<CommitInfo> attribution_;  // guarded by mu_
+  bool degraded_ = false;      // guarded by mu_: a commit failed since the last full re-read
+  bool clock_behind_ = false;  // guarded by mu_: a clock_step was reported, not yet caught up
+  bool stopping_ = false;      // guarded by mu_
+  std::condition_variable resync_cv_;
+  std::thread resync_thread_;
 };
 
 }  // namespace netsnap

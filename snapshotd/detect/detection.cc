@@ -11,8 +11,10 @@ namespace netsnap {
 
 namespace {
 
-// A backlog longer than this folds consecutive versions of one source into one change.
+// A backlog longer than this folds a source's versions into one change.
 constexpr size_t kFoldAbove = 8;
+// More queued entries of one source than this collapse into one (an overflow).
+constexpr size_t kMaxPerSource = 16;
 constexpr int64_t kMaxPauseNs = 7LL * 86400 * 1000000000;
 
 bool OwnCause(Cause c) { return c == Cause::kRollback || c == Cause::kRestore; }
@@ -24,20 +26,57 @@ void Detection::Inbox::Push(const VersionCommitted& v) {
     std::lock_guard l(mu);
     if (closed) return;
     bool own = OwnCause(v.current.cause);
-    ++pushed;
-    if (queue.size() >= kFoldAbove && queue.back().v.source == v.source && !queue.back().own &&
-        !own) {
-      VersionCommitted& back = queue.back().v;
-      Actor actor = back.current.actor.known() ? back.current.actor : v.current.actor;
-      back.current = v.current;
-      back.current.actor = actor;
-      back.after = v.after;
-      queue.back().seq = pushed;
+    uint64_t seq = ++pushed;
+    size_t mine = 0;
+    Queued* last = nullptr;
+    for (Queued& q : queue) {
+      if (q.v.source != v.source) continue;
+      ++mine;
+      last = &q;
+    }
+    if (last && queue.size() >= kFoldAbove && !last->own && !own) {
+      // Fold into the source's last entry: one change from its `before` to this `after`.
+      Actor actor = last->v.current.actor.known() ? last->v.current.actor : v.current.actor;
+      last->v.current = v.current;
+      last->v.current.actor = actor;
+      last->v.after = v.after;
+    } else if (mine >= kMaxPerSource) {
+      // Overflow: one inspection from the last inspected version (the first entry's `before`)
+      // to the newest; own only when every version in it was the daemon's.
+      Queued merged;
+      bool all_own = own;
+      for (auto it = queue.begin(); it != queue.end();) {
+        if (it->v.source != v.source) {
+          ++it;
+          continue;
+        }
+        if (merged.first_seq == 0) {
+          merged.first_seq = it->first_seq;
+          merged.v.source = v.source;
+          merged.v.previous = it->v.previous;
+          merged.v.before = std::move(it->v.before);
+        }
+        all_own = all_own && it->own;
+        it = queue.erase(it);
+      }
+      merged.v.current = v.current;
+      merged.v.after = v.after;
+      merged.own = all_own;
+      queue.push_back(std::move(merged));
+      if (metrics) metrics->Add("netsnap_detection_inbox_overflows_total", {{"source", v.source}});
     } else {
-      queue.push_back({v, own, pushed});
+      queue.push_back({v, own, seq});
     }
   }
   cv.notify_all();
+}
+
+bool Detection::Inbox::DoneUpTo(uint64_t seq) const {
+  if (inspecting_seq != 0 && inspecting_seq <= seq) return false;
+  for (const Queued& q : queue) {
+    if (q.first_seq <= seq) return false;
+  }
+  return true;
 }
 
 bool Detection::Inbox::Busy(const std::string& source) {
@@ -51,13 +90,15 @@ bool Detection::Inbox::Busy(const std::string& source) {
 
 Detection::Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap policies)
     : daemon_(daemon),
-      inbox_(std::make_shared<Inbox>()),
+      inbox_(std::make_shared<Inbox>(daemon->metrics())),
       restorer_(daemon, rollbacks,
                 [inbox = inbox_](const std::string& source) { return inbox->Busy(source); }),
       configured_(std::move(policies)),
       hooks_(std::make_shared<WebhookSet>(daemon->metrics())) {
   daemon_->metrics()->Describe("netsnap_detections_total", "counter",
                                "Damage found in new versions, by source and kind.");
+  daemon_->metrics()->Describe("netsnap_detection_inbox_overflows_total", "counter",
+                               "Backlogs of versions collapsed into one inspection, by source.");
 }
 
 Status Detection::Create(Daemon* daemon, RollbackManager* rollbacks, const DaemonConfig& config,
@@ -138,11 +179,12 @@ void Detection::Run() {
     Queued q = std::move(in.queue.front());
     in.queue.pop_front();
     in.inspecting = q.v.source;
+    in.inspecting_seq = q.first_seq;
     l.unlock();
     Inspect(q);
     l.lock();
     in.inspecting.clear();
-    in.done = q.seq;
+    in.inspecting_seq = 0;
     in.cv.notify_all();
   }
 }
@@ -192,7 +234,7 @@ bool Detection::WaitIdle(std::chrono::milliseconds limit) {
   Inbox& in = *inbox_;
   std::unique_lock l(in.mu);
   uint64_t target = in.pushed;
-  return in.cv.wait_for(l, limit, [&] { return in.closed || in.done >= target; });
+  return in.cv.wait_for(l, limit, [&] { return in.closed || in.DoneUpTo(target); });
 }
 
 Status Detection::Pause(const std::string& source, int64_t duration_ns, const std::string& reason) {

@@ -63,18 +63,28 @@ class Detection {
  private:
   struct Queued {
     VersionCommitted v;
-    bool own = false;  // made by the daemon (rollback, restore)
-    uint64_t seq = 0;  // the last push folded into it
+    bool own = false;        // made by the daemon (rollback, restore)
+    uint64_t first_seq = 0;  // the first push folded into it
   };
   // Where recorder listeners put versions; outlives Detection through the listeners' copies.
+  // Bounded: with a backlog, a source's versions fold into its last queued entry, and a source
+  // with kMaxPerSource entries (versions the daemon made in between) overflows: its entries
+  // collapse into one inspection from the last inspected version to the newest, counted in
+  // netsnap_detection_inbox_overflows_total. At most max(kFoldAbove, kMaxPerSource per source)
+  // entries wait.
   struct Inbox {
+    explicit Inbox(Metrics* m) : metrics(m) {}
+    Metrics* metrics;
     std::mutex mu;
     std::condition_variable cv;
     std::deque<Queued> queue;
-    uint64_t pushed = 0, done = 0;
-    std::string inspecting;  // the source of the version being inspected
+    uint64_t pushed = 0;
+    std::string inspecting;       // the source of the version being inspected
+    uint64_t inspecting_seq = 0;  // its first_seq; 0 when none
     bool closed = false;
     void Push(const VersionCommitted& v);
+    // Whether every push up to `seq` has been inspected; mu held.
+    bool DoneUpTo(uint64_t seq) const;
     // Whether versions of `source` are queued or being inspected.
     bool Busy(const std::string& source);
   };

@@ -96,8 +96,9 @@ Status RocksStore::ApplyRetention(const std::string& source, const RetentionPoli
       } else {
         content = EncodeCheckpoint(snap, nm, options_.zstd_level);
       }
-      NETSNAP_RETURN_IF_ERROR(FromRocks(
-          db_->Put(write_options_, content_, VersionKey(sid, v), content), "rewrite content"));
+      rocksdb::WriteBatch rewrite;
+      rewrite.Put(content_, VersionKey(sid, v), content);
+      NETSNAP_RETURN_IF_ERROR(Write(&rewrite, false, "rewrite content"));
       meta = nm;
       ++out->rewritten;
     }
@@ -114,7 +115,7 @@ Status RocksStore::ApplyRetention(const std::string& source, const RetentionPoli
     batch.Delete(times_, TimeKey(sid, versions[i].second, versions[i].first));
     ++out->removed;
   }
-  NETSNAP_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "delete versions"));
+  NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "delete versions"));
   {
     std::lock_guard l(cache_mu_);
     cache_.clear();

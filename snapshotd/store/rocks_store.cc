@@ -26,6 +26,9 @@ namespace store {
 namespace {
 
 constexpr size_t kCacheEntries = 4;
+// After a failed write, DB::Resume is tried at most this often (a full disk stays full for a
+// while; each attempt flushes memtables).
+constexpr int64_t kResumeEveryNs = 1000000000;
 const std::string kSidPrefix = "sid/";
 const std::string kPinPrefix = "pin/";
 
@@ -44,6 +47,12 @@ std::string PinKey(uint32_t sid, uint64_t version) { return kPinPrefix + Version
 }  // namespace
 
 RocksStore::~RocksStore() {
+  {
+    std::lock_guard l(io_mu_);
+    stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (sync_thread_.joinable()) sync_thread_.join();
   if (db_) {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
@@ -86,7 +95,11 @@ Status RocksStore::OpenDb() {
   events_ = handles_[4];
   meta_ = handles_[5];
   write_options_.sync = options_.sync;
-  return LoadSources();
+  durable_options_.sync = true;
+  NETSNAP_RETURN_IF_ERROR(LoadSources());
+  if (!options_.sync && options_.wal_sync_ms > 0)
+    sync_thread_ = std::thread([this] { SyncLoop(); });
+  return Status::OK();
 }
 
 Status RocksStore::LoadSources() {
@@ -130,8 +143,9 @@ Status RocksStore::SourceId(const std::string& source, bool create, uint32_t* si
   }
   std::string v;
   PutFixed32BE(&v, next_sid_);
-  NETSNAP_RETURN_IF_ERROR(
-      FromRocks(db_->Put(write_options_, meta_, kSidPrefix + source, v), "write source id"));
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, kSidPrefix + source, v);
+  NETSNAP_RETURN_IF_ERROR(Write(&batch, true, "write source id"));
   SourceTip tip;
   tip.sid = next_sid_++;
   std::lock_guard l(tips_mu_);
@@ -187,7 +201,7 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
     tip.latest.last_seen_ns = std::max(tip.latest.last_seen_ns, now);
     rocksdb::WriteBatch batch;
     PutHeader(&batch, sid, tip.latest);
-    NETSNAP_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "write version header"));
+    NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "write version header"));
     std::lock_guard l(tips_mu_);
     tips_[source].latest = tip.latest;
     *out = tip.latest;
@@ -263,7 +277,7 @@ Status RocksStore::WriteVersion(SourceTip* tip, const Snapshot& snapshot, const 
   rocksdb::WriteBatch batch;
   PutHeader(&batch, tip->sid, h);
   batch.Put(content_, VersionKey(tip->sid, h.version), content);
-  NETSNAP_RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "write version"));
+  NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "write version"));
   tip->latest = h;
   tip->meta = meta;
   tip->snapshot = snapshot;
@@ -487,13 +501,17 @@ bool RocksStore::CacheGet(uint32_t sid, uint64_t version, Snapshot* snap) {
 Status RocksStore::Pin(const std::string& source, uint64_t version, const std::string& reason) {
   uint32_t sid;
   NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
-  return FromRocks(db_->Put(write_options_, meta_, PinKey(sid, version), reason), "pin");
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, PinKey(sid, version), reason);
+  return Write(&batch, true, "pin");
 }
 
 Status RocksStore::Unpin(const std::string& source, uint64_t version) {
   uint32_t sid;
   NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
-  return FromRocks(db_->Delete(write_options_, meta_, PinKey(sid, version)), "unpin");
+  rocksdb::WriteBatch batch;
+  batch.Delete(meta_, PinKey(sid, version));
+  return Write(&batch, true, "unpin");
 }
 
 bool RocksStore::IsPinned(uint32_t sid, uint64_t version) {
@@ -511,10 +529,37 @@ Status RocksStore::AppendEvent(StoredEvent* event) {
   PutLengthPrefixed(&v, event->source);
   PutFixed64BE(&v, static_cast<uint64_t>(event->time_ns));
   v.append(event->json);
-  NETSNAP_RETURN_IF_ERROR(
-      FromRocks(db_->Put(write_options_, events_, EventKey(event->id), v), "write event"));
+  rocksdb::WriteBatch batch;
+  batch.Put(events_, EventKey(event->id), v);
+  NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "write event"));
   last_event_id_ = event->id;
   return Status::OK();
+}
+
+Status RocksStore::PruneEvents(int64_t before_ns, uint64_t max_events, uint64_t* removed) {
+  std::lock_guard wl(write_mu_);
+  *removed = 0;
+  rocksdb::ReadOptions ro;
+  uint64_t total = 0;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++total;
+    NETSNAP_RETURN_IF_ERROR(FromRocks(it->status(), "count events"));
+  }
+  uint64_t cutoff = before_ns > 0 ? static_cast<uint64_t>(before_ns) : 0;
+  uint64_t excess = max_events && total > max_events ? total - max_events : 0;
+  // Ids increase with time: the events to go are a prefix of the key space.
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption("bad event key");
+    if (DecodeFixed64BE(it->key().data()) >= cutoff && *removed >= excess) break;
+    batch.Delete(events_, it->key());
+    ++*removed;
+  }
+  NETSNAP_RETURN_IF_ERROR(FromRocks(it->status(), "list events"));
+  if (*removed == 0) return Status::OK();
+  return Write(&batch, false, "delete events");
 }
 
 Status RocksStore::ListEvents(uint64_t after_id, int64_t since_ns, size_t limit,
@@ -543,7 +588,9 @@ Status RocksStore::ListEvents(uint64_t after_id, int64_t since_ns, size_t limit,
 }
 
 Status RocksStore::PutMeta(const std::string& key, const std::string& value) {
-  return FromRocks(db_->Put(write_options_, meta_, "x/" + key, value), "write " + key);
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, "x/" + key, value);
+  return Write(&batch, true, "write " + key);
 }
 
 Status RocksStore::GetMeta(const std::string& key, std::string* value) {
@@ -553,7 +600,9 @@ Status RocksStore::GetMeta(const std::string& key, std::string* value) {
 }
 
 Status RocksStore::DeleteMeta(const std::string& key) {
-  return FromRocks(db_->Delete(write_options_, meta_, "x/" + key), "delete " + key);
+  rocksdb::WriteBatch batch;
+  batch.Delete(meta_, "x/" + key);
+  return Write(&batch, true, "delete " + key);
 }
 
 Status RocksStore::ListMeta(const std::string& prefix,
@@ -578,9 +627,90 @@ uint64_t RocksStore::DiskBytes() {
 }
 
 Status RocksStore::Flush() {
+  {
+    std::lock_guard l(io_mu_);
+    NETSNAP_RETURN_IF_ERROR(Writable());
+  }
   rocksdb::FlushOptions fo;
   fo.wait = true;
   return FromRocks(db_->Flush(fo, handles_), "flush");
+}
+
+Status RocksStore::Compact() {
+  {
+    std::lock_guard l(io_mu_);
+    NETSNAP_RETURN_IF_ERROR(Writable());
+  }
+  rocksdb::CompactRangeOptions o;
+  // Rewrite the last level too: that is where deletions finally drop the data.
+  o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  for (auto* h : handles_) {
+    NETSNAP_RETURN_IF_ERROR(FromRocks(db_->CompactRange(o, h, nullptr, nullptr), "compact"));
+  }
+  return Status::OK();
+}
+
+// Writes and their failures --------------------------------------------------------------------
+
+Status RocksStore::Writable() {
+  if (write_error_.empty()) return Status::OK();
+  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  if (now - last_resume_ns_ < kResumeEveryNs) {
+    return Status::IOError("the store refuses writes since one failed: " + write_error_);
+  }
+  last_resume_ns_ = now;
+  rocksdb::Status s = db_->Resume();
+  if (!s.ok()) {
+    return Status::IOError("the store refuses writes since one failed (" + write_error_ +
+                           "); recovery failed: " + s.ToString());
+  }
+  write_error_.clear();
+  return Status::OK();
+}
+
+Status RocksStore::Write(rocksdb::WriteBatch* batch, bool durable, const std::string& what) {
+  std::lock_guard l(io_mu_);
+  NETSNAP_RETURN_IF_ERROR(Writable());
+  rocksdb::Status s = db_->Write(durable ? durable_options_ : write_options_, batch);
+  if (!s.ok()) {
+    write_error_ = what + ": " + s.ToString();
+    last_resume_ns_ = 0;
+    return FromRocks(s, what);
+  }
+  if (!durable && !options_.sync) {
+    bool wake = !unsynced_;
+    unsynced_ = true;
+    if (wake) sync_cv_.notify_all();
+  } else {
+    unsynced_ = false;  // a synced write syncs every earlier one in the log too
+  }
+  return Status::OK();
+}
+
+void RocksStore::SyncLoop() {
+  std::unique_lock l(io_mu_);
+  while (!stopping_) {
+    sync_cv_.wait(l, [&] { return stopping_ || unsynced_; });
+    if (stopping_) return;
+    // Group the syncs of everything written in the next interval.
+    sync_cv_.wait_for(l, std::chrono::milliseconds(options_.wal_sync_ms),
+                      [&] { return stopping_; });
+    if (!unsynced_ || !write_error_.empty()) continue;
+    rocksdb::Status s = db_->SyncWAL();
+    if (!s.ok()) {
+      write_error_ = "sync the log: " + s.ToString();
+      last_resume_ns_ = 0;
+      continue;
+    }
+    unsynced_ = false;
+  }
+}
+
+std::string RocksStore::WriteError() {
+  std::lock_guard l(io_mu_);
+  return write_error_;
 }
 
 }  // namespace store

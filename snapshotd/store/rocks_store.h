@@ -3,11 +3,13 @@
 
 #include <rocksdb/db.h>
 
+#include <condition_variable>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/content_codec.h"
@@ -43,8 +45,11 @@ class RocksStore : public Store {
   Status DeleteMeta(const std::string& key) override;
   Status ListMeta(const std::string& prefix,
                   std::vector<std::pair<std::string, std::string>>* out) override;
+  Status PruneEvents(int64_t before_ns, uint64_t max_events, uint64_t* removed) override;
   uint64_t DiskBytes() override;
   Status Flush() override;
+  Status Compact() override;
+  std::string WriteError() override;
 
  private:
   // What the store keeps in memory about each source's newest version.
@@ -80,6 +85,13 @@ class RocksStore : public Store {
   void CachePut(uint32_t sid, uint64_t version, const Snapshot& snap);
   bool CacheGet(uint32_t sid, uint64_t version, Snapshot* snap);
   Status FromRocks(const rocksdb::Status& s, const std::string& what);
+  // Every write goes through here (see store.h on failed writes). `durable`: synced before it
+  // returns; otherwise within options_.wal_sync_ms.
+  Status Write(rocksdb::WriteBatch* batch, bool durable, const std::string& what);
+  // Whether writes may go to RocksDB now, trying DB::Resume when they may not; io_mu_ held.
+  Status Writable();
+  // Syncs the WAL every options_.wal_sync_ms while there are unsynced writes.
+  void SyncLoop();
 
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -90,6 +102,17 @@ class RocksStore : public Store {
   rocksdb::ColumnFamilyHandle* events_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::WriteOptions write_options_;
+  rocksdb::WriteOptions durable_options_;
+
+  // Serialises every write to RocksDB with the error latch: no write may follow a failed one
+  // until DB::Resume succeeded.
+  std::mutex io_mu_;
+  std::string write_error_;     // guarded by io_mu_; "" while writes are accepted
+  int64_t last_resume_ns_ = 0;  // guarded by io_mu_; monotonic
+  bool unsynced_ = false;       // guarded by io_mu_
+  bool stopping_ = false;       // guarded by io_mu_
+  std::condition_variable sync_cv_;
+  std::thread sync_thread_;
 
   std::mutex write_mu_;  // serialises commits, retention and event appends
   std::mutex tips_mu_;   // guards tips_ and names_ for readers

@@ -7,6 +7,15 @@
 //   events    time + sequence               -> event JSON (detections, audit)
 //   meta      "source/NAME", "pin/…", "rb/…"-> source ids, retention pins, rollback journal
 //
+// Durability (docs/store.md): source ids, pins and PutMeta/DeleteMeta are synced to disk before
+// they return; versions and events are synced by a background WAL sync every wal_sync_ms, so
+// a power loss loses at most that much of them. A process crash loses nothing acknowledged.
+//
+// After a failed write (disk full, I/O error) the database is in an error state in which
+// Debian's RocksDB aborts the process on the next write. The store then refuses writes
+// (IOError) and, at most once a second, tries DB::Resume before the next one; WriteError()
+// says why it refuses.
+//
 // Storage grows with the size of a change: a version is stored as a delta against its parent
 // until the deltas since the last checkpoint add up to half the table, then as a checkpoint.
 // Every reconstruct verifies the content hash. All writes of one version are one atomic batch.
@@ -29,6 +38,9 @@ namespace netsnap {
 struct StoreOptions {
   std::string path;
   bool sync = false;  // fsync the WAL on every write (a process crash loses nothing either way)
+  // Without `sync`, versions and events reach the disk within this many milliseconds (a
+  // background WAL sync); 0 leaves it to RocksDB. Meta, pins and source ids always sync.
+  int wal_sync_ms = 100;
   // A checkpoint is written when the changed records since the last one exceed this share of
   // the table, or when the delta chain reaches max_chain versions.
   double checkpoint_share = 0.5;
@@ -103,8 +115,7 @@ class Store {
                               VersionPage* out) = 0;
   // The content of a version, hash-verified.
   virtual Status Reconstruct(const std::string& source, uint64_t version, Snapshot* out) = 0;
-  virtual Status DiffVersions(const std::string& source, uint64_t from, uint64_t to,
-                              Diff* out) = 0;
+  virtual Status DiffVersions(const std::string& source, uint64_t from, uint64_t to, Diff* out) = 0;
 
   // Pins keep a version through retention (an open rollback refers to it).
   virtual Status Pin(const std::string& source, uint64_t version, const std::string& reason) = 0;
@@ -114,6 +125,10 @@ class Store {
 
   // Events and audit entries.
   virtual Status AppendEvent(StoredEvent* event) = 0;  // assigns id; time_ns 0 means now
+  // Deletes events older than before_ns, then the oldest ones beyond max_events (0: no
+  // limit). An event's age is its id, which is its time unless several events shared a
+  // nanosecond.
+  virtual Status PruneEvents(int64_t before_ns, uint64_t max_events, uint64_t* removed) = 0;
   virtual Status ListEvents(uint64_t after_id, int64_t since_ns, size_t limit,
                             std::vector<StoredEvent>* out) = 0;
 
@@ -129,6 +144,10 @@ class Store {
   virtual uint64_t DiskBytes() = 0;
   // Flushes memtables so that DiskBytes reflects everything written.
   virtual Status Flush() = 0;
+  // Compacts every column family so that deleted records leave the disk.
+  virtual Status Compact() = 0;
+  // Why writes are refused (see above), "" while they are accepted.
+  virtual std::string WriteError() = 0;
 };
 
 }  // namespace netsnap
