@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,8 @@ class ApiServer {
   void Stop();
   // The port listened on (the chosen one when the options said 0).
   uint16_t port() const;
+  // Runs `fn` on an I/O thread: the watchdog's proof that the I/O loop turns.
+  void Post(std::function<void()> fn);
 
  private:
   struct Impl;

@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -29,8 +32,7 @@ Status GetString(const toml::table& t, const char* key, const std::string& origi
   return Status::OK();
 }
 
-Status GetDuration(const toml::table& t, const char* key, const std::string& origin,
-                   int64_t* out) {
+Status GetDuration(const toml::table& t, const char* key, const std::string& origin, int64_t* out) {
   const toml::node* n = t.get(key);
   if (!n) return Status::OK();
   if (!n->is_string()) {
@@ -49,6 +51,9 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
     }
   }
   NETSNAP_RETURN_IF_ERROR(GetString(d, "data_dir", origin, &c->data_dir));
+  if (const toml::node* n = d.get("data_dir"); n && c->data_dir.empty()) {
+    return Bad(origin, *n, "'data_dir' must not be empty (leave it out for the default)");
+  }
   NETSNAP_RETURN_IF_ERROR(GetString(d, "listen", origin, &c->listen));
   NETSNAP_RETURN_IF_ERROR(GetString(d, "token_file", origin, &c->token_file));
   NETSNAP_RETURN_IF_ERROR(GetString(d, "log_level", origin, &c->log_level));
@@ -67,11 +72,31 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
 
 Status ParseRetention(const toml::table& r, const std::string& origin, RetentionPolicy* p,
                       int64_t* interval) {
+  static const std::set<std::string> kKeys = {"keep_all", "hourly", "daily", "interval"};
+  for (const auto& [k, v] : r) {
+    if (!kKeys.count(std::string(k.str()))) {
+      return Bad(origin, v,
+                 "unknown key '" + std::string(k.str()) +
+                     "' in [retention] (known: keep_all, hourly, daily, interval)");
+    }
+  }
   NETSNAP_RETURN_IF_ERROR(GetDuration(r, "keep_all", origin, &p->keep_all_ns));
   NETSNAP_RETURN_IF_ERROR(GetDuration(r, "hourly", origin, &p->hourly_ns));
   NETSNAP_RETURN_IF_ERROR(GetDuration(r, "daily", origin, &p->daily_ns));
   NETSNAP_RETURN_IF_ERROR(GetDuration(r, "interval", origin, interval));
+  if (*interval < 60LL * 1000000000) {
+    return Bad(origin, *r.get("interval"), "'interval' must be at least 1m");
+  }
   return Status::OK();
+}
+
+// A relative data_dir in a file is relative to the file's folder: the daemon's working
+// directory (/ under systemd) says nothing about where the operator meant.
+void ResolveDataDir(const std::string& origin, DaemonConfig* c) {
+  if (c->data_dir.empty() || c->data_dir[0] == '/') return;
+  std::filesystem::path folder = std::filesystem::path(origin).parent_path();
+  if (folder.empty()) folder = ".";
+  c->data_dir = (folder / c->data_dir).lexically_normal().string();
 }
 
 }  // namespace
@@ -90,8 +115,10 @@ Status ParseConfig(const std::string& text, const std::string& origin, DaemonCon
   for (const auto& [k, v] : doc) {
     std::string key(k.str());
     if (key != "daemon" && key != "source" && key != "retention" && key != "policy") {
-      return Bad(origin, v, "unknown table '" + key + "' (expected [daemon], [retention], "
-                            "[[source]] or [[policy]])");
+      return Bad(origin, v,
+                 "unknown table '" + key +
+                     "' (expected [daemon], [retention], "
+                     "[[source]] or [[policy]])");
     }
   }
   if (const toml::node* d = doc.get("daemon")) {
@@ -123,6 +150,7 @@ Status ParseConfig(const std::string& text, const std::string& origin, DaemonCon
       c.sources.push_back(std::move(spec));
     }
   }
+  ResolveDataDir(origin, &c);
   *out = std::move(c);
   return Status::OK();
 }
@@ -134,6 +162,31 @@ Status LoadConfig(const std::string& path, DaemonConfig* out) {
   ss << in.rdbuf();
   return ParseConfig(ss.str(), path, out);
 }
+
+bool SameSource(const SourceSpec& a, const SourceSpec& b) {
+  if (a.kind != b.kind) return false;
+  if (!a.config || !b.config) return a.config == b.config;
+  return *a.config == *b.config;
+}
+
+bool SameSources(const DaemonConfig& a, const DaemonConfig& b) {
+  if (a.sources.size() != b.sources.size()) return false;
+  for (size_t i = 0; i < a.sources.size(); ++i) {
+    if (a.sources[i].name != b.sources[i].name || !SameSource(a.sources[i], b.sources[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string DefaultDataDir() {
+  const char* state = std::getenv("STATE_DIRECTORY");
+  // systemd passes a colon-separated list when StateDirectory= names several; netsnap has one.
+  if (state && state[0] == '/' && !std::strchr(state, ':')) return state;
+  return NETSNAP_DEFAULT_DATA_DIR;
+}
+
+std::string DefaultConfigPath() { return NETSNAP_DEFAULT_CONFIG; }
 
 DaemonConfig DefaultConfig() {
   DaemonConfig c;

@@ -2,14 +2,18 @@
 // built on them (detection, rollback, API). Owns their lifetimes and start/stop order.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/config.h"
 #include "core/event_bus.h"
 #include "core/metrics.h"
 #include "core/recorder.h"
+#include "core/reload_state.h"
 #include "store/store.h"
 
 namespace netsnap {
@@ -21,8 +25,19 @@ class Daemon {
 
   // Opens the store, builds and starts every source. A source that fails to start is reported
   // in its state and retried by its own machinery; a bad configuration fails Start.
+  // Starts the retention thread too ([retention]).
   Status Start();
   void Stop();
+
+  // Makes the running sources those of `next` (a checked configuration): builds the added and
+  // changed ones first (nothing changes when one cannot be built), then stops the removed and
+  // changed ones and starts the new ones. Call only while no module holds recorder pointers
+  // (detection, rollbacks and the API are stopped). Adopts `next` as the configuration.
+  Status ApplySources(DaemonConfig next);
+  // Applies new retention settings from the next pass on; the data dir and listen address of
+  // a reload are ignored (they need a restart).
+  void SetRetention(const RetentionPolicy& policy, int64_t interval_ns);
+  ReloadState* reload_state() { return &reload_state_; }
 
   // Adds and starts a source built elsewhere (tests, tools), as if the configuration named it.
   // Call after Start and before modules that attach to recorders (detection, the API).
@@ -37,8 +52,17 @@ class Daemon {
   Recorder* FindSource(const std::string& name) const;
 
  private:
+  void RunRetention();
+
   DaemonConfig config_;
   Metrics metrics_;
+  ReloadState reload_state_;
+  std::mutex retention_mu_;
+  std::condition_variable retention_cv_;
+  RetentionPolicy retention_;      // guarded by retention_mu_
+  int64_t retention_interval_ns_;  // guarded by retention_mu_
+  bool stopping_ = false;          // guarded by retention_mu_
+  std::thread retention_thread_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<EventBus> events_;
   std::vector<std::unique_ptr<Recorder>> recorders_;

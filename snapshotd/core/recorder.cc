@@ -3,13 +3,19 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
 
 #include "netsnap/time.h"
 
 namespace netsnap {
 
 Recorder::Recorder(std::unique_ptr<Source> source, Store* store, Metrics* metrics)
-    : source_(std::move(source)), store_(store), metrics_(metrics) {}
+    : source_(std::move(source)),
+      store_(store),
+      metrics_(metrics),
+      stall_file_(std::getenv("NETSNAP_TEST_STALL_FILE")) {}
 
 Recorder::~Recorder() { Stop(); }
 
@@ -51,6 +57,25 @@ Status Recorder::Start() {
     state_.state = "running";
   }
   return s;
+}
+
+namespace {
+
+bool StallRequested(const char* file, const std::string& source) {
+  std::ifstream in(file);
+  std::string name;
+  return in && std::getline(in, name) && name == source;
+}
+
+}  // namespace
+
+void Recorder::Alive() {
+  while (stall_file_ && StallRequested(stall_file_, name())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  last_alive_ns_.store(
+      std::chrono::steady_clock::now().time_since_epoch() / std::chrono::nanoseconds(1),
+      std::memory_order_relaxed);
 }
 
 void Recorder::Stop() {

@@ -2,6 +2,7 @@
 // versions to the store and tells listeners (detection) about each new version.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,12 @@ class Recorder : public CaptureSink {
   void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) override;
   void OnError(const Status& error) override;
   void Count(std::string_view counter, uint64_t n) override;
+  // The capture thread's heartbeat. Test hook: while the file named by
+  // $NETSNAP_TEST_STALL_FILE exists and holds this source's name, the call blocks, as a stuck
+  // capture thread would (tests/service; the environment is the operator's, so it grants nothing).
+  void Alive() override;
+  // CLOCK_MONOTONIC time of the last heartbeat, 0 before the first.
+  int64_t last_alive_ns() const { return last_alive_ns_.load(std::memory_order_relaxed); }
 
  private:
   // Commits `next` (with `delta` from current_ when known); mu_ held.
@@ -77,6 +84,8 @@ class Recorder : public CaptureSink {
   SourceState state_;
   std::vector<Listener> listeners_;
   std::optional<CommitInfo> attribution_;
+  std::atomic<int64_t> last_alive_ns_{0};
+  const char* stall_file_;  // the test hook's file, or null
 };
 
 }  // namespace netsnap

@@ -37,6 +37,10 @@ class CaptureSink {
   virtual void OnError(const Status& error) = 0;
   // A counter the source wants exported in /metrics ("netlink_overflows", ...).
   virtual void Count(std::string_view counter, uint64_t n = 1) = 0;
+  // The source's capture thread is alive: called from its loop at least every kAliveIntervalMs
+  // while it runs, so that a stuck thread shows (the systemd watchdog, docs/operations.md).
+  virtual void Alive() {}
+  static constexpr int kAliveIntervalMs = 1000;
 };
 
 // The outcome of applying changes to the live state.
