@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "snapshotd_process.h"
@@ -58,10 +59,29 @@ TEST_F(InstallTest, ListsTheExpectedFiles) {
 TEST_F(InstallTest, SystemdAcceptsTheUnit) {
   const std::string analyze = "/usr/bin/systemd-analyze";
   if (access(analyze.c_str(), X_OK) != 0) GTEST_SKIP() << "systemd-analyze is not installed";
-  // --root resolves ExecStart= in the installed tree rather than on this machine.
-  std::string unit = dest_.path() + EnvPath("NETSNAP_UNITDIR") + "/netsnap.service";
+  // verify checks that ExecStart= exists and that Documentation= man pages open: point both
+  // at the installed tree (--root= would also look for sysinit.target and /bin/kill there).
+  std::string unit;
+  {
+    std::ifstream in(dest_.path() + EnvPath("NETSNAP_UNITDIR") + "/netsnap.service");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    unit = ss.str();
+  }
+  const std::string sbin = EnvPath("NETSNAP_SBINDIR") + "/snapshotd";
+  ASSERT_NE(unit.find("ExecStart=" + sbin + "\n"), std::string::npos) << unit;
+  for (size_t at; (at = unit.find("=" + sbin)) != std::string::npos;) {
+    unit.replace(at + 1, sbin.size(), dest_.path() + sbin);
+  }
+  TempDir check;
+  WriteFile(check.Sub("netsnap.service"), unit, 0644);
   std::string out;
-  EXPECT_EQ(RunBinary(analyze, {"verify", "--root=" + dest_.path(), unit}, &out), 0) << out;
+  EXPECT_EQ(RunBinary("/usr/bin/env",
+                      {"MANPATH=" + dest_.path() + EnvPath("NETSNAP_MANDIR"), analyze, "verify",
+                       check.Sub("netsnap.service")},
+                      &out),
+            0)
+      << out;
   EXPECT_EQ(out, "") << "systemd-analyze has remarks";
 }
 

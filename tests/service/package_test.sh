@@ -29,7 +29,10 @@ dpkg-deb -x "$deb" "$tmp"
 "$tmp/usr/bin/netsnap" --version
 "$tmp/usr/sbin/snapshotd" --check-config "$tmp/etc/netsnap/snapshotd.toml"
 if command -v systemd-analyze >/dev/null; then
-  out=$(systemd-analyze verify --root="$tmp" "$tmp/lib/systemd/system/netsnap.service" 2>&1)
+  # ExecStart= and the Documentation= man pages resolved in the extracted tree.
+  sed "s|=/usr/sbin/snapshotd|=$tmp/usr/sbin/snapshotd|g" "$tmp/lib/systemd/system/netsnap.service" \
+    > "$tmp/netsnap.service"
+  out=$(MANPATH="$tmp/usr/share/man" systemd-analyze verify "$tmp/netsnap.service" 2>&1)
   [[ -z $out ]] || { echo "systemd-analyze verify: $out"; exit 1; }
 else
   echo "systemd-analyze is missing: the unit is not verified"
