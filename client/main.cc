@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "netsnap_version.h"
 
 namespace {
 
@@ -80,6 +81,8 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", token_file, "file holding the bearer token (else NETSNAP_TOKEN)");
   app.add_flag("--json", json, "print the server's JSON");
   app.add_flag("--no-color", no_color, "never colour the output");
+  app.set_version_flag(
+      "--version", std::string("netsnap ") + NETSNAP_VERSION + " (" + NETSNAP_GIT_DESCRIBE + ")");
 
   auto* status = app.add_subcommand("status", "daemon and source health");
   auto* sources = app.add_subcommand("sources", "configured sources and their latest versions");

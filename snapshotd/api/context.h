@@ -9,6 +9,7 @@
 #include "core/event_bus.h"
 #include "core/metrics.h"
 #include "core/recorder.h"
+#include "core/reload_state.h"
 #include "store/store.h"
 
 namespace netsnap::api {
@@ -29,6 +30,7 @@ struct ApiContext {
   std::vector<Recorder*> sources;        // configured sources; fixed while the server runs
   RollbackService* rollbacks = nullptr;  // null until the rollback module is plugged in
   Detection* detection = nullptr;        // pause, resume and policy; null without one
+  const ReloadState* reload = nullptr;   // the last SIGHUP's outcome; null without a daemon
 
   // The recorder of a configured source, or null (its history may still be in the store).
   Recorder* FindSource(std::string_view name) const {

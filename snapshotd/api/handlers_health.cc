@@ -47,6 +47,15 @@ void AddHealthRoutes(const ApiContext* ctx, Router* router) {
     out["status"] = healthy ? "ok" : "degraded";
     out["sources"] = std::move(sources);
     out["disk"] = std::move(disk);
+    if (ctx->reload) {
+      // {"ok", "error", "time"} of the last reload; null before the first.
+      ReloadOutcome r = ctx->reload->Get();
+      json::object reload;
+      reload["ok"] = r.ok;
+      reload["error"] = r.error.empty() ? json::value(nullptr) : json::value(r.error);
+      reload["time"] = TimeJson(r.time_ns);
+      out["reload"] = r.attempted ? json::value(std::move(reload)) : json::value(nullptr);
+    }
     res->Json(200, out);
     return Status::OK();
   });

@@ -168,6 +168,8 @@ ApiServer::~ApiServer() { Stop(); }
 
 uint16_t ApiServer::port() const { return impl_->port; }
 
+void ApiServer::Post(std::function<void()> fn) { net::post(impl_->ioc, std::move(fn)); }
+
 Status ApiServer::Start(Daemon* daemon, const ApiOptions& opts, std::unique_ptr<ApiServer>* out) {
   api::ApiContext ctx;
   ctx.store = daemon->store();
@@ -176,6 +178,7 @@ Status ApiServer::Start(Daemon* daemon, const ApiOptions& opts, std::unique_ptr<
   for (const auto& r : daemon->recorders()) ctx.sources.push_back(r.get());
   ctx.rollbacks = opts.rollbacks;
   ctx.detection = opts.detection;
+  ctx.reload = daemon->reload_state();
   return Start(ctx, opts, out);
 }
 

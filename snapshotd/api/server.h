@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +63,8 @@ class ApiServer {
   // Re-reads the token file (with the checks of the start). On error the tokens in use stay.
   // Thread-safe; requests being answered finish with the tokens they started with.
   Status ReloadTokens();
+  // Runs `fn` on an I/O thread: the watchdog's proof that the I/O loop turns.
+  void Post(std::function<void()> fn);
 
  private:
   struct Impl;

@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -72,6 +75,9 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
     }
   }
   NETSNAP_RETURN_IF_ERROR(GetString(d, "data_dir", origin, &c->data_dir));
+  if (const toml::node* n = d.get("data_dir"); n && c->data_dir.empty()) {
+    return Bad(origin, *n, "'data_dir' must not be empty (leave it out for the default)");
+  }
   NETSNAP_RETURN_IF_ERROR(GetString(d, "listen", origin, &c->listen));
   NETSNAP_RETURN_IF_ERROR(GetString(d, "token_file", origin, &c->token_file));
   NETSNAP_RETURN_IF_ERROR(GetString(d, "log_level", origin, &c->log_level));
@@ -109,6 +115,16 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
 }
 
 Status ParseRetention(const toml::table& r, const std::string& origin, RetentionSettings* s) {
+  static const std::set<std::string> kKeys = {"keep_all", "hourly",     "daily",    "interval",
+                                              "events",   "max_events", "rollbacks"};
+  for (const auto& [k, v] : r) {
+    if (!kKeys.count(std::string(k.str()))) {
+      return Bad(origin, v,
+                 "unknown key '" + std::string(k.str()) +
+                     "' in [retention] (known: keep_all, hourly, daily, interval, events, "
+                     "max_events, rollbacks)");
+    }
+  }
   NETSNAP_RETURN_IF_ERROR(GetDuration(r, "keep_all", origin, &s->versions.keep_all_ns));
   NETSNAP_RETURN_IF_ERROR(GetDuration(r, "hourly", origin, &s->versions.hourly_ns));
   NETSNAP_RETURN_IF_ERROR(GetDuration(r, "daily", origin, &s->versions.daily_ns));
@@ -125,6 +141,15 @@ Status ParseRetention(const toml::table& r, const std::string& origin, Retention
     s->max_events = static_cast<uint64_t>(**n->as_integer());
   }
   return Status::OK();
+}
+
+// A relative data_dir in a file is relative to the file's folder: the daemon's working
+// directory (/ under systemd) says nothing about where the operator meant.
+void ResolveDataDir(const std::string& origin, DaemonConfig* c) {
+  if (c->data_dir.empty() || c->data_dir[0] == '/') return;
+  std::filesystem::path folder = std::filesystem::path(origin).parent_path();
+  if (folder.empty()) folder = ".";
+  c->data_dir = (folder / c->data_dir).lexically_normal().string();
 }
 
 }  // namespace
@@ -177,6 +202,7 @@ Status ParseConfig(const std::string& text, const std::string& origin, DaemonCon
       c.sources.push_back(std::move(spec));
     }
   }
+  ResolveDataDir(origin, &c);
   *out = std::move(c);
   return Status::OK();
 }
@@ -188,6 +214,31 @@ Status LoadConfig(const std::string& path, DaemonConfig* out) {
   ss << in.rdbuf();
   return ParseConfig(ss.str(), path, out);
 }
+
+bool SameSource(const SourceSpec& a, const SourceSpec& b) {
+  if (a.kind != b.kind) return false;
+  if (!a.config || !b.config) return a.config == b.config;
+  return *a.config == *b.config;
+}
+
+bool SameSources(const DaemonConfig& a, const DaemonConfig& b) {
+  if (a.sources.size() != b.sources.size()) return false;
+  for (size_t i = 0; i < a.sources.size(); ++i) {
+    if (a.sources[i].name != b.sources[i].name || !SameSource(a.sources[i], b.sources[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string DefaultDataDir() {
+  const char* state = std::getenv("STATE_DIRECTORY");
+  // systemd passes a colon-separated list when StateDirectory= names several; netsnap has one.
+  if (state && state[0] == '/' && !std::strchr(state, ':')) return state;
+  return NETSNAP_DEFAULT_DATA_DIR;
+}
+
+std::string DefaultConfigPath() { return NETSNAP_DEFAULT_CONFIG; }
 
 DaemonConfig DefaultConfig() {
   DaemonConfig c;

@@ -28,7 +28,9 @@ struct RetentionSettings {
 };
 
 struct DaemonConfig {
-  std::string data_dir = "var";
+  // Empty: not configured; the daemon then uses DefaultDataDir(). A relative path in a file is
+  // resolved against the file's folder when the file is parsed.
+  std::string data_dir;
   std::string listen = "127.0.0.1:8470";
   int threads = 2;
   std::string token_file;  // empty: no tokens, loopback only, TCP clients are viewers
@@ -57,5 +59,15 @@ Status LoadConfig(const std::string& path, DaemonConfig* out);
 Status ParseConfig(const std::string& text, const std::string& origin, DaemonConfig* out);
 // The embedded default: the daemon's own namespace and /etc/resolv.conf, read-only.
 DaemonConfig DefaultConfig();
+// Whether a source built from `a` is the one `b` describes: same kind and the same settings.
+bool SameSource(const SourceSpec& a, const SourceSpec& b);
+// Whether two configurations have the same [[source]] tables, names and order included.
+bool SameSources(const DaemonConfig& a, const DaemonConfig& b);
+// $STATE_DIRECTORY (set by systemd's StateDirectory=) when it is one absolute path, else the
+// compiled-in default (localstatedir/lib/netsnap, /var/lib/netsnap for a package).
+std::string DefaultDataDir();
+// The file read when --config is not given (sysconfdir/netsnap/snapshotd.toml); the embedded
+// default applies when it does not exist.
+std::string DefaultConfigPath();
 
 }  // namespace netsnap

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
 
 namespace netsnap {
 
@@ -24,7 +27,8 @@ Recorder::Recorder(std::unique_ptr<Source> source, Store* store, Metrics* metric
       store_(store),
       metrics_(metrics),
       events_(events),
-      clock_(clock) {}
+      clock_(clock),
+      stall_file_(std::getenv("NETSNAP_TEST_STALL_FILE")) {}
 
 Recorder::~Recorder() { Stop(); }
 
@@ -68,6 +72,25 @@ Status Recorder::Start() {
   stopping_ = false;
   if (!resync_thread_.joinable()) resync_thread_ = std::thread([this] { ResyncLoop(); });
   return s;
+}
+
+namespace {
+
+bool StallRequested(const char* file, const std::string& source) {
+  std::ifstream in(file);
+  std::string name;
+  return in && std::getline(in, name) && name == source;
+}
+
+}  // namespace
+
+void Recorder::Alive() {
+  while (stall_file_ && StallRequested(stall_file_, name())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  last_alive_ns_.store(
+      std::chrono::steady_clock::now().time_since_epoch() / std::chrono::nanoseconds(1),
+      std::memory_order_relaxed);
 }
 
 void Recorder::Stop() {

@@ -10,6 +10,7 @@
 // second. So a change is never silently lost; it is in the first version after recovery.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -81,6 +82,12 @@ class Recorder : public CaptureSink {
   void OnError(const Status& error) override;
   void Count(std::string_view counter, uint64_t n) override;
   void OnWarnings(std::vector<SourceWarning> warnings) override;
+  // The capture thread's heartbeat. Test hook: while the file named by
+  // $NETSNAP_TEST_STALL_FILE exists and holds this source's name, the call blocks, as a stuck
+  // capture thread would (tests/service; the environment is the operator's, so it grants nothing).
+  void Alive() override;
+  // CLOCK_MONOTONIC time of the last heartbeat, 0 before the first.
+  int64_t last_alive_ns() const { return last_alive_ns_.load(std::memory_order_relaxed); }
 
  private:
   // Commits `next` (with `delta` from current_ when known); mu_ held.
@@ -106,6 +113,8 @@ class Recorder : public CaptureSink {
   bool stopping_ = false;      // guarded by mu_
   std::condition_variable resync_cv_;
   std::thread resync_thread_;
+  std::atomic<int64_t> last_alive_ns_{0};
+  const char* stall_file_;  // the test hook's file, or null
 };
 
 }  // namespace netsnap

@@ -323,4 +323,27 @@ Status Detection::SetPolicy(const std::string& source, const boost::json::value&
   return Status::OK();
 }
 
+Status Detection::ReloadPolicies(PolicyMap policies) {
+  NETSNAP_RETURN_IF_ERROR(ApplyWebhook("", policies["*"]));
+  std::vector<std::pair<std::string, DetectPolicy>> changed;
+  {
+    std::lock_guard l(mu_);
+    configured_ = std::move(policies);
+    for (auto& [name, s] : sources_) {
+      auto p = configured_.find(name);
+      const DetectPolicy& next = p != configured_.end() ? p->second : configured_["*"];
+      if (PolicyToJson(next) == PolicyToJson(s.policy)) continue;
+      s.policy = next;
+      ResetLocked(&s);
+      changed.emplace_back(name, next);
+    }
+  }
+  for (const auto& [name, p] : changed) {
+    NETSNAP_RETURN_IF_ERROR(ApplyWebhook(name, p));
+    if (p.action != DetectAction::kRestore) restorer_.Drop(name);
+    daemon_->events()->Publish("detection_policy", name, {{"policy", PolicyToJson(p)}});
+  }
+  return Status::OK();
+}
+
 }  // namespace netsnap

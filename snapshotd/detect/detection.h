@@ -57,6 +57,11 @@ class Detection {
   Status SetPolicy(const std::string& source, const boost::json::value& in,
                    boost::json::object* out);
 
+  // Makes `policies` (a reloaded configuration's [[policy]] tables, same sources) the
+  // configured ones: a source whose policy changed takes the new one (replacing a policy set
+  // at run time) and its detectors start afresh; pauses stay.
+  Status ReloadPolicies(PolicyMap policies);
+
   // Waits until every version committed before the call has been inspected; false on timeout.
   bool WaitIdle(std::chrono::milliseconds limit);
 

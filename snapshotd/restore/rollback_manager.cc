@@ -256,9 +256,9 @@ void RollbackManager::RememberIdempotent(const std::string& store_key, const std
   }
 }
 
-Status RollbackManager::ExpiredKeys(int64_t now_ns, std::vector<std::string>* out) {
+Status RollbackManager::ExpiredKeys(Store* store, int64_t now_ns, std::vector<std::string>* out) {
   std::vector<std::pair<std::string, std::string>> entries;
-  NETSNAP_RETURN_IF_ERROR(deps_.store->ListMeta(kIdempotency, &entries));
+  NETSNAP_RETURN_IF_ERROR(store->ListMeta(kIdempotency, &entries));
   out->clear();
   for (const auto& [key, value] : entries) {
     IdemEntry e;
@@ -267,12 +267,12 @@ Status RollbackManager::ExpiredKeys(int64_t now_ns, std::vector<std::string>* ou
   return Status::OK();
 }
 
-Status RollbackManager::RemoveExpiredKeys(int64_t now_ns, size_t* removed) {
+Status RollbackManager::RemoveExpiredKeys(Store* store, int64_t now_ns, size_t* removed) {
   std::vector<std::string> keys;
-  NETSNAP_RETURN_IF_ERROR(ExpiredKeys(now_ns, &keys));
+  NETSNAP_RETURN_IF_ERROR(ExpiredKeys(store, now_ns, &keys));
   *removed = 0;
   for (const std::string& k : keys) {
-    NETSNAP_RETURN_IF_ERROR(deps_.store->DeleteMeta(k));
+    NETSNAP_RETURN_IF_ERROR(store->DeleteMeta(k));
     ++*removed;
   }
   return Status::OK();

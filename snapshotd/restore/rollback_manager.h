@@ -83,10 +83,10 @@ class RollbackManager {
   // rollback of the source is running.
   Status Cancel(const std::string& id, const std::string& actor, Rollback* out);
 
-  // Idempotency keys older than kIdempotencyTtlNs at `now_ns` (their store keys), for
-  // retention; RemoveExpiredKeys deletes them.
-  Status ExpiredKeys(int64_t now_ns, std::vector<std::string>* out);
-  Status RemoveExpiredKeys(int64_t now_ns, size_t* removed);
+  // Idempotency keys in `store` older than kIdempotencyTtlNs at `now_ns` (their store keys),
+  // for retention, which calls RemoveExpiredKeys to delete them; they need no manager running.
+  static Status ExpiredKeys(Store* store, int64_t now_ns, std::vector<std::string>* out);
+  static Status RemoveExpiredKeys(Store* store, int64_t now_ns, size_t* removed);
 
   // Resolves WHEN (a version number "12"/"v12", or a time) to a version of `source`.
   Status ResolveVersion(const std::string& source, const std::string& when, uint64_t* out);

@@ -47,6 +47,10 @@ class CaptureSink {
   // The source's warnings now, replacing those reported before (empty: none). Shown in
   // /v1/health; each one not reported before is also published as an event of its type.
   virtual void OnWarnings(std::vector<SourceWarning> warnings) { (void)warnings; }
+  // The source's capture thread is alive: called from its loop at least every kAliveIntervalMs
+  // while it runs, so that a stuck thread shows (the systemd watchdog, docs/operations.md).
+  virtual void Alive() {}
+  static constexpr int kAliveIntervalMs = 1000;
 };
 
 // The outcome of applying changes to the live state.

@@ -428,12 +428,15 @@ TEST_F(RollbackTest, IdempotencyKeysBindToThePrincipalAndTheRequest) {
 
   // Keys expire after 24 hours: listed, removed, and then the key is free for a new request.
   std::vector<std::string> expired;
-  ASSERT_TRUE(rm_->ExpiredKeys(NowNs(), &expired).ok());
+  ASSERT_TRUE(RollbackManager::ExpiredKeys(daemon_->store(), NowNs(), &expired).ok());
   EXPECT_TRUE(expired.empty());
-  ASSERT_TRUE(rm_->ExpiredKeys(NowNs() + kIdempotencyTtlNs, &expired).ok());
+  ASSERT_TRUE(
+      RollbackManager::ExpiredKeys(daemon_->store(), NowNs() + kIdempotencyTtlNs, &expired).ok());
   EXPECT_EQ(expired.size(), 2u);
   size_t removed = 0;
-  ASSERT_TRUE(rm_->RemoveExpiredKeys(NowNs() + kIdempotencyTtlNs, &removed).ok());
+  ASSERT_TRUE(
+      RollbackManager::RemoveExpiredKeys(daemon_->store(), NowNs() + kIdempotencyTtlNs, &removed)
+          .ok());
   EXPECT_EQ(removed, 2u);
   Rollback fresh = Roll(real);
   EXPECT_NE(fresh.id, a.id);

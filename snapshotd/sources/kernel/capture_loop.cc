@@ -132,7 +132,11 @@ void CaptureLoop::Run() {
   int pause_ms = kWaitInPoll;
   while (s.ok() && !stop_) {
     const bool paused = pause_ms != kWaitInPoll;
-    const int timeout = paused ? pause_ms : TimeoutMs();
+    sink_->Alive();
+    int timeout = paused ? pause_ms : TimeoutMs();
+    if (timeout < 0 || timeout > CaptureSink::kAliveIntervalMs) {
+      timeout = CaptureSink::kAliveIntervalMs;
+    }
     fds[0].revents = fds[1].revents = 0;
     int n = paused ? poll(&fds[1], 1, timeout) : poll(fds, 2, timeout);
     if (stop_) break;

@@ -12,10 +12,16 @@ class Parser {
  public:
   Parser(const std::string& source, const toml::table& t) : source_(source), t_(t) {}
 
+  // "FILE:LINE: source 'NAME': KEY: why" when the table came from a file.
   Status Bad(const toml::node& n, std::string_view key, const std::string& why) const {
-    return Status::InvalidArgument("source '" + source_ + "': line " +
-                                   std::to_string(n.source().begin.line) + ": " + std::string(key) +
-                                   ": " + why);
+    const std::string line = std::to_string(n.source().begin.line);
+    const auto& path = n.source().path;
+    if (path && !path->empty()) {
+      return Status::InvalidArgument(*path + ":" + line + ": source '" + source_ +
+                                     "': " + std::string(key) + ": " + why);
+    }
+    return Status::InvalidArgument("source '" + source_ + "': line " + line + ": " +
+                                   std::string(key) + ": " + why);
   }
 
   Status Int(std::string_view key, int64_t lo, int64_t hi, int* out) const {

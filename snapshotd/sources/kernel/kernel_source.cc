@@ -1,5 +1,7 @@
 #include "sources/kernel/kernel_source.h"
 
+#include <toml++/toml.h>
+
 #include <unistd.h>
 
 #include <chrono>
@@ -139,8 +141,14 @@ Status NewKernelSource(const SourceSpec& spec, std::unique_ptr<Source>* out) {
   KernelConfig config;
   NETSNAP_RETURN_IF_ERROR(kernel::ParseKernelConfig(spec.name, spec.config, &config));
   int fd = -1;
-  NETSNAP_RETURN_IF_ERROR(
-      kernel::OpenNetns(config.netns, &fd).WithContext("source '" + spec.name + "'"));
+  Status s = kernel::OpenNetns(config.netns, &fd);
+  if (!s.ok()) {
+    const toml::node* n = spec.config ? spec.config->get("netns") : nullptr;
+    std::string where = n && n->source().path ? *n->source().path + ":" +
+                                                    std::to_string(n->source().begin.line) + ": "
+                                              : "";
+    return s.WithContext(where + "source '" + spec.name + "': netns");
+  }
   *out = std::make_unique<KernelSource>(spec.name, std::move(config), fd);
   return Status::OK();
 }

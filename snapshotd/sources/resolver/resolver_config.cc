@@ -12,7 +12,13 @@ Status Bad(const SourceSpec& spec, const toml::node* node, std::string_view key,
            std::string_view what) {
   std::string where;
   if (node && node->source().begin.line) {
-    where = " (line " + std::to_string(node->source().begin.line) + ")";
+    const std::string line = std::to_string(node->source().begin.line);
+    const auto& path = node->source().path;
+    if (path && !path->empty()) {  // "FILE:LINE: source 'NAME': KEY: what"
+      return Status::InvalidArgument(*path + ":" + line + ": source '" + spec.name +
+                                     "': " + std::string(key) + ": " + std::string(what));
+    }
+    where = " (line " + line + ")";
   }
   return Status::InvalidArgument("source '" + spec.name + "': " + std::string(key) + ": " +
                                  std::string(what) + where);

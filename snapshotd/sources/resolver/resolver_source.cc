@@ -183,7 +183,9 @@ void ResolverSource::Run() {
     int64_t now = MonoMs();
     int64_t wake = next_periodic;
     if (first_event >= 0) wake = std::min({wake, last_event + debounce, first_event + max_delay});
-    int timeout = static_cast<int>(std::clamp<int64_t>(wake - now, 0, 60'000));
+    sink_->Alive();
+    int timeout =
+        static_cast<int>(std::clamp<int64_t>(wake - now, 0, CaptureSink::kAliveIntervalMs));
     struct pollfd fds[3] = {
         {watcher_.fd(), POLLIN, 0}, {stop_fd_, POLLIN, 0}, {sync_fd_, POLLIN, 0}};
     int n = poll(fds, 3, timeout);

@@ -1,0 +1,176 @@
+#include "service/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "detect/policy.h"
+#include "service/config_check.h"
+
+namespace netsnap {
+
+namespace {
+
+int64_t MonotonicNs() {
+  return std::chrono::steady_clock::now().time_since_epoch() / std::chrono::nanoseconds(1);
+}
+
+// True when the API server of `a` serves as that of `b` would, but for the tokens in the file.
+bool SameApiSettings(const DaemonConfig& a, const DaemonConfig& b) {
+  return a.listen == b.listen && a.threads == b.threads && a.token_file == b.token_file &&
+         a.socket == b.socket && a.socket_group == b.socket_group &&
+         a.allow_loopback_operator == b.allow_loopback_operator &&
+         a.allowed_hosts == b.allowed_hosts && a.max_followers == b.max_followers &&
+         a.max_connections_per_client == b.max_connections_per_client;
+}
+
+}  // namespace
+
+Service::Service(DaemonConfig config) : config_(config), daemon_(std::move(config)) {}
+
+Service::~Service() { Stop(); }
+
+Status Service::Start() {
+  NETSNAP_RETURN_IF_ERROR(daemon_.Start());
+  // Retention removes expired idempotency keys; their format is the rollback module's.
+  daemon_.SetIdempotencyPruner([store = daemon_.store()](int64_t before_ns, uint64_t* removed) {
+    size_t n = 0;
+    Status s =
+        RollbackManager::RemoveExpiredKeys(store, before_ns + RetentionRunner::kIdempotencyNs, &n);
+    *removed = n;
+    return s;
+  });
+  std::lock_guard l(mu_);
+  Status s = StartModules(config_);
+  if (!s.ok()) {
+    StopModules();
+    daemon_.Stop();
+  }
+  return s;
+}
+
+Status Service::StartModules(const DaemonConfig& config) {
+  rollbacks_ = std::make_unique<RollbackManager>(RollbackDeps::Of(&daemon_));
+  NETSNAP_RETURN_IF_ERROR(rollbacks_->Start().WithContext("rollbacks"));
+  NETSNAP_RETURN_IF_ERROR(
+      Detection::Create(&daemon_, rollbacks_.get(), config, &detection_).WithContext("detection"));
+  rollback_service_ = std::make_unique<api::ManagedRollbacks>(rollbacks_.get(), daemon_.store());
+  return StartApi(config);
+}
+
+Status Service::StartApi(const DaemonConfig& config) {
+  ApiOptions options;
+  options.rollbacks = rollback_service_.get();
+  options.detection = detection_.get();
+  options.listen = config.listen;
+  options.threads = config.threads;
+  options.token_file = config.token_file;
+  options.socket = config.socket;
+  options.socket_group = config.socket_group;
+  options.allow_loopback_operator = config.allow_loopback_operator;
+  options.allowed_hosts = config.allowed_hosts;
+  options.max_followers = static_cast<size_t>(config.max_followers);
+  options.max_connections_per_client = static_cast<size_t>(config.max_connections_per_client);
+  api_alive_ns_->store(0);  // a new I/O loop: its first ping counts from the next probe
+  return ApiServer::Start(&daemon_, options, &api_).WithContext("API");
+}
+
+void Service::StopModules() {
+  if (api_) api_->Stop();
+  if (detection_) detection_->Stop();
+  if (rollbacks_) rollbacks_->Stop();
+  api_.reset();
+  rollback_service_.reset();
+  detection_.reset();
+  rollbacks_.reset();
+}
+
+void Service::Stop() {
+  std::lock_guard l(mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  StopModules();
+  daemon_.Stop();
+}
+
+Status Service::Reload(DaemonConfig next) {
+  NETSNAP_RETURN_IF_ERROR(CheckConfig(next));
+  if (next.data_dir != config_.data_dir) {
+    return Status::InvalidArgument("data_dir changed from " + config_.data_dir + " to " +
+                                   next.data_dir + "; that needs a restart");
+  }
+  std::vector<std::string> names;
+  for (const SourceSpec& s : next.sources) names.push_back(s.name);
+  PolicyMap policies;
+  NETSNAP_RETURN_IF_ERROR(ParsePolicies(next.document.get(), next.path, names, &policies));
+
+  std::lock_guard l(mu_);
+  spdlog::set_level(spdlog::level::from_str(next.log_level));
+  daemon_.SetRetention(next.retention, next.max_disk_bytes);
+  if (!SameSources(config_, next)) {
+    StopModules();
+    Status s = daemon_.ApplySources(next);
+    if (s.ok()) s = StartModules(next);
+    if (!s.ok()) {
+      // Back to the old configuration; sources that could not be built left nothing changed.
+      StopModules();
+      Status back = StartModules(config_);
+      if (!back.ok()) {
+        return Status::Internal(s.message() +
+                                "; and the old configuration failed too: " + back.message());
+      }
+      return s;
+    }
+  } else {
+    NETSNAP_RETURN_IF_ERROR(detection_->ReloadPolicies(std::move(policies)));
+    if (SameApiSettings(config_, next)) {
+      // A rotated token file: swapped in place, open connections and event streams stay.
+      NETSNAP_RETURN_IF_ERROR(api_->ReloadTokens());
+    } else {
+      // Another listen address, socket or limits: a new API server.
+      api_->Stop();
+      api_.reset();
+      Status s = StartApi(next);
+      if (!s.ok()) {
+        Status back = StartApi(config_);
+        if (!back.ok()) {
+          return Status::Internal(s.message() + "; and the old API failed too: " + back.message());
+        }
+        return s;
+      }
+    }
+  }
+  config_ = std::move(next);
+  return Status::OK();
+}
+
+std::string Service::Stuck(int64_t limit_ns) {
+  std::unique_lock l(mu_, std::try_to_lock);
+  if (!l.owns_lock()) return "";  // a reload replaces modules now; it ends on its own
+  const int64_t now = MonotonicNs();
+  for (const auto& r : daemon_.recorders()) {
+    if (r->state().state != "running") continue;  // no capture thread to wait for
+    int64_t alive = r->last_alive_ns();
+    if (alive != 0 && now - alive > limit_ns) return "the capture thread of source " + r->name();
+  }
+  if (!api_) return "";
+  int64_t alive = api_alive_ns_->load();
+  bool stuck = alive != 0 && now - alive > limit_ns;
+  // The next ping: the I/O loop stamps it when it runs the handler.
+  api_->Post([alive = api_alive_ns_] { alive->store(MonotonicNs()); });
+  if (alive == 0) api_alive_ns_->store(now);  // the first ping counts from now
+  return stuck ? "the API's I/O loop" : "";
+}
+
+std::string Service::SourcesLine() {
+  std::lock_guard l(mu_);
+  std::string line;
+  for (const auto& r : daemon_.recorders()) {
+    SourceState st = r->state();
+    if (!line.empty()) line += ", ";
+    line += r->name() + " " + st.state + " v" + std::to_string(st.latest.version);
+  }
+  return line;
+}
+
+}  // namespace netsnap
