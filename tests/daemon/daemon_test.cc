@@ -95,7 +95,7 @@ TEST(Daemon, RetentionRunsOnItsInterval) {
   std::ofstream(resolv) << "nameserver 192.0.2.1\n";
   std::string config = dir.Sub("netsnap.toml");
   std::ofstream(config) << "[daemon]\ndata_dir = \"" << dir.Sub("data")
-                        << "\"\nlisten = \"127.0.0.1:" << port
+                        << "\"\nsocket = \"\"\nlisten = \"127.0.0.1:" << port
                         << "\"\n[retention]\nkeep_all = \"1s\"\nhourly = \"0s\"\ndaily = \"0s\"\n"
                            "interval = \"1s\"\n[[source]]\nname = \"r\"\nkind = \"resolver\"\n"
                            "format = \"resolv.conf\"\npath = \""
@@ -164,7 +164,7 @@ TEST(Daemon, DISABLED_DiskFullDegradesAndRecoversToTheLiveTable) {
   uint16_t port = FreePort();
   std::string config = dir.Sub("netsnap.toml");
   std::ofstream(config) << "[daemon]\ndata_dir = \"" << dir.Sub("small/data")
-                        << "\"\nlisten = \"127.0.0.1:" << port
+                        << "\"\nsocket = \"\"\nlisten = \"127.0.0.1:" << port
                         << "\"\n[[source]]\nname = \"k\"\nkind = \"kernel\"\nnetns = \""
                         << ns.path() << "\"\ntables = [100]\n";
   Snapshotd daemon(config, dir.Sub("daemon.log"));

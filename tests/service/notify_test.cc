@@ -24,7 +24,8 @@ struct NotifyFixture {
   NotifyFixture() {
     WriteFile(dir.Sub("resolv.conf"), "nameserver 192.0.2.1\n", 0644);
     WriteFile(dir.Sub("snapshotd.toml"),
-              "[daemon]\ndata_dir = \"data\"\nlisten = \"127.0.0.1:" + std::to_string(port) +
+              "[daemon]\ndata_dir = \"data\"\nsocket = \"\"\nlisten = \"127.0.0.1:" +
+                  std::to_string(port) +
                   "\"\n[[source]]\nname = \"res\"\nkind = \"resolver\"\n"
                   "format = \"resolv.conf\"\npath = \"" +
                   dir.Sub("resolv.conf") + "\"\n");

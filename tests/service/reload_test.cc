@@ -39,8 +39,8 @@ class ReloadTest : public ::testing::Test {
   // The configuration: the resolver source, tokens, and `more` at the end.
   void WriteConfig(const std::string& more) {
     WriteFile(dir_.Sub("snapshotd.toml"),
-              "[daemon]\ndata_dir = \"data\"\nlisten = \"127.0.0.1:" + std::to_string(port_) +
-                  "\"\ntoken_file = \"" + dir_.Sub("tokens") +
+              "[daemon]\ndata_dir = \"data\"\nsocket = \"api.sock\"\nlisten = \"127.0.0.1:" +
+                  std::to_string(port_) + "\"\ntoken_file = \"" + dir_.Sub("tokens") +
                   "\"\n[[source]]\nname = \"res\"\nkind = \"resolver\"\n"
                   "format = \"resolv.conf\"\npath = \"" +
                   dir_.Sub("resolv.conf") + "\"\n" + more);
