@@ -74,7 +74,10 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", s.ToString());
     return 1;
   }
-  netsnap::RollbackManager rollbacks(netsnap::RollbackDeps::Of(&daemon));
+  netsnap::RollbackOptions rollback_options;
+  rollback_options.guard.shrink_share = config.guard_shrink_share;
+  rollback_options.guard.min_records = config.guard_min_records;
+  netsnap::RollbackManager rollbacks(netsnap::RollbackDeps::Of(&daemon), rollback_options);
   s = rollbacks.Start();
   if (!s.ok()) {
     spdlog::critical("cannot start rollbacks: {}", s.ToString());

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -29,8 +30,7 @@ Status GetString(const toml::table& t, const char* key, const std::string& origi
   return Status::OK();
 }
 
-Status GetDuration(const toml::table& t, const char* key, const std::string& origin,
-                   int64_t* out) {
+Status GetDuration(const toml::table& t, const char* key, const std::string& origin, int64_t* out) {
   const toml::node* n = t.get(key);
   if (!n) return Status::OK();
   if (!n->is_string()) {
@@ -41,8 +41,9 @@ Status GetDuration(const toml::table& t, const char* key, const std::string& ori
 }
 
 Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig* c) {
-  static const std::set<std::string> kKeys = {"data_dir",   "listen",    "threads",
-                                              "token_file", "log_level", "log_format"};
+  static const std::set<std::string> kKeys = {
+      "data_dir",           "listen",           "threads", "token_file", "log_level", "log_format",
+      "guard_shrink_share", "guard_min_records"};
   for (const auto& [k, v] : d) {
     if (!kKeys.count(std::string(k.str()))) {
       return Bad(origin, v, "unknown key '" + std::string(k.str()) + "' in [daemon]");
@@ -58,6 +59,19 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
       return Bad(origin, *n, "'threads' must be an integer from 1 to 64");
     }
     c->threads = static_cast<int>(**n->as_integer());
+  }
+  if (const toml::node* n = d.get("guard_shrink_share")) {
+    std::optional<double> v = n->value<double>();
+    if (!v || !(*v >= 0 && *v <= 1)) {
+      return Bad(origin, *n, "'guard_shrink_share' must be a number from 0 to 1");
+    }
+    c->guard_shrink_share = *v;
+  }
+  if (const toml::node* n = d.get("guard_min_records")) {
+    if (!n->is_integer() || **n->as_integer() < 0) {
+      return Bad(origin, *n, "'guard_min_records' must be a non-negative integer");
+    }
+    c->guard_min_records = static_cast<uint64_t>(**n->as_integer());
   }
   if (c->log_format != "text" && c->log_format != "json") {
     return Bad(origin, *d.get("log_format"), "'log_format' must be \"text\" or \"json\"");
@@ -90,8 +104,10 @@ Status ParseConfig(const std::string& text, const std::string& origin, DaemonCon
   for (const auto& [k, v] : doc) {
     std::string key(k.str());
     if (key != "daemon" && key != "source" && key != "retention" && key != "policy") {
-      return Bad(origin, v, "unknown table '" + key + "' (expected [daemon], [retention], "
-                            "[[source]] or [[policy]])");
+      return Bad(origin, v,
+                 "unknown table '" + key +
+                     "' (expected [daemon], [retention], "
+                     "[[source]] or [[policy]])");
     }
   }
   if (const toml::node* d = doc.get("daemon")) {

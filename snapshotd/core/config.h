@@ -25,6 +25,9 @@ struct DaemonConfig {
   std::string token_file;  // empty: no tokens, loopback only
   std::string log_level = "info";
   std::string log_format = "text";  // or "json"
+  // The rollback guard (restore/plan.h GuardOptions).
+  double guard_shrink_share = 0.25;
+  uint64_t guard_min_records = 10;
   RetentionPolicy retention;
   int64_t retention_interval_ns = 3600LL * 1000000000;
   std::vector<SourceSpec> sources;
