@@ -225,7 +225,9 @@ TEST_F(RollbackTest, GuardRefusesAStaleStateUnlessForcedWithAReason) {
   Status s;
   Roll(req, &s);
   EXPECT_EQ(s.code(), Status::Code::kRefused) << s.ToString();
-  EXPECT_NE(s.message().find("90 of"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("table main: "), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("(90 fewer, more than 25% and at least 10)"), std::string::npos)
+      << s.message();
   EXPECT_TRUE(Live().hash() == Version(big).hash()) << "a refused rollback changes nothing";
   req.force = true;
   Roll(req, &s);
@@ -234,6 +236,28 @@ TEST_F(RollbackTest, GuardRefusesAStaleStateUnlessForcedWithAReason) {
   Rollback rb = Roll(req);
   EXPECT_EQ(RollbackStateName(rb.state), "applied") << rb.error;
   EXPECT_TRUE(Live().hash() == Version(small).hash());
+}
+
+// A 1,000-route table rolled back to 700 of them shrinks; to 1,000 other routes it only churns.
+TEST_F(RollbackTest, GuardRefusesShrinkButNotChurnOfALargeTable) {
+  Routes(0, 700, "proto static");
+  uint64_t seven_hundred = Captured();
+  Routes(700, 300, "proto static");
+  uint64_t thousand = Captured();
+  Status s;
+  Roll(To(std::to_string(seven_hundred)), &s);
+  EXPECT_EQ(s.code(), Status::Code::kRefused) << s.ToString();
+  EXPECT_NE(s.message().find(" -> "), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("(300 fewer"), std::string::npos) << s.message();
+  EXPECT_TRUE(Live().hash() == Version(thousand).hash()) << "a refused rollback changes nothing";
+  // Replace all 1,000 by 1,000 others, then roll back: every route differs, none is shrink.
+  ns_.Ip("route flush proto static");
+  Routes(1000, 1000, "proto static");
+  Captured();
+  Rollback rb = Roll(To(std::to_string(thousand)));
+  EXPECT_EQ(RollbackStateName(rb.state), "applied") << rb.error;
+  EXPECT_EQ(rb.removes, 1000u);
+  EXPECT_TRUE(Live().hash() == Version(thousand).hash());
 }
 
 TEST_F(RollbackTest, DryRunPlansAndChangesNothing) {
