@@ -349,6 +349,14 @@ Status RollbackManager::Run(Rollback* rb, Recorder* rec) {
   Snapshot target;
   NETSNAP_RETURN_IF_ERROR(store->Reconstruct(rb->source, rb->target_version, &target));
 
+  // Probes are judged against the state before (run ahead of planning, so the plan is as fresh
+  // as can be): one that already fails is reported and not required after the change.
+  if (!req.dry_run) {
+    for (const Probe& p : req.probes) {
+      rb->probe_failed_before.push_back(!RunProbe(p, rec->source()->NetnsPath()).ok());
+    }
+  }
+
   Snapshot live;
   RollbackPlan plan;
   for (int attempt = 0;; ++attempt) {
@@ -613,7 +621,9 @@ Status RollbackManager::Cancel(const std::string& id, const std::string& actor, 
 }
 
 bool RollbackManager::ProbesPass(const Rollback& rb, Recorder* rec) {
-  for (const Probe& p : rb.request.probes) {
+  for (size_t i = 0; i < rb.request.probes.size(); ++i) {
+    const Probe& p = rb.request.probes[i];
+    if (i < rb.probe_failed_before.size() && rb.probe_failed_before[i]) continue;
     {
       std::lock_guard l(mu_);
       if (stopping_) return false;

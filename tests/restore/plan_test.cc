@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "core/config.h"
 #include "netsnap/resolver.h"
 #include "netsnap/route.h"
 
@@ -245,6 +246,28 @@ TEST(Guard, RefusesEmptiedTablesAndRemovedDefaultRoutes) {
   std::vector<Record> moved = recs;
   moved[11] = MakeRoute("default", 254, "10.99.0.9");
   EXPECT_TRUE(Guard(recs, moved).ok());
+}
+
+TEST(Guard, SettingsComeFromTheDaemonTableAndAreChecked) {
+  DaemonConfig c;
+  ASSERT_TRUE(
+      ParseConfig("[daemon]\nguard_shrink_share = 0.5\nguard_min_records = 3\n", "t.toml", &c)
+          .ok());
+  EXPECT_EQ(c.guard_shrink_share, 0.5);
+  EXPECT_EQ(c.guard_min_records, 3u);
+  EXPECT_FALSE(ParseConfig("[daemon]\nguard_shrink_share = 2\n", "t.toml", &c).ok());
+  EXPECT_FALSE(ParseConfig("[daemon]\nguard_min_records = -1\n", "t.toml", &c).ok());
+  // With them, 40 -> 35 resolver rules (5 fewer, 12.5%) is allowed; 40 -> 19 is refused.
+  std::vector<Record> rules;
+  for (int i = 0; i < 40; ++i)
+    rules.push_back(Rule("d" + std::to_string(i) + ".example", {"127.0.0.2"}));
+  Snapshot live = Snap(rules);
+  GuardOptions o{c.guard_shrink_share, c.guard_min_records};
+  std::vector<Record> fewer(rules.begin() + 5, rules.end());
+  EXPECT_TRUE(CheckBlastRadius(live, MakePlan(live, Snap(fewer), {}), o).ok());
+  fewer.assign(rules.begin() + 21, rules.end());
+  EXPECT_EQ(CheckBlastRadius(live, MakePlan(live, Snap(fewer), {}), o).code(),
+            Status::Code::kRefused);
 }
 
 TEST(Order, ConnectedBeforeGatewayAddsBeforeRemovesRulesBetween) {
