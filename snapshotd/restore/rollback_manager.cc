@@ -142,6 +142,10 @@ Status RollbackManager::Start() {
     if (rb.state == RollbackState::kApplying || rb.state == RollbackState::kReverting) {
       open.push_back(std::move(rb));
     } else if (rb.state == RollbackState::kAwaitingConfirmation) {
+      {
+        std::lock_guard l(mu_);
+        awaiting_[rb.id] = {rb.deadline_ns, !rb.request.probes.empty()};
+      }
       spdlog::warn("rollback {} of {} awaits confirmation until {}; its deadline holds", rb.id,
                    rb.source, FormatTime(rb.deadline_ns));
     }
@@ -338,7 +342,15 @@ Status RollbackManager::TransitionLocked(Rollback* rb, RollbackState from, Rollb
   rb->state = to;
   rb->updated_ns = NowNs();
   Status s = Save(*rb);
-  if (!s.ok()) rb->state = before;
+  if (!s.ok()) {
+    rb->state = before;
+    return s;
+  }
+  if (to == RollbackState::kAwaitingConfirmation) {
+    awaiting_[rb->id] = {rb->deadline_ns, !rb->request.probes.empty()};
+  } else {
+    awaiting_.erase(rb->id);
+  }
   return s;
 }
 
@@ -665,30 +677,20 @@ void RollbackManager::DeadlineLoop() {
   while (!stopping_) {
     cv_.wait_for(l, std::chrono::nanoseconds(options_.probe_interval_ns));
     if (stopping_) break;
-    l.unlock();
-    std::vector<Rollback> open;
-    std::vector<std::pair<std::string, std::string>> entries;
-    Status s = deps_.store->ListMeta(kJournal, &entries);
-    if (!s.ok()) spdlog::error("rollback deadlines: cannot read the journal: {}", s.ToString());
-    for (auto& [k, v] : entries) {
-      Rollback rb;
-      if (DecodeRollback(v, &rb).ok() && rb.state == RollbackState::kAwaitingConfirmation) {
-        open.push_back(std::move(rb));
-      }
-    }
-    l.lock();
-    for (Rollback& rb : open) {
+    // Only the open rollbacks, from the index: a copy, as reverting unlocks mu_.
+    std::vector<std::pair<std::string, OpenRollback>> open(awaiting_.begin(), awaiting_.end());
+    for (const auto& [id, o] : open) {
       if (stopping_) break;
-      if (NowNs() < rb.deadline_ns) {
-        if (!rb.request.probes.empty() && probing_.insert(rb.id).second) {
-          probe_queue_.push_back(rb.id);
+      if (NowNs() < o.deadline_ns) {
+        if (o.has_probes && probing_.insert(id).second) {
+          probe_queue_.push_back(id);
           cv_.notify_all();
         }
         continue;
       }
       Rollback fresh;
       // Conflict: confirmed or cancelled meanwhile, or the source is busy (next tick).
-      if (!BeginRevertLocked(rb.id, /*expired_only=*/true, &fresh).ok()) continue;
+      if (!BeginRevertLocked(id, /*expired_only=*/true, &fresh).ok()) continue;
       l.unlock();
       FinishRevert(&fresh, FindSource(fresh.source),
                    fresh.request.probes.empty() ? "not confirmed within the deadline"
