@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -68,7 +69,9 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
                                               "max_followers",
                                               "allow_loopback_operator",
                                               "max_connections_per_client",
-                                              "max_disk_bytes"};
+                                              "max_disk_bytes",
+"guard_shrink_share",
+"guard_min_records"};
   for (const auto& [k, v] : d) {
     if (!kKeys.count(std::string(k.str()))) {
       return Bad(origin, v, "unknown key '" + std::string(k.str()) + "' in [daemon]");
@@ -107,6 +110,19 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
       return Bad(origin, *n, "'max_disk_bytes' must be a number of bytes (0: no budget)");
     }
     c->max_disk_bytes = static_cast<uint64_t>(**n->as_integer());
+  }
+  if (const toml::node* n = d.get("guard_shrink_share")) {
+    std::optional<double> v = n->value<double>();
+    if (!v || !(*v >= 0 && *v <= 1)) {
+      return Bad(origin, *n, "'guard_shrink_share' must be a number from 0 to 1");
+    }
+    c->guard_shrink_share = *v;
+  }
+  if (const toml::node* n = d.get("guard_min_records")) {
+    if (!n->is_integer() || **n->as_integer() < 0) {
+      return Bad(origin, *n, "'guard_min_records' must be a non-negative integer");
+    }
+    c->guard_min_records = static_cast<uint64_t>(**n->as_integer());
   }
   if (c->log_format != "text" && c->log_format != "json") {
     return Bad(origin, *d.get("log_format"), "'log_format' must be \"text\" or \"json\"");

@@ -46,6 +46,9 @@ struct DaemonConfig {
   // [daemon] max_disk_bytes: the store's disk budget (0: none); see docs/store.md.
   uint64_t max_disk_bytes = 0;
   RetentionSettings retention;
+  // The rollback guard (restore/plan.h GuardOptions).
+  double guard_shrink_share = 0.25;
+  uint64_t guard_min_records = 10;
   std::vector<SourceSpec> sources;
   // Owns the parsed document the SourceSpec::config pointers refer to.
   std::shared_ptr<toml::table> document;

@@ -81,6 +81,9 @@ struct Rollback {
   int64_t created_ns = 0, updated_ns = 0, deadline_ns = 0;
   double plan_ms = 0, apply_ms = 0, verify_ms = 0, total_ms = 0;
   uint32_t replans = 0;
+  // Parallel to request.probes: the probe failed when run just before the change, so it was
+  // already failing and does not decide the rollback.
+  std::vector<bool> probe_failed_before;
 
   static constexpr size_t kShownRecords = 1000;
   // No further change of state can come.

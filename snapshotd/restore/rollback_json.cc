@@ -97,6 +97,13 @@ json::object Common(const Rollback& r, bool packed_keys) {
       r.deadline_ns ? json::value(FormatTime(r.deadline_ns)) : json::value(nullptr);
   if (!r.error.empty()) o["error"] = r.error;
   o["replans"] = r.replans;
+  json::array probes;
+  for (size_t i = 0; i < r.request.probes.size(); ++i) {
+    const Probe& p = r.request.probes[i];
+    bool failed_before = i < r.probe_failed_before.size() && r.probe_failed_before[i];
+    probes.push_back({{"type", p.type}, {"target", p.target}, {"failed_before", failed_before}});
+  }
+  o["probes"] = std::move(probes);
   o["timings"] = {{"plan_ms", r.plan_ms},
                   {"apply_ms", r.apply_ms},
                   {"verify_ms", r.verify_ms},
@@ -189,10 +196,6 @@ std::string EncodeRollback(const Rollback& r) {
   o["if_unchanged"] = r.request.if_unchanged;
   o["idempotency_key"] = r.request.idempotency_key;
   o["counts"] = {r.adds, r.removes, r.replaces};
-  json::array probes;
-  for (const Probe& p : r.request.probes)
-    probes.push_back({{"type", p.type}, {"target", p.target}});
-  o["probes"] = std::move(probes);
   json::array failures;
   for (const RecordFailure& f : r.failures)
     failures.push_back({{"key", HexEncode(f.key)}, {"error", f.error}});
@@ -278,6 +281,8 @@ Status DecodeRollback(const std::string& text, Rollback* out) {
     for (auto& p : o.at("probes").as_array()) {
       r.request.probes.push_back(
           {json::value_to<std::string>(p.at("type")), json::value_to<std::string>(p.at("target"))});
+      const json::value* fb = p.as_object().if_contains("failed_before");  // older journals: none
+      r.probe_failed_before.push_back(fb && fb->as_bool());
     }
     for (auto& f : o.at("failures").as_array()) {
       RecordFailure rf;

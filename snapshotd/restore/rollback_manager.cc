@@ -142,6 +142,10 @@ Status RollbackManager::Start() {
     if (rb.state == RollbackState::kApplying || rb.state == RollbackState::kReverting) {
       open.push_back(std::move(rb));
     } else if (rb.state == RollbackState::kAwaitingConfirmation) {
+      {
+        std::lock_guard l(mu_);
+        awaiting_[rb.id] = {rb.deadline_ns, !rb.request.probes.empty()};
+      }
       spdlog::warn("rollback {} of {} awaits confirmation until {}; its deadline holds", rb.id,
                    rb.source, FormatTime(rb.deadline_ns));
     }
@@ -338,7 +342,15 @@ Status RollbackManager::TransitionLocked(Rollback* rb, RollbackState from, Rollb
   rb->state = to;
   rb->updated_ns = NowNs();
   Status s = Save(*rb);
-  if (!s.ok()) rb->state = before;
+  if (!s.ok()) {
+    rb->state = before;
+    return s;
+  }
+  if (to == RollbackState::kAwaitingConfirmation) {
+    awaiting_[rb->id] = {rb->deadline_ns, !rb->request.probes.empty()};
+  } else {
+    awaiting_.erase(rb->id);
+  }
   return s;
 }
 
@@ -348,6 +360,14 @@ Status RollbackManager::Run(Rollback* rb, Recorder* rec) {
   const RollbackRequest& req = rb->request;
   Snapshot target;
   NETSNAP_RETURN_IF_ERROR(store->Reconstruct(rb->source, rb->target_version, &target));
+
+  // Probes are judged against the state before (run ahead of planning, so the plan is as fresh
+  // as can be): one that already fails is reported and not required after the change.
+  if (!req.dry_run) {
+    for (const Probe& p : req.probes) {
+      rb->probe_failed_before.push_back(!RunProbe(p, rec->source()->NetnsPath()).ok());
+    }
+  }
 
   Snapshot live;
   RollbackPlan plan;
@@ -613,7 +633,9 @@ Status RollbackManager::Cancel(const std::string& id, const std::string& actor, 
 }
 
 bool RollbackManager::ProbesPass(const Rollback& rb, Recorder* rec) {
-  for (const Probe& p : rb.request.probes) {
+  for (size_t i = 0; i < rb.request.probes.size(); ++i) {
+    const Probe& p = rb.request.probes[i];
+    if (i < rb.probe_failed_before.size() && rb.probe_failed_before[i]) continue;
     {
       std::lock_guard l(mu_);
       if (stopping_) return false;
@@ -655,30 +677,20 @@ void RollbackManager::DeadlineLoop() {
   while (!stopping_) {
     cv_.wait_for(l, std::chrono::nanoseconds(options_.probe_interval_ns));
     if (stopping_) break;
-    l.unlock();
-    std::vector<Rollback> open;
-    std::vector<std::pair<std::string, std::string>> entries;
-    Status s = deps_.store->ListMeta(kJournal, &entries);
-    if (!s.ok()) spdlog::error("rollback deadlines: cannot read the journal: {}", s.ToString());
-    for (auto& [k, v] : entries) {
-      Rollback rb;
-      if (DecodeRollback(v, &rb).ok() && rb.state == RollbackState::kAwaitingConfirmation) {
-        open.push_back(std::move(rb));
-      }
-    }
-    l.lock();
-    for (Rollback& rb : open) {
+    // Only the open rollbacks, from the index: a copy, as reverting unlocks mu_.
+    std::vector<std::pair<std::string, OpenRollback>> open(awaiting_.begin(), awaiting_.end());
+    for (const auto& [id, o] : open) {
       if (stopping_) break;
-      if (NowNs() < rb.deadline_ns) {
-        if (!rb.request.probes.empty() && probing_.insert(rb.id).second) {
-          probe_queue_.push_back(rb.id);
+      if (NowNs() < o.deadline_ns) {
+        if (o.has_probes && probing_.insert(id).second) {
+          probe_queue_.push_back(id);
           cv_.notify_all();
         }
         continue;
       }
       Rollback fresh;
       // Conflict: confirmed or cancelled meanwhile, or the source is busy (next tick).
-      if (!BeginRevertLocked(rb.id, /*expired_only=*/true, &fresh).ok()) continue;
+      if (!BeginRevertLocked(id, /*expired_only=*/true, &fresh).ok()) continue;
       l.unlock();
       FinishRevert(&fresh, FindSource(fresh.source),
                    fresh.request.probes.empty() ? "not confirmed within the deadline"

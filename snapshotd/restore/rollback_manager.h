@@ -130,6 +130,13 @@ class RollbackManager {
   bool stopping_ = false;       // GUARDED_BY(mu_)
   std::deque<std::string> probe_queue_;  // GUARDED_BY(mu_): ids whose probes are due
   std::set<std::string> probing_;        // GUARDED_BY(mu_): ids queued or being probed
+  // The rollbacks awaiting confirmation, so the deadline loop never reads the whole journal:
+  // filled at Start from the journal and kept by TransitionLocked.
+  struct OpenRollback {
+    int64_t deadline_ns = 0;
+    bool has_probes = false;
+  };
+  std::map<std::string, OpenRollback> awaiting_;  // GUARDED_BY(mu_)
   std::thread deadline_thread_;
   std::thread probe_thread_;
 };

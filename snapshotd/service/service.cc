@@ -50,7 +50,10 @@ Status Service::Start() {
 }
 
 Status Service::StartModules(const DaemonConfig& config) {
-  rollbacks_ = std::make_unique<RollbackManager>(RollbackDeps::Of(&daemon_));
+  RollbackOptions rollback_options;
+  rollback_options.guard.shrink_share = config.guard_shrink_share;
+  rollback_options.guard.min_records = config.guard_min_records;
+  rollbacks_ = std::make_unique<RollbackManager>(RollbackDeps::Of(&daemon_), rollback_options);
   NETSNAP_RETURN_IF_ERROR(rollbacks_->Start().WithContext("rollbacks"));
   NETSNAP_RETURN_IF_ERROR(
       Detection::Create(&daemon_, rollbacks_.get(), config, &detection_).WithContext("detection"));

@@ -20,6 +20,8 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "core/config.h"
 #include "core/daemon.h"
 #include "netns.h"
@@ -225,7 +227,9 @@ TEST_F(RollbackTest, GuardRefusesAStaleStateUnlessForcedWithAReason) {
   Status s;
   Roll(req, &s);
   EXPECT_EQ(s.code(), Status::Code::kRefused) << s.ToString();
-  EXPECT_NE(s.message().find("90 of"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("table main: "), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("(90 fewer, more than 25% and at least 10)"), std::string::npos)
+      << s.message();
   EXPECT_TRUE(Live().hash() == Version(big).hash()) << "a refused rollback changes nothing";
   req.force = true;
   Roll(req, &s);
@@ -234,6 +238,28 @@ TEST_F(RollbackTest, GuardRefusesAStaleStateUnlessForcedWithAReason) {
   Rollback rb = Roll(req);
   EXPECT_EQ(RollbackStateName(rb.state), "applied") << rb.error;
   EXPECT_TRUE(Live().hash() == Version(small).hash());
+}
+
+// A 1,000-route table rolled back to 700 of them shrinks; to 1,000 other routes it only churns.
+TEST_F(RollbackTest, GuardRefusesShrinkButNotChurnOfALargeTable) {
+  Routes(0, 700, "proto static");
+  uint64_t seven_hundred = Captured();
+  Routes(700, 300, "proto static");
+  uint64_t thousand = Captured();
+  Status s;
+  Roll(To(std::to_string(seven_hundred)), &s);
+  EXPECT_EQ(s.code(), Status::Code::kRefused) << s.ToString();
+  EXPECT_NE(s.message().find(" -> "), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("(300 fewer"), std::string::npos) << s.message();
+  EXPECT_TRUE(Live().hash() == Version(thousand).hash()) << "a refused rollback changes nothing";
+  // Replace all 1,000 by 1,000 others, then roll back: every route differs, none is shrink.
+  ns_.Ip("route flush proto static");
+  Routes(1000, 1000, "proto static");
+  Captured();
+  Rollback rb = Roll(To(std::to_string(thousand)));
+  EXPECT_EQ(RollbackStateName(rb.state), "applied") << rb.error;
+  EXPECT_EQ(rb.removes, 1000u);
+  EXPECT_TRUE(Live().hash() == Version(thousand).hash());
 }
 
 TEST_F(RollbackTest, DryRunPlansAndChangesNothing) {
@@ -291,6 +317,29 @@ TEST_F(RollbackTest, ADeadlineSurvivesARestart) {
   EXPECT_TRUE(Live().hash() == Version(bad).hash());
 }
 
+// A TCP listener on b0's address inside the namespace, where the probes run.
+int ListenInNamespace(const std::string& netns, uint16_t* port) {
+  int server = -1;
+  std::thread([&] {
+    int fd = open(netns.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return;
+    close(fd);
+    server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, "10.99.0.2", &a.sin_addr);
+    if (bind(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(server, 16) != 0) {
+      close(server);
+      server = -1;
+    }
+  }).join();
+  sockaddr_in bound{};
+  socklen_t len = sizeof bound;
+  if (server >= 0) getsockname(server, reinterpret_cast<sockaddr*>(&bound), &len);
+  *port = ntohs(bound.sin_port);
+  return server;
+}
+
 TEST_F(RollbackTest, ProbesConfirmWhenTheyPassAndRevertWhenTheyFail) {
   Routes(0, 20, "proto static");
   uint64_t good = Captured();
@@ -304,15 +353,50 @@ TEST_F(RollbackTest, ProbesConfirmWhenTheyPassAndRevertWhenTheyFail) {
     Rollback r;
     return rm_->Get(rb.id, &r).ok() && r.state == RollbackState::kConfirmed;
   }));
+
+  // A listener that passes the probe before the change and is gone after it.
+  uint16_t port = 0;
+  int server = ListenInNamespace(ns_.path(), &port);
+  ASSERT_GE(server, 0);
+  Stop();
+  RollbackOptions o;
+  o.before_apply = [&] {
+    if (server >= 0) close(server);
+    server = -1;
+  };
+  Start(std::move(o));
   Batch({"route del 10.100.9.0/24"});
   uint64_t bad = Captured();
-  req.probes = {{"tcp", "10.99.0.1:9"}};  // nothing listens
+  req.probes = {{"tcp", "10.99.0.2:" + std::to_string(port)}};
   rb = Roll(req);
+  EXPECT_EQ(rb.probe_failed_before, std::vector<bool>{false});
   ASSERT_TRUE(WaitFor([&] {
     Rollback r;
     return rm_->Get(rb.id, &r).ok() && r.state == RollbackState::kReverted;
   }));
   EXPECT_TRUE(Live().hash() == Version(bad).hash());
+}
+
+// A probe that already failed before the change is reported and does not decide: the rollback
+// is confirmed by the probe that passes.
+TEST_F(RollbackTest, ProbesFailingBeforeTheChangeAreReportedAndNotRequired) {
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.9.0/24"});
+  Captured();
+  RollbackRequest req = To(std::to_string(good));
+  req.confirm_within_ns = 3'000'000'000;
+  req.probes = {{"gateway", "10.99.0.2"}, {"tcp", "10.99.0.1:9"}};  // nothing listens on :9
+  Rollback rb = Roll(req);
+  EXPECT_EQ(rb.probe_failed_before, (std::vector<bool>{false, true}));
+  Rollback r;
+  ASSERT_TRUE(WaitFor([&] { return rm_->Get(rb.id, &r).ok() && r.finished(); }));
+  EXPECT_EQ(RollbackStateName(r.state), "confirmed") << r.error;
+  EXPECT_EQ(r.probe_failed_before, (std::vector<bool>{false, true})) << "journalled";
+  EXPECT_TRUE(Live().hash() == Version(good).hash());
+  std::string shown = boost::json::serialize(RollbackToJson(r));
+  EXPECT_NE(shown.find(R"("target":"10.99.0.1:9","failed_before":true)"), std::string::npos)
+      << shown;
 }
 
 TEST_F(RollbackTest, AChangeBetweenPlanAndApplyIsNotLost) {
@@ -482,6 +566,29 @@ TEST_F(RollbackTest, ASlowProbeDoesNotDelayAnotherDeadline) {
     return queries;
   };
 
+  // Before the change the server answers, so the probes pass there and decide afterwards.
+  std::atomic<bool> answering = true;
+  std::thread answerer([&] {
+    while (answering) {
+      unsigned char q[512];
+      sockaddr_in from{};
+      socklen_t flen = sizeof from;
+      ssize_t n = recvfrom(server, q, sizeof q, 0, reinterpret_cast<sockaddr*>(&from), &flen);
+      if (n < 12) {
+        std::this_thread::yield();
+        continue;
+      }
+      std::string a(reinterpret_cast<char*>(q), n);
+      a[2] = static_cast<char>(0x81), a[3] = static_cast<char>(0x80);  // response, no error
+      a[7] = 1;                                                        // one answer
+      a += std::string("\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x01\x02\x03", 16);
+      sendto(server, a.data(), a.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
+    }
+  });
+  Stop();
+  RollbackOptions o;
+  o.before_apply = [&] { answering = false; };
+  Start(std::move(o));
   Routes(0, 20, "proto static");
   uint64_t good = Captured();
   Batch({"route del 10.100.1.0/24"});
@@ -490,7 +597,10 @@ TEST_F(RollbackTest, ASlowProbeDoesNotDelayAnotherDeadline) {
   slow.confirm_within_ns = 600'000'000'000;
   slow.probes.assign(kMaxProbes, Probe{"dns", target});
   Rollback a = Roll(slow);
-  ASSERT_TRUE(WaitFor([&] { return count() >= 1; }));  // its probe round has begun
+  answerer.join();
+  ASSERT_EQ(a.probe_failed_before, std::vector<bool>(kMaxProbes, false));
+  int before = count();
+  ASSERT_TRUE(WaitFor([&] { return count() > before; }));  // its probe round has begun
 
   Batch({"route del 10.100.2.0/24"});
   Captured();
@@ -501,7 +611,7 @@ TEST_F(RollbackTest, ASlowProbeDoesNotDelayAnotherDeadline) {
   ASSERT_TRUE(WaitFor([&] { return rm_->Get(b.id, &r).ok() && r.finished(); }, 60));
   EXPECT_EQ(RollbackStateName(r.state), "reverted") << r.error;
   // Reverted while the other round had not even sent all its queries.
-  EXPECT_LT(count(), static_cast<int>(kMaxProbes));
+  EXPECT_LT(count() - before, static_cast<int>(kMaxProbes));
   ASSERT_TRUE(rm_->Get(a.id, &r).ok());
   EXPECT_EQ(RollbackStateName(r.state), "awaiting_confirmation");
   close(server);
