@@ -84,6 +84,9 @@ Status ParseResolverConfig(const SourceSpec& spec, ResolverConfig* out) {
                                      "': a resolver source needs a [[source]] table");
     }
     c.read_only = true;  // the embedded default only watches
+    // /etc/resolv.conf is often a link into a resolver manager's runtime folder: record the
+    // file it names there too (read only; nothing else under them is ever read).
+    c.read_paths = {"/run/systemd/resolve", "/run/resolvconf", "/run/NetworkManager"};
     *out = std::move(c);
     return Status::OK();
   }
