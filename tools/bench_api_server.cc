@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   ctx.metrics = daemon.metrics();
   if (capture_routes) {
     recorder = std::make_unique<Recorder>(std::make_unique<GeneratedSource>(capture_routes),
-                                          daemon.store(), daemon.metrics());
+                                          daemon.store(), daemon.metrics(), daemon.events());
     if (Status s = recorder->Start(); !s.ok()) {
       std::fprintf(stderr, "bench_api_server: %s\n", s.ToString().c_str());
       return 1;
