@@ -132,10 +132,10 @@ TEST(Detection, PauseValidatesAndExpires) {
   DetectEnv env;
   ASSERT_TRUE(env.Start(ResolverSetup(&env, "action = \"restore\"\nsettle_ms = 50\n")).ok());
   Detection* d = env.detection();
-  EXPECT_EQ(d->Pause("r", -1, "x").code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(d->Pause("r", 8LL * 86400 * 1000000000, "x").code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(d->Pause("nope", 1000, "x").code(), Status::Code::kNotFound);
-  ASSERT_TRUE(d->Pause("r", 400LL * 1000000, "planned").ok());
+  EXPECT_EQ(d->Pause("r", -1, "x", "t").code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(d->Pause("r", 8LL * 86400 * 1000000000, "x", "t").code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(d->Pause("nope", 1000, "x", "t").code(), Status::Code::kNotFound);
+  ASSERT_TRUE(d->Pause("r", 400LL * 1000000, "planned", "t").ok());
   boost::json::object p;
   ASSERT_TRUE(d->GetPolicy("r", &p).ok());
   EXPECT_TRUE(p["state"].as_object()["paused"].as_bool());
