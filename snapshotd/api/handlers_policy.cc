@@ -58,7 +58,7 @@ Status Pause(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res) {
       if (!r->is_string()) return Status::InvalidArgument("reason must be a string");
       reason = std::string(r->as_string());
     }
-    NETSNAP_RETURN_IF_ERROR(ctx.detection->Pause(name, duration, reason));
+    NETSNAP_RETURN_IF_ERROR(ctx.detection->Pause(name, duration, reason, req.principal.name));
     res->audit.emplace_back("reason", reason);
     json::object out;
     NETSNAP_RETURN_IF_ERROR(ctx.detection->GetPolicy(name, &out));

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/event_bus.h"
+#include "detect/detection_state.h"
 #include "netsnap/time.h"
 
 namespace netsnap {
@@ -110,6 +111,10 @@ Status Detection::Create(Daemon* daemon, RollbackManager* rollbacks, const Daemo
                                         config.path.empty() ? "configuration" : config.path, names,
                                         &policies));
   std::unique_ptr<Detection> d(new Detection(daemon, rollbacks, std::move(policies)));
+  {
+    std::lock_guard l(d->mu_);
+    NETSNAP_RETURN_IF_ERROR(d->RestoreStateLocked());
+  }
   for (const std::string& name : names) {
     std::lock_guard l(d->mu_);
     PerSource* s = d->SourceLocked(name);
@@ -151,10 +156,50 @@ Detection::PerSource* Detection::SourceLocked(const std::string& name) {
   auto it = sources_.find(name);
   if (it != sources_.end()) return &it->second;
   PerSource& s = sources_[name];
-  auto p = configured_.find(name);
-  s.policy = p != configured_.end() ? p->second : configured_["*"];
+  s.policy = ConfiguredLocked(name);
   for (const DetectorEntry& e : AllDetectors()) s.detectors.emplace_back(e.name, e.make());
   return &s;
+}
+
+const DetectPolicy& Detection::ConfiguredLocked(const std::string& source) {
+  auto p = configured_.find(source);
+  return p != configured_.end() ? p->second : configured_["*"];
+}
+
+Status Detection::RestoreStateLocked() {
+  Store* store = daemon_->store();
+  std::map<std::string, StoredPause> pauses;
+  std::map<std::string, StoredPolicy> policies;
+  NETSNAP_RETURN_IF_ERROR(LoadDetectionState(store, &pauses, &policies));
+  int64_t now = NowNs();
+  for (const auto& [name, p] : pauses) {
+    if (!daemon_->FindSource(name) || p.until_ns <= now) {
+      NETSNAP_RETURN_IF_ERROR(DeletePause(store, name));
+      continue;
+    }
+    PerSource* s = SourceLocked(name);
+    s->paused_until_ns = p.until_ns;
+    s->pause_reason = p.reason;
+    s->paused_by = p.who;
+    spdlog::info("detection {}: paused until {} by {} (stored)", name,
+                 p.until_ns == INT64_MAX ? "resumed" : FormatTime(p.until_ns), p.who);
+  }
+  for (const auto& [name, p] : policies) {
+    DetectPolicy set;
+    if (!daemon_->FindSource(name) || PolicyToJson(ConfiguredLocked(name)) != p.configured ||
+        !PolicyFromRequest(p.policy, configured_["*"], ConfiguredLocked(name), &set).ok()) {
+      spdlog::warn(
+          "detection {}: dropping the policy set at run time: the source or its [[policy]] in "
+          "the configuration changed since",
+          name);
+      NETSNAP_RETURN_IF_ERROR(DeletePolicy(store, name));
+      continue;
+    }
+    PerSource* s = SourceLocked(name);
+    s->policy = std::move(set);
+    s->policy_set = true;
+  }
+  return Status::OK();
 }
 
 void Detection::ResetLocked(PerSource* s) {
@@ -204,6 +249,10 @@ void Detection::Inspect(const Queued& q) {
       if (NowNs() < s->paused_until_ns) return;
       s->paused_until_ns = 0;
       s->pause_reason.clear();
+      s->paused_by.clear();
+      Status d = DeletePause(daemon_->store(), v.source);
+      // Harmless if it stays: a restart drops an expired pause.
+      if (!d.ok()) spdlog::warn("detection {}: {}", v.source, d.ToString());
       ResetLocked(s);
       expired = true;
     }
@@ -237,7 +286,8 @@ bool Detection::WaitIdle(std::chrono::milliseconds limit) {
   return in.cv.wait_for(l, limit, [&] { return in.closed || in.DoneUpTo(target); });
 }
 
-Status Detection::Pause(const std::string& source, int64_t duration_ns, const std::string& reason) {
+Status Detection::Pause(const std::string& source, int64_t duration_ns, const std::string& reason,
+                        const std::string& who) {
   if (!daemon_->FindSource(source)) return Status::NotFound("no source named '" + source + "'");
   if (duration_ns < 0 || duration_ns > kMaxPauseNs) {
     return Status::InvalidArgument("a pause lasts from 1 ns to 7 days (0: until resumed)");
@@ -245,15 +295,18 @@ Status Detection::Pause(const std::string& source, int64_t duration_ns, const st
   int64_t until = duration_ns == 0 ? INT64_MAX : NowNs() + duration_ns;
   {
     std::lock_guard l(mu_);
+    NETSNAP_RETURN_IF_ERROR(SavePause(daemon_->store(), source, {until, reason, who}));
     PerSource* s = SourceLocked(source);
     s->paused_until_ns = until;
     s->pause_reason = reason;
+    s->paused_by = who;
   }
   restorer_.Drop(source);
   boost::json::object ev;
   ev["until"] =
       duration_ns == 0 ? boost::json::value(nullptr) : boost::json::value(FormatTime(until));
   ev["reason"] = reason;
+  ev["by"] = who;
   daemon_->events()->Publish("detection_pause", source, std::move(ev));
   return Status::OK();
 }
@@ -262,9 +315,11 @@ Status Detection::Resume(const std::string& source) {
   if (!daemon_->FindSource(source)) return Status::NotFound("no source named '" + source + "'");
   {
     std::lock_guard l(mu_);
+    NETSNAP_RETURN_IF_ERROR(DeletePause(daemon_->store(), source));
     PerSource* s = SourceLocked(source);
     s->paused_until_ns = 0;
     s->pause_reason.clear();
+    s->paused_by.clear();
     ResetLocked(s);
   }
   restorer_.Clear(source);
@@ -282,6 +337,7 @@ boost::json::object Detection::PolicyJsonLocked(const std::string& source, PerSo
                               ? boost::json::value(FormatTime(s->paused_until_ns))
                               : boost::json::value(nullptr);
   state["pause_reason"] = paused ? s->pause_reason : "";
+  state["paused_by"] = paused ? s->paused_by : "";
   o["state"] = std::move(state);
   return o;
 }
@@ -306,15 +362,15 @@ Status Detection::SetPolicy(const std::string& source, const boost::json::value&
   DetectPolicy p;
   {
     std::lock_guard l(mu_);
-    auto own = configured_.find(source);
-    NETSNAP_RETURN_IF_ERROR(PolicyFromRequest(
-        obj, configured_["*"], own != configured_.end() ? own->second : configured_["*"], &p));
+    NETSNAP_RETURN_IF_ERROR(PolicyFromRequest(obj, configured_["*"], ConfiguredLocked(source), &p));
   }
   NETSNAP_RETURN_IF_ERROR(ApplyWebhook(source, p));
   {
     std::lock_guard l(mu_);
+    NETSNAP_RETURN_IF_ERROR(SavePolicy(daemon_->store(), source, p, ConfiguredLocked(source)));
     PerSource* s = SourceLocked(source);
     s->policy = p;
+    s->policy_set = true;
     ResetLocked(s);
     *out = PolicyJsonLocked(source, s);
   }
@@ -328,11 +384,23 @@ Status Detection::ReloadPolicies(PolicyMap policies) {
   std::vector<std::pair<std::string, DetectPolicy>> changed;
   {
     std::lock_guard l(mu_);
+    PolicyMap old = std::move(configured_);
     configured_ = std::move(policies);
     for (auto& [name, s] : sources_) {
-      auto p = configured_.find(name);
-      const DetectPolicy& next = p != configured_.end() ? p->second : configured_["*"];
-      if (PolicyToJson(next) == PolicyToJson(s.policy)) continue;
+      auto o = old.find(name);
+      const DetectPolicy& before = o != old.end() ? o->second : old["*"];
+      const DetectPolicy& next = ConfiguredLocked(name);
+      if (PolicyToJson(next, WebhookUrl::kShown) == PolicyToJson(before, WebhookUrl::kShown)) {
+        continue;  // a policy set at run time stays
+      }
+      if (s.policy_set) {
+        spdlog::warn("detection {}: the reloaded [[policy]] replaces the policy set at run time",
+                     name);
+        // Harmless if it stays: a restart drops a set policy whose configured one changed.
+        Status d = DeletePolicy(daemon_->store(), name);
+        if (!d.ok()) spdlog::warn("detection {}: {}", name, d.ToString());
+        s.policy_set = false;
+      }
       s.policy = next;
       ResetLocked(&s);
       changed.emplace_back(name, next);

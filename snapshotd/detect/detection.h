@@ -32,7 +32,9 @@ namespace netsnap {
 
 class Detection {
  public:
-  // Reads the [[policy]] tables of `config` (InvalidArgument naming the line), attaches to
+  // Reads the [[policy]] tables of `config` (InvalidArgument naming the line), restores the
+  // stored pauses and policies set at run time (detection_state.h: an expired pause is dropped,
+  // and so is a set policy whose source's configured policy changed meanwhile), attaches to
   // every recorder of `daemon` and starts the detection, restore and webhook threads. Call
   // after daemon->Start() (the recorders exist). `rollbacks` may be null: restores then fail.
   static Status Create(Daemon* daemon, RollbackManager* rollbacks, const DaemonConfig& config,
@@ -43,9 +45,13 @@ class Detection {
 
   // While paused (for 0 < duration_ns <= 7 days, or until Resume) the source's versions are not
   // inspected and nothing is restored: a planned change goes through. A pending restore is
-  // dropped. NotFound for an unknown source.
-  Status Pause(const std::string& source, int64_t duration_ns, const std::string& reason);
-  // Ends a pause and a conflict; detection starts afresh from the next version.
+  // dropped. NotFound for an unknown source. `who` (the API principal) is shown in the state.
+  // The pause is stored first (an error from the store leaves nothing paused) and survives a
+  // restart until it expires.
+  Status Pause(const std::string& source, int64_t duration_ns, const std::string& reason,
+               const std::string& who);
+  // Ends a pause (and deletes it from the store) and a conflict; detection starts afresh from
+  // the next version.
   Status Resume(const std::string& source);
 
   // {"source", policy keys..., "state": {paused, conflict, restores, ...}}.
@@ -53,13 +59,15 @@ class Detection {
   // Replaces the source's policy: keys absent take the configured default ([[policy]] without
   // source); the webhook keys stay those of the configuration (PolicyFromRequest). "source",
   // "state" and "webhook" are accepted and ignored. Returns the new policy as GetPolicy does.
-  // Lasts until the daemon restarts.
+  // Stored first (an error from the store changes nothing); it survives restarts until set
+  // again or until the configuration file's policy for the source changes (ReloadPolicies).
   Status SetPolicy(const std::string& source, const boost::json::value& in,
                    boost::json::object* out);
 
   // Makes `policies` (a reloaded configuration's [[policy]] tables, same sources) the
-  // configured ones: a source whose policy changed takes the new one (replacing a policy set
-  // at run time) and its detectors start afresh; pauses stay.
+  // configured ones: a source whose configured policy changed takes the new one (replacing,
+  // and deleting from the store, a policy set at run time) and its detectors start afresh;
+  // a source whose configured policy is unchanged keeps a policy set at run time. Pauses stay.
   Status ReloadPolicies(PolicyMap policies);
 
   // Waits until every version committed before the call has been inspected; false on timeout.
@@ -99,6 +107,8 @@ class Detection {
     SourceView view;
     int64_t paused_until_ns = 0;  // 0: not paused; INT64_MAX: until resumed
     std::string pause_reason;
+    std::string paused_by;
+    bool policy_set = false;  // the policy was set at run time (SetPolicy), not configured
   };
 
   Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap policies);
@@ -106,6 +116,9 @@ class Detection {
   void Inspect(const Queued& q);
   PerSource* SourceLocked(const std::string& name);
   void ResetLocked(PerSource* s);
+  // Takes the stored pauses and set policies of configured sources; deletes the others.
+  Status RestoreStateLocked();
+  const DetectPolicy& ConfiguredLocked(const std::string& source);
   Status ApplyWebhook(const std::string& source, const DetectPolicy& p);
   boost::json::object PolicyJsonLocked(const std::string& source, PerSource* s);
 

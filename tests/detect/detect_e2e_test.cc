@@ -271,7 +271,7 @@ TEST(Detect, PausedLetsAPlannedChangeThroughAndResumeDetectsAgain) {
   DetectEnv env;
   ASSERT_TRUE(env.Start(KernelToml(ns, "action = \"restore\"\nsettle_ms = 100\n")).ok());
   size_t base = env.daemon()->FindSource("k")->current().size();
-  ASSERT_TRUE(env.detection()->Pause("k", 60LL * 1000000000, "planned maintenance").ok());
+  ASSERT_TRUE(env.detection()->Pause("k", 60LL * 1000000000, "planned maintenance", "test").ok());
   std::string planned;
   for (int i = 0; i < 20; ++i)
     planned += "route del 10.50." + std::to_string(i) + ".0/24 table 300\n";

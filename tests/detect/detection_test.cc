@@ -132,10 +132,11 @@ TEST(Detection, PauseValidatesAndExpires) {
   DetectEnv env;
   ASSERT_TRUE(env.Start(ResolverSetup(&env, "action = \"restore\"\nsettle_ms = 50\n")).ok());
   Detection* d = env.detection();
-  EXPECT_EQ(d->Pause("r", -1, "x").code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(d->Pause("r", 8LL * 86400 * 1000000000, "x").code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(d->Pause("nope", 1000, "x").code(), Status::Code::kNotFound);
-  ASSERT_TRUE(d->Pause("r", 400LL * 1000000, "planned").ok());
+  EXPECT_EQ(d->Pause("r", -1, "x", "t").code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(d->Pause("r", 8LL * 86400 * 1000000000, "x", "t").code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(d->Pause("nope", 1000, "x", "t").code(), Status::Code::kNotFound);
+  ASSERT_TRUE(d->Pause("r", 400LL * 1000000, "planned", "t").ok());
   boost::json::object p;
   ASSERT_TRUE(d->GetPolicy("r", &p).ok());
   EXPECT_TRUE(p["state"].as_object()["paused"].as_bool());
@@ -155,6 +156,89 @@ TEST(Detection, PauseValidatesAndExpires) {
       seconds(20)));
   // Put back as it was after the planned change.
   EXPECT_TRUE(Eventually([&] { return ReadFile(path) == "nameserver 10.1.1.1\n"; }, seconds(20)));
+}
+
+// Pauses and policies set at run time are stored: a restart on the same data keeps them.
+TEST(Detection, PauseAndSetPolicySurviveARestart) {
+  DetectEnv env;
+  std::string config = ResolverSetup(&env, "action = \"alert\"\ncooldown_s = 7\n");
+  ASSERT_TRUE(env.Start(config).ok());
+  ASSERT_TRUE(env.detection()->Pause("r", 3600LL * 1000000000, "planned", "alice").ok());
+  boost::json::object before, out;
+  ASSERT_TRUE(env.detection()->GetPolicy("r", &before).ok());
+  ASSERT_TRUE(
+      env.detection()
+          ->SetPolicy("r", boost::json::parse(R"({"action": "restore", "settle_ms": 50})"), &out)
+          .ok());
+  env.Stop();
+  ASSERT_TRUE(env.Start(config).ok());
+  boost::json::object p;
+  ASSERT_TRUE(env.detection()->GetPolicy("r", &p).ok());
+  boost::json::object& state = p["state"].as_object();
+  EXPECT_TRUE(state["paused"].as_bool());
+  EXPECT_EQ(state["paused_until"], before["state"].as_object()["paused_until"]);
+  EXPECT_EQ(state["pause_reason"], "planned");
+  EXPECT_EQ(state["paused_by"], "alice");
+  EXPECT_EQ(p["action"], "restore");
+  EXPECT_EQ(p["settle_ms"], 50);
+  EXPECT_DOUBLE_EQ(p["cooldown_s"].to_number<double>(), 5) << "the default, as put";
+
+  // Resumed, the set policy restores (and a restart after Resume is not paused).
+  ASSERT_TRUE(env.detection()->Resume("r").ok());
+  env.Stop();
+  ASSERT_TRUE(env.Start(config).ok());
+  ASSERT_TRUE(env.detection()->GetPolicy("r", &p).ok());
+  EXPECT_FALSE(p["state"].as_object()["paused"].as_bool());
+  Rewrite(&env, "nameserver 10.6.6.6\n");
+  EXPECT_TRUE(
+      Eventually([&] { return ReadFile(env.dir().Sub("resolv.conf")) == kOriginal; }, seconds(20)));
+}
+
+TEST(Detection, AnExpiredPauseIsGoneAfterARestart) {
+  DetectEnv env;
+  std::string config = ResolverSetup(&env, "action = \"alert\"\n");
+  ASSERT_TRUE(env.Start(config).ok());
+  ASSERT_TRUE(env.detection()->Pause("r", 1000000, "short", "t").ok());  // 1 ms
+  std::string stored;
+  ASSERT_TRUE(env.daemon()->store()->GetMeta("detect/pause/r", &stored).ok());
+  env.Stop();
+  ASSERT_TRUE(env.Start(config).ok());  // more than 1 ms later
+  boost::json::object p;
+  ASSERT_TRUE(env.detection()->GetPolicy("r", &p).ok());
+  EXPECT_FALSE(p["state"].as_object()["paused"].as_bool());
+  EXPECT_EQ(env.daemon()->store()->GetMeta("detect/pause/r", &stored).code(),
+            Status::Code::kNotFound)
+      << "the expired record is deleted";
+}
+
+// The file wins over a set policy only when the source's [[policy]] in it changed.
+TEST(Detection, AChangedFilePolicyReplacesASetPolicy) {
+  DetectEnv env;
+  ASSERT_TRUE(env.Start(ResolverSetup(&env, "action = \"alert\"\n")).ok());
+  boost::json::object p;
+  ASSERT_TRUE(env.detection()->SetPolicy("r", boost::json::parse(R"({"settle_ms": 42})"), &p).ok());
+  env.Stop();
+  ASSERT_TRUE(env.Start(ResolverSetup(&env, "action = \"alert\"\nsettle_ms = 77\n")).ok());
+  ASSERT_TRUE(env.detection()->GetPolicy("r", &p).ok());
+  EXPECT_EQ(p["settle_ms"], 77);
+  std::string stored;
+  EXPECT_EQ(env.daemon()->store()->GetMeta("detect/policy/r", &stored).code(),
+            Status::Code::kNotFound);
+
+  // A reload: an unchanged [[policy]] keeps the set policy, a changed one replaces it.
+  ASSERT_TRUE(env.detection()->SetPolicy("r", boost::json::parse(R"({"settle_ms": 42})"), &p).ok());
+  PolicyMap same;
+  ASSERT_TRUE(ParsePolicies(env.daemon()->config().document.get(), "test.toml", {"r"}, &same).ok());
+  PolicyMap changed = same;
+  changed["r"].settle_ms = 99;
+  ASSERT_TRUE(env.detection()->ReloadPolicies(same).ok());
+  ASSERT_TRUE(env.detection()->GetPolicy("r", &p).ok());
+  EXPECT_EQ(p["settle_ms"], 42);
+  ASSERT_TRUE(env.detection()->ReloadPolicies(changed).ok());
+  ASSERT_TRUE(env.detection()->GetPolicy("r", &p).ok());
+  EXPECT_EQ(p["settle_ms"], 99);
+  EXPECT_EQ(env.daemon()->store()->GetMeta("detect/policy/r", &stored).code(),
+            Status::Code::kNotFound);
 }
 
 TEST(Detection, WebhookReceivesEvents) {

@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <boost/json.hpp>
 #include <thread>
 
@@ -47,7 +49,8 @@ void DetectEnv::Stop() {
 
 std::vector<StoredEvent> DetectEnv::Events(const std::string& type) {
   std::vector<StoredEvent> all, out;
-  daemon_->store()->ListEvents(0, 0, 100000, &all);
+  Status s = daemon_->store()->ListEvents(0, 0, 100000, &all);
+  EXPECT_TRUE(s.ok()) << s.ToString();
   for (StoredEvent& e : all) {
     if (type.empty() || e.type == type) out.push_back(std::move(e));
   }

@@ -144,9 +144,16 @@ TEST_F(E2eDetect, APolicyReadAndPutBackRoundTripsAndIsAnEvent) {
   now = d.GetJson("/v1/sources/k/policy");
   EXPECT_EQ(now.at("cooldown_s").to_number<double>(), 5) << "the default, not the file's";
   EXPECT_TRUE(now.at("trusted_processes").as_array().empty());
-  // A restart returns to the configuration.
+  // The policy put and a pause survive a restart (the file's [[policy]] is unchanged).
+  r = d.Post("/v1/sources/k/pause", R"({"duration": "1h", "reason": "maintenance"})");
+  ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_TRUE(d.Restart());
-  EXPECT_EQ(d.GetJson("/v1/sources/k/policy").at("cooldown_s").to_number<double>(), 7);
+  now = d.GetJson("/v1/sources/k/policy");
+  EXPECT_EQ(now.at("cooldown_s").to_number<double>(), 5) << "the policy put, not the file's";
+  EXPECT_TRUE(now.at("trusted_processes").as_array().empty());
+  EXPECT_EQ(now.at("state").at("paused"), true);
+  EXPECT_EQ(now.at("state").at("pause_reason"), "maintenance");
+  EXPECT_NE(Str(now.at("state").at("paused_until")), "");
 }
 
 }  // namespace
