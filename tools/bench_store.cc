@@ -165,13 +165,14 @@ int main(int argc, char** argv) {
   double bpr_first = static_cast<double>(first_bytes) / static_cast<double>(routes);
   double bpr_changed =
       static_cast<double>(after_bytes - first_bytes) / static_cast<double>(changed_routes);
-  std::printf("store benchmark, %zu routes (%s), %d changes of 100 routes\n", routes,
-              label.c_str(), kChanges);
-  std::printf("  full ingest        %.3f s (sort and build %.3f s, commit %.3f s); encoding the\n"
-              "                     routes as records before that took %.3f s\n",
-              ingest_s, build_s, commit_s, encode_s);
-  std::printf("  100-route change   %.2f ms mean, %.2f ms max\n",
-              change_total / kChanges * 1e3, change_max * 1e3);
+  std::printf("store benchmark, %zu routes (%s), %d changes of 100 routes\n", routes, label.c_str(),
+              kChanges);
+  std::printf(
+      "  full ingest        %.3f s (sort and build %.3f s, commit %.3f s); encoding the\n"
+      "                     routes as records before that took %.3f s\n",
+      ingest_s, build_s, commit_s, encode_s);
+  std::printf("  100-route change   %.2f ms mean, %.2f ms max\n", change_total / kChanges * 1e3,
+              change_max * 1e3);
   std::printf("  synced change      %.2f ms mean (every write fsynced)\n",
               synced_total / kChanges * 1e3);
   std::printf("  first version      %.2f bytes/route on disk (canonical %.1f, zstd -3 %.2f)\n",

@@ -56,10 +56,10 @@ class [[nodiscard]] Status {
 };
 
 // Returns early from the calling function when `expr` yields a non-OK Status.
-#define NETSNAP_RETURN_IF_ERROR(expr)       \
-  do {                                      \
-    ::netsnap::Status _st = (expr);         \
-    if (!_st.ok()) return _st;              \
+#define NETSNAP_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::netsnap::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
 
 }  // namespace netsnap

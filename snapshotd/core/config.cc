@@ -70,8 +70,8 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
                                               "allow_loopback_operator",
                                               "max_connections_per_client",
                                               "max_disk_bytes",
-"guard_shrink_share",
-"guard_min_records"};
+                                              "guard_shrink_share",
+                                              "guard_min_records"};
   for (const auto& [k, v] : d) {
     if (!kKeys.count(std::string(k.str()))) {
       return Bad(origin, v, "unknown key '" + std::string(k.str()) + "' in [daemon]");

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 
-
 #include "sources/registry.h"
 
 namespace netsnap {

@@ -30,10 +30,11 @@ class Service {
 
   // Applies a new configuration; on an error the old one keeps running unchanged and the
   // error is returned. In place: log level, retention, policies. Tokens: swapped in the
-  // running API server; another listen address, socket or API limit: the API restarts. Sources added, removed or changed: the API,
-  // detection and rollbacks stop, the sources change, and they start again in order (pauses
-  // end). data_dir cannot change without a restart. A failure after modules stopped that the
-  // old configuration cannot recover from is Internal: the caller exits and systemd restarts.
+  // running API server; another listen address, socket or API limit: the API restarts. Sources
+  // added, removed or changed: the API, detection and rollbacks stop, the sources change, and they
+  // start again in order (pauses end). data_dir cannot change without a restart. A failure after
+  // modules stopped that the old configuration cannot recover from is Internal: the caller exits
+  // and systemd restarts.
   Status Reload(DaemonConfig next);
 
   // "" when every running capture thread and the API's I/O loop turned within `limit_ns`,

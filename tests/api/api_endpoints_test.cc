@@ -275,8 +275,8 @@ TEST_F(ApiEndpoints, EventsFollowStreamsLiveEvents) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     Http(h.port(), "POST", "/v1/sources/main/snapshots");
   });
-  std::string out =
-      RawExchange(h.port(), "GET /v1/events?follow=1&type=audit HTTP/1.1\r\nHost: localhost\r\n\r\n", 1500);
+  std::string out = RawExchange(
+      h.port(), "GET /v1/events?follow=1&type=audit HTTP/1.1\r\nHost: localhost\r\n\r\n", 1500);
   poster.join();
   EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
   EXPECT_NE(out.find("text/event-stream"), std::string::npos) << out;
@@ -286,8 +286,8 @@ TEST_F(ApiEndpoints, EventsFollowStreamsLiveEvents) {
 
 TEST_F(ApiEndpoints, EventsFollowSendsBacklogFirst) {
   Http(h.port(), "POST", "/v1/sources/main/snapshots");
-  std::string out =
-      RawExchange(h.port(), "GET /v1/events?follow=1&since=-1h HTTP/1.1\r\nHost: localhost\r\n\r\n", 500);
+  std::string out = RawExchange(
+      h.port(), "GET /v1/events?follow=1&since=-1h HTTP/1.1\r\nHost: localhost\r\n\r\n", 500);
   EXPECT_NE(out.find("\nevent: audit\ndata: {"), std::string::npos) << out;
 }
 

@@ -94,10 +94,12 @@ TEST_F(ApiLimits, MalformedRequestsGet400) {
     EXPECT_TRUE(status == 400 || status == 404) << bad << " -> " << raw;
   }
   // Targets that are not origin-form or have bad escapes.
-  EXPECT_EQ(StatusOf(RawExchange(h.port(), "GET http://x/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")),
-            400);
-  EXPECT_EQ(StatusOf(RawExchange(h.port(), "GET /v1/sources/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n")),
-            400);
+  EXPECT_EQ(
+      StatusOf(RawExchange(h.port(), "GET http://x/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")),
+      400);
+  EXPECT_EQ(
+      StatusOf(RawExchange(h.port(), "GET /v1/sources/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n")),
+      400);
   // Bodies that are not JSON objects.
   EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/rollbacks", "{").status, 400);
   EXPECT_EQ(Http(h.port(), "POST", "/v1/sources/main/rollbacks", "\"to\"").status, 400);
@@ -147,7 +149,8 @@ TEST_F(ApiLimits, ConnectionCapAnswers503) {
   std::vector<int> fds;
   for (int i = 0; i < 8; ++i) fds.push_back(Connect(h.port()));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  std::string raw = RawExchange(h.port(), "GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n", 1000);
+  std::string raw =
+      RawExchange(h.port(), "GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n", 1000);
   EXPECT_EQ(StatusOf(raw), 503) << raw;
   EXPECT_NE(raw.find("too_many_connections"), std::string::npos);
   for (int fd : fds) close(fd);
