@@ -130,7 +130,7 @@ TEST(ResolverRollback, UnsafeFolderIsReportedAndOutsideContentNeverStored) {
   req.actor = "test";
   Rollback rb;
   ASSERT_TRUE(rm.Submit(req, &rb).ok());
-  EXPECT_EQ(rb.state, "failed");
+  EXPECT_EQ(rb.state, RollbackState::kFailed) << RollbackStateName(rb.state);
   EXPECT_NE(rb.error.find("not writing " + conf + "/a.conf: folder " + conf +
                           " is writable by others (mode 0777)"),
             std::string::npos)
