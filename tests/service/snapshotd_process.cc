@@ -166,20 +166,6 @@ int RunBinary(const std::string& binary, const std::vector<std::string>& args, s
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    Fail("bind");
-  }
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 HttpAnswer Call(int port, const std::string& method, const std::string& target,
                 const std::string& token, const std::string& body) {
   HttpRequest req;

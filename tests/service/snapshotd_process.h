@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "netsnap/http_client.h"
+#include "support/dnsmasq.h"  // FreePort
 
 namespace netsnap::testing {
 
@@ -64,9 +65,6 @@ class SnapshotdProcess {
 
 // Runs `binary` with `args` to the end; returns its exit code and its stdout+stderr in *out.
 int RunBinary(const std::string& binary, const std::vector<std::string>& args, std::string* out);
-
-// A loopback TCP port free at the time of the call.
-int FreePort();
 
 // GET or PUT on 127.0.0.1:port, with a bearer token when not empty.
 HttpAnswer Call(int port, const std::string& method, const std::string& target,
