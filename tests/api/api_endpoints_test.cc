@@ -242,16 +242,17 @@ TEST_F(ApiEndpoints, RollbacksApplyAndAreListed) {
   r = Http(h.port(), "POST", "/v1/sources/main/rollbacks", R"({"to":"0.5"})");
   EXPECT_EQ(r.status, 404) << r.body;
 
-  // The guard: going back to a version that would remove most live routes is refused with 409
-  // and a message saying why; nothing changes.
+  // The guard: going back to a version that would shrink the table from 20 routes to 1 (more
+  // than a quarter, and at least 10) is refused with 409 and the counts; nothing changes.
   uint64_t few = h.Capture(TestRoutes(1, "192.0.2.9"));
-  h.source()->SetRoutes(routes);
+  std::vector<Route> many = TestRoutes(20, "192.0.2.1");
+  h.source()->SetRoutes(many);
   r = Http(h.port(), "POST", "/v1/sources/main/rollbacks", R"({"to":)" + std::to_string(few) + "}");
   ASSERT_EQ(r.status, 409) << r.body;
   EXPECT_EQ(r.json().at("error").at("code"), "refused") << r.body;
-  EXPECT_NE(r.body.find("live records"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(": 20 -> 1 (19 fewer"), std::string::npos) << r.body;
   ASSERT_TRUE(h.source()->ReadLive(&live).ok());
-  EXPECT_EQ(live.size(), routes.size());
+  EXPECT_EQ(live.size(), many.size());
 }
 
 TEST_F(ApiEndpoints, MutatingCallsAreAudited) {
