@@ -193,6 +193,15 @@ TEST(E2eDaemon, HistorySurvivesKillNineAndRestart) {
   ASSERT_TRUE(v.is_object());
   int64_t version = v.at("version").to_number<int64_t>();
   EXPECT_EQ(v.at("actor").at("process"), "ip");
+  // The history is root's alone: the data dir 0700, every file the store made 0600 (umask 077).
+  struct stat st;
+  ASSERT_EQ(stat(d.dir().Sub("data").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  for (const auto& e : std::filesystem::recursive_directory_iterator(d.dir().Sub("data"))) {
+    if (!e.is_regular_file()) continue;
+    ASSERT_EQ(stat(e.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 077, 0u) << e.path() << " is open to group or others";
+  }
   d.Kill9();
   ASSERT_TRUE(d.Start());
   json::value again = d.GetJson("/v1/sources/k/versions/" + std::to_string(version));
