@@ -105,7 +105,7 @@ TEST_F(ReloadTest, BadFileKeepsTheOldConfigurationAndShowsTheError) {
   ASSERT_TRUE(h.at("reload").is_object()) << h;
   EXPECT_EQ(h.at("reload").at("ok"), false) << h;
   std::string error(h.at("reload").at("error").as_string());
-  EXPECT_NE(error.find(dir_.Sub("snapshotd.toml") + ":14"), std::string::npos) << error;
+  EXPECT_NE(error.find(dir_.Sub("snapshotd.toml") + ":15"), std::string::npos) << error;
   EXPECT_NE(error.find("keep_al"), std::string::npos) << error;
   EXPECT_EQ(Get("/v1/sources/res/policy", kTokenA).at("mass_min_records"), 42);
   EXPECT_NE(daemon_->Log().find("reload refused"), std::string::npos);
