@@ -35,9 +35,19 @@ int Sh(const std::string& cmd, std::string* out = nullptr) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+// The CLI, copied where `nobody` may run it: the build tree may sit below a folder only root can
+// enter (a clone in a mktemp -d folder is 0700). "" when NETSNAP_CLI is not set.
 std::string Cli() {
-  const char* cli = std::getenv("NETSNAP_CLI");
-  return cli ? cli : "";
+  static const std::string copy = [] {
+    const char* cli = std::getenv("NETSNAP_CLI");
+    if (!cli) return std::string();
+    char tmpl[] = "/tmp/nstest-cli-XXXXXX";
+    if (!mkdtemp(tmpl) || chmod(tmpl, 0755) != 0) return std::string(cli);
+    std::string path = std::string(tmpl) + "/netsnap";
+    std::string cmd = "cp '" + std::string(cli) + "' '" + path + "' && chmod 0755 '" + path + "'";
+    return std::system(cmd.c_str()) == 0 ? path : std::string(cli);
+  }();
+  return copy;
 }
 
 // The `who` of every audit event, oldest first.
