@@ -227,10 +227,13 @@ TEST(E2eDaemon, TheCliAsAnotherUserCannotReadTheDaemonsTokenFile) {
   ASSERT_EQ(stat(d.token_file().c_str(), &st), 0);
   ASSERT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(chmod(d.dir().path().c_str(), 0755), 0);  // nobody may reach the file, not read it
+  // A copy of the CLI nobody can run: the build tree may sit below a folder only root can enter.
+  std::string cli = d.dir().Sub("netsnap");
+  std::filesystem::copy_file(CliPath(), cli);
+  ASSERT_EQ(chmod(cli.c_str(), 0755), 0);
   std::string out;
-  int rc = netsnap::testing::ShellAsNobody(std::string(CliPath()) + " --server " + d.url() +
-                                               " --token-file " + d.token_file() + " status",
-                                           &out);
+  int rc = netsnap::testing::ShellAsNobody(
+      cli + " --server " + d.url() + " --token-file " + d.token_file() + " status", &out);
   EXPECT_EQ(rc, 2) << out;
   EXPECT_NE(out.find("cannot read a token from " + d.token_file()), std::string::npos) << out;
   // As root, with the same file, the CLI works.
