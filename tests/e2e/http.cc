@@ -1,5 +1,7 @@
 #include "http.h"
 
+#include <strings.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -108,8 +110,11 @@ HttpReply HttpRequest(uint16_t port, const std::string& method, const std::strin
   if (fd < 0) return reply;
   std::string req = Head(port, method, target, token) + "Connection: close\r\n";
   if (!body.empty() || method == "POST" || method == "PUT") {
-    req +=
-        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    // A Content-Type among `headers` replaces the JSON one (a test of what else is refused).
+    bool own_type = false;
+    for (const auto& [k, v] : headers) own_type |= strcasecmp(k.c_str(), "content-type") == 0;
+    if (!own_type) req += "Content-Type: application/json\r\n";
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   req += "\r\n" + body;
