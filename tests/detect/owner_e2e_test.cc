@@ -169,6 +169,21 @@ TEST_F(BirdTest, DisablingAProtocolIsAnOwnerChangeNeverRestored) {
   ExpectNoDamageNoRestoreNoConflict(env_);
 }
 
+// [[owner]] replaces the built-in list: with nobody owning proto bird, BIRD's withdrawal is
+// damage like anyone else's (the behaviour before owners, which issue 15 reported).
+TEST_F(BirdTest, AnOwnerTableWithoutProcessesMakesTheWithdrawalDamage) {
+  ASSERT_TRUE(env_.Start(KernelToml(ns_, "action = \"alert\"\n") +
+                         "[[owner]]\nprotocol = \"bird\"\nprocesses = []\n")
+                  .ok());
+  ASSERT_EQ(bird_->Birdc("disable s2"), 0);
+  StoredEvent det;
+  ASSERT_TRUE(env_.WaitForEvent(
+      "detection", [](const StoredEvent&) { return true; }, seconds(30), &det));
+  EXPECT_EQ(Fields(det)["actor"].as_object()["process"], "bird") << det.json;
+  Settle(env_);
+  EXPECT_TRUE(env_.Events("owner_change").empty());
+}
+
 TEST_F(BirdTest, StoppedIsAnOwnerExitAndRestartedBringsTheRoutesBackWithoutAFight) {
   StartEnv("");
   bird_->Stop();
