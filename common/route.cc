@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "coding.h"
+#include "netsnap/route_protocols.h"
 
 namespace netsnap {
 
@@ -277,56 +278,7 @@ std::string TableName(uint32_t table) {
   }
 }
 
-std::string ProtocolName(uint8_t proto) {
-  switch (proto) {
-    case 0:
-      return "unspec";
-    case 1:
-      return "redirect";
-    case 2:
-      return "kernel";
-    case 3:
-      return "boot";
-    case 4:
-      return "static";
-    case 8:
-      return "gated";
-    case 9:
-      return "ra";
-    case 10:
-      return "mrt";
-    case 11:
-      return "zebra";
-    case 12:
-      return "bird";
-    case 13:
-      return "dnrouted";
-    case 14:
-      return "xorp";
-    case 15:
-      return "ntk";
-    case 16:
-      return "dhcp";
-    case 17:
-      return "mrouted";
-    case 18:
-      return "keepalived";
-    case 42:
-      return "babel";
-    case 186:
-      return "bgp";
-    case 187:
-      return "isis";
-    case 188:
-      return "ospf";
-    case 189:
-      return "rip";
-    case 192:
-      return "eigrp";
-    default:
-      return std::to_string(proto);
-  }
-}
+std::string ProtocolName(uint8_t proto) { return CurrentRouteProtocols()->Name(proto); }
 
 std::string ScopeName(uint8_t scope) {
   switch (scope) {

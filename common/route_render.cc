@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "netsnap/route.h"
+#include "netsnap/route_protocols.h"
 #include "render_kinds.h"
 
 namespace netsnap {
@@ -35,7 +36,14 @@ Status ToJson(RecordRef rec, boost::json::object* o) {
   if (r.type != 1) (*o)["type"] = RouteTypeName(r.type);
   if (!r.gateway.empty()) (*o)["gateway"] = r.gateway.ToString();
   if (!r.dev.empty()) (*o)["dev"] = r.dev;
-  (*o)["protocol"] = ProtocolName(r.protocol);
+  auto protocols = CurrentRouteProtocols();
+  (*o)["protocol"] = protocols->Name(r.protocol);
+  // The processes that own routes of this protocol (docs/detection.md, "Owners"), when known.
+  if (const auto& owners = protocols->Owners(r.protocol); !owners.empty()) {
+    boost::json::array a;
+    for (const std::string& p : owners) a.emplace_back(p);
+    (*o)["owner"] = std::move(a);
+  }
   (*o)["scope"] = ScopeName(r.scope);
   if (!r.prefsrc.empty()) (*o)["prefsrc"] = r.prefsrc.ToString();
   if (r.nhid) (*o)["nhid"] = r.nhid;
@@ -54,10 +62,10 @@ Status ToJson(RecordRef rec, boost::json::object* o) {
   }
   if (!r.metrics.empty()) {
     boost::json::array ms;
-    static const char* const kNames[] = {"unspec", "lock", "mtu", "window", "rtt", "rttvar",
-                                         "ssthresh", "cwnd", "advmss", "reordering", "hoplimit",
-                                         "initcwnd", "features", "rto_min", "initrwnd",
-                                         "quickack", "congctl", "fastopen_no_cookie"};
+    static const char* const kNames[] = {
+        "unspec",   "lock",    "mtu",      "window",     "rtt",      "rttvar",
+        "ssthresh", "cwnd",    "advmss",   "reordering", "hoplimit", "initcwnd",
+        "features", "rto_min", "initrwnd", "quickack",   "congctl",  "fastopen_no_cookie"};
     for (const auto& [t, v] : r.metrics) {
       boost::json::object m;
       m[t < std::size(kNames) ? kNames[t] : std::to_string(t)] = v;

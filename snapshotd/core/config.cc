@@ -183,11 +183,12 @@ Status ParseConfig(const std::string& text, const std::string& origin, DaemonCon
   const toml::table& doc = *c.document;
   for (const auto& [k, v] : doc) {
     std::string key(k.str());
-    if (key != "daemon" && key != "source" && key != "retention" && key != "policy") {
+    if (key != "daemon" && key != "source" && key != "retention" && key != "policy" &&
+        key != "owner") {
       return Bad(origin, v,
                  "unknown table '" + key +
                      "' (expected [daemon], [retention], "
-                     "[[source]] or [[policy]])");
+                     "[[source]], [[policy]] or [[owner]])");
     }
   }
   if (const toml::node* d = doc.get("daemon")) {

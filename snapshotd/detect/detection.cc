@@ -6,7 +6,11 @@
 
 #include "core/event_bus.h"
 #include "detect/detection_state.h"
+#include "detect/owner_changes.h"
+#include "detect/owner_config.h"
+#include "netsnap/route_protocols.h"
 #include "netsnap/time.h"
+#include "sources/kernel/rt_protos.h"
 
 namespace netsnap {
 
@@ -110,6 +114,11 @@ Status Detection::Create(Daemon* daemon, RollbackManager* rollbacks, const Daemo
   NETSNAP_RETURN_IF_ERROR(ParsePolicies(config.document.get(),
                                         config.path.empty() ? "configuration" : config.path, names,
                                         &policies));
+  RouteProtocols protocols;
+  NETSNAP_RETURN_IF_ERROR(ParseOwners(config.document.get(),
+                                      config.path.empty() ? "configuration" : config.path,
+                                      kernel::kIproute2Dir, &protocols));
+  InstallRouteProtocols(std::move(protocols));
   std::unique_ptr<Detection> d(new Detection(daemon, rollbacks, std::move(policies)));
   {
     std::lock_guard l(d->mu_);
@@ -237,6 +246,10 @@ void Detection::Run() {
 void Detection::Inspect(const Queued& q) {
   const VersionCommitted& v = q.v;
   Diff diff = ComputeDiff(v.before, v.after);
+  // Owners first, outside the lock: telling an owner's exit may wait for the process to go.
+  const auto protocols = CurrentRouteProtocols();
+  const OwnerVerdict owners =
+      q.own || v.previous.version == 0 ? OwnerVerdict{} : ClassifyOwners(v, diff, *protocols);
   std::vector<Finding> findings;
   DetectPolicy policy;
   bool expired = false;
@@ -257,7 +270,7 @@ void Detection::Inspect(const Queued& q) {
       expired = true;
     }
     policy = s->policy;
-    if (!policy.Trusts(v.current.actor.process)) {
+    if (!policy.Trusts(v.current.actor.process) && !owners.all) {
       DetectContext ctx{s->policy, s->view, diff, v.current.time_ns};
       for (auto& [name, d] : s->detectors) {
         if (policy.RunsDetector(name)) d->Inspect(v, ctx, &findings);
@@ -267,6 +280,10 @@ void Detection::Inspect(const Queued& q) {
   if (expired) {
     daemon_->events()->Publish("detection_resume", v.source, {{"reason", "the pause expired"}});
   }
+  DropOwnerDamage(owners, &findings);
+  for (auto& [type, ev] : OwnerEvents(owners, v, *protocols, policy.restore_owner_exit)) {
+    daemon_->events()->Publish(type, v.source, std::move(ev));
+  }
   for (const Finding& f : findings) {
     daemon_->metrics()->Add("netsnap_detections_total", {{"source", v.source}, {"kind", f.kind}});
     spdlog::warn("detection {}: {}: {} (versions {} -> {})", v.source, f.kind, f.summary,
@@ -275,6 +292,9 @@ void Detection::Inspect(const Queued& q) {
     ev["action"] =
         policy.action == DetectAction::kRestore && !f.restore_keys.empty() ? "restore" : "alert";
     daemon_->events()->Publish("detection", v.source, std::move(ev));
+  }
+  if (policy.restore_owner_exit && !owners.exit_keys.empty()) {
+    findings.push_back(OwnerExitFinding(owners, v));  // restored, not published as a detection
   }
   if (!findings.empty()) restorer_.Damage(v.source, policy, findings, v.current.time_ns);
 }

@@ -129,6 +129,9 @@ Status ApplyKey(std::string_view key, const json::value& v, DetectPolicy* p) {
     }
   } else if (key == "trusted_processes") {
     return Strings(v, key, &p->trusted_processes);
+  } else if (key == "restore_owner_exit") {
+    if (!v.is_bool()) return BadKey(key, "must be true or false");
+    p->restore_owner_exit = v.as_bool();
   } else if (key == "mass_window_s") {
     return Number(v, key, 0.001, 86'400, &p->mass_window_s);
   } else if (key == "mass_share") {
@@ -265,6 +268,7 @@ boost::json::object PolicyToJson(const DetectPolicy& p, WebhookUrl url) {
   for (const auto& d : p.protected_domains) domains.emplace_back(d);
   o["detectors"] = std::move(det);
   o["trusted_processes"] = std::move(trusted);
+  o["restore_owner_exit"] = p.restore_owner_exit;
   o["mass_window_s"] = p.mass_window_s;
   o["mass_share"] = p.mass_share;
   o["mass_min_records"] = p.mass_min_records;

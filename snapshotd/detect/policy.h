@@ -37,6 +37,10 @@ struct DetectPolicy {
   // Detector names to run (all when empty) and processes whose changes are never damage.
   std::vector<std::string> detectors;
   std::vector<std::string> trusted_processes;
+  // Routes that vanished with their owner process (owner_changes.h) are put back only when
+  // set: a routing daemon that keeps its routes across a restart (BIRD's `persist`, FRR's
+  // graceful restart) wants that; one that withdraws on purpose does not.
+  bool restore_owner_exit = false;
   // Mass deletion.
   double mass_window_s = 10;
   double mass_share = 0.2;

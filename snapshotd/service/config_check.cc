@@ -6,7 +6,9 @@
 
 #include "api/auth.h"
 #include "api/listen_address.h"
+#include "detect/owner_config.h"
 #include "detect/policy.h"
+#include "sources/kernel/rt_protos.h"
 #include "sources/registry.h"
 
 namespace netsnap {
@@ -50,6 +52,8 @@ Status CheckConfig(const DaemonConfig& c) {
   }
   PolicyMap policies;
   NETSNAP_RETURN_IF_ERROR(ParsePolicies(c.document.get(), origin, names, &policies));
+  RouteProtocols owners;
+  NETSNAP_RETURN_IF_ERROR(ParseOwners(c.document.get(), origin, kernel::kIproute2Dir, &owners));
   boost::asio::ip::tcp::endpoint endpoint;
   Status s = api::ParseListenAddress(c.listen, &endpoint);
   if (!s.ok()) return bad("listen", c.listen, s);

@@ -4,8 +4,10 @@
 
 #include <chrono>
 
+#include "detect/owner_config.h"
 #include "detect/policy.h"
 #include "service/config_check.h"
+#include "sources/kernel/rt_protos.h"
 
 namespace netsnap {
 
@@ -106,8 +108,12 @@ Status Service::Reload(DaemonConfig next) {
   for (const SourceSpec& s : next.sources) names.push_back(s.name);
   PolicyMap policies;
   NETSNAP_RETURN_IF_ERROR(ParsePolicies(next.document.get(), next.path, names, &policies));
+  RouteProtocols owners;
+  NETSNAP_RETURN_IF_ERROR(
+      ParseOwners(next.document.get(), next.path, kernel::kIproute2Dir, &owners));
 
   std::lock_guard l(mu_);
+  InstallRouteProtocols(std::move(owners));
   spdlog::set_level(spdlog::level::from_str(next.log_level));
   daemon_.SetRetention(next.retention, next.max_disk_bytes);
   if (!SameSources(config_, next)) {

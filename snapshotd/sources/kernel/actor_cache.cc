@@ -27,24 +27,33 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
-const Actor& ActorCache::Lookup(uint32_t port, int64_t now_ns) {
-  if (port == 0 || static_cast<int32_t>(port) < 0) return unknown_;
-  auto it = cache_.find(port);
-  if (it != cache_.end() && now_ns - it->second.read_ns < kTtlNs) return it->second.actor;
-  if (cache_.size() >= kMaxEntries) cache_.clear();
-  Entry& e = cache_[port];
-  e.read_ns = now_ns;
-  e.actor = Actor{};
-  e.actor.pid = static_cast<int32_t>(port);
-  std::string dir = "/proc/" + std::to_string(port);
-  e.actor.process = ReadFile(dir + "/comm");
-  while (!e.actor.process.empty() && e.actor.process.back() == '\n') e.actor.process.pop_back();
+Actor ActorCache::Read(int32_t pid) {
+  Actor a;
+  a.pid = pid;
+  std::string dir = "/proc/" + std::to_string(pid);
+  a.process = ReadFile(dir + "/comm");
+  while (!a.process.empty() && a.process.back() == '\n') a.process.pop_back();
   std::string cmd = ReadFile(dir + "/cmdline");
   while (!cmd.empty() && cmd.back() == '\0') cmd.pop_back();
   for (char& c : cmd) {
     if (c == '\0') c = ' ';
   }
-  e.actor.cmdline = std::move(cmd);
+  a.cmdline = std::move(cmd);
+  return a;
+}
+
+const Actor& ActorCache::Lookup(uint32_t port, int64_t now_ns) {
+  if (port == 0) return unknown_;
+  auto it = cache_.find(port);
+  if (it != cache_.end() && now_ns - it->second.read_ns < kTtlNs) return it->second.actor;
+  if (cache_.size() >= kMaxEntries) cache_.clear();
+  Entry& e = cache_[port];
+  e.read_ns = now_ns;
+  e.actor = static_cast<int32_t>(port) > 0 ? Read(static_cast<int32_t>(port)) : Actor{};
+  if (e.actor.process.empty()) {
+    // Not a live pid: a port id the kernel chose, or a socket opened before its daemon forked.
+    if (int32_t pid = sockets_.Find(port)) e.actor = Read(pid);
+  }
   return e.actor;
 }
 
