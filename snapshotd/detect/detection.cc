@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "core/event_bus.h"
@@ -103,9 +104,11 @@ Status Detection::RestoreStateLocked() {
     }
     PerSource* s = SourceLocked(name);
     s->paused_until_ns = p.until_ns;
-    // What is left of it now, from now on the monotonic clock.
-    s->pause_due_ns =
-        p.until_ns == INT64_MAX ? INT64_MAX : clock_->MonotonicNs() + (p.until_ns - now);
+    // What is left of it now, from now on the monotonic clock; never more than a pause may
+    // last (a stored end far ahead is not trusted to fit).
+    s->pause_due_ns = p.until_ns == INT64_MAX
+                          ? INT64_MAX
+                          : clock_->MonotonicNs() + std::min(p.until_ns - now, kMaxPauseNs);
     s->pause_reason = p.reason;
     s->paused_by = p.who;
     spdlog::info("detection {}: paused until {} by {} (stored)", name,
