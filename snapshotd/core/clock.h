@@ -4,7 +4,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <vector>
 
 namespace netsnap {
 
@@ -16,27 +20,55 @@ class Clock {
   // Nanoseconds since an arbitrary start; never goes back.
   virtual int64_t MonotonicNs() const = 0;
 
-  // The process's real clocks (CLOCK_REALTIME and CLOCK_MONOTONIC).
+  // Blocks on `cv` (`lock` holds its mutex) until it is notified or MonotonicNs() reaches
+  // `deadline_ns` (INT64_MAX: no deadline). May return early: callers re-check their
+  // condition and the time in a loop. Every timed wait of a schedule goes through here, so
+  // that an injected clock, not the steady clock, decides when it is due.
+  virtual void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                         int64_t deadline_ns) const;
+
+  // The process's real clocks (CLOCK_REALTIME and CLOCK_MONOTONIC, the steady clock).
   static const Clock* Real();
 };
 
-// A clock that moves only when told to. Thread-safe.
+// A clock that moves only when told to. Thread-safe. Waiters in WaitUntil wake at every
+// Advance; a test can see them (waits, NextDeadline) to know that a component
+// has checked the time and gone to sleep — a barrier, where otherwise it would have to sleep.
 class TestClock : public Clock {
  public:
   explicit TestClock(int64_t now_ns) : now_(now_ns) {}
   int64_t NowNs() const override { return now_.load(); }
   int64_t MonotonicNs() const override { return mono_.load(); }
-  // Moves both clocks forward by d.
-  void Advance(int64_t d) {
-    now_ += d;
-    mono_ += d;
-  }
-  // Moves the wall clock only (a step back when d < 0), as NTP or an operator would.
+  void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                 int64_t deadline_ns) const override;
+
+  // Moves both clocks forward by d and wakes every timed waiter. Must not race with the
+  // destruction of an object that waits (tests advance and destroy from one thread).
+  void Advance(int64_t d);
+  // Moves the wall clock only (a step back when d < 0), as NTP or an operator would. Wakes
+  // nobody: no schedule depends on it.
   void StepWall(int64_t d) { now_ += d; }
 
+  // Timed waits begun so far (each WaitUntil with a finite deadline not yet reached counts
+  // once).
+  uint64_t waits() const;
+  // Waits (really, bounded by `limit`) until waits() >= n; false on timeout.
+  bool AwaitWaits(uint64_t n, std::chrono::milliseconds limit) const;
+  // The earliest deadline of the threads waiting now; INT64_MAX when none waits.
+  int64_t NextDeadline() const;
+
  private:
+  struct Waiter {
+    std::condition_variable* cv;
+    std::mutex* mu;
+    int64_t deadline_ns;
+  };
   std::atomic<int64_t> now_;
   std::atomic<int64_t> mono_{1};
+  mutable std::mutex mu_;
+  mutable std::condition_variable changed_;  // a wait began
+  mutable std::vector<Waiter*> waiters_;     // GUARDED_BY(mu_)
+  mutable uint64_t waits_ = 0;               // GUARDED_BY(mu_)
 };
 
 }  // namespace netsnap

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "core/event_bus.h"
@@ -16,98 +17,26 @@ namespace netsnap {
 
 namespace {
 
-// A backlog longer than this folds a source's versions into one change.
-constexpr size_t kFoldAbove = 8;
-// More queued entries of one source than this collapse into one (an overflow).
-constexpr size_t kMaxPerSource = 16;
 constexpr int64_t kMaxPauseNs = 7LL * 86400 * 1000000000;
-
-bool OwnCause(Cause c) { return c == Cause::kRollback || c == Cause::kRestore; }
 
 }  // namespace
 
-void Detection::Inbox::Push(const VersionCommitted& v) {
-  {
-    std::lock_guard l(mu);
-    if (closed) return;
-    bool own = OwnCause(v.current.cause);
-    uint64_t seq = ++pushed;
-    size_t mine = 0;
-    Queued* last = nullptr;
-    for (Queued& q : queue) {
-      if (q.v.source != v.source) continue;
-      ++mine;
-      last = &q;
-    }
-    if (last && queue.size() >= kFoldAbove && !last->own && !own) {
-      // Fold into the source's last entry: one change from its `before` to this `after`.
-      Actor actor = last->v.current.actor.known() ? last->v.current.actor : v.current.actor;
-      last->v.current = v.current;
-      last->v.current.actor = actor;
-      last->v.after = v.after;
-    } else if (mine >= kMaxPerSource) {
-      // Overflow: one inspection from the last inspected version (the first entry's `before`)
-      // to the newest; own only when every version in it was the daemon's.
-      Queued merged;
-      bool all_own = own;
-      for (auto it = queue.begin(); it != queue.end();) {
-        if (it->v.source != v.source) {
-          ++it;
-          continue;
-        }
-        if (merged.first_seq == 0) {
-          merged.first_seq = it->first_seq;
-          merged.v.source = v.source;
-          merged.v.previous = it->v.previous;
-          merged.v.before = std::move(it->v.before);
-        }
-        all_own = all_own && it->own;
-        it = queue.erase(it);
-      }
-      merged.v.current = v.current;
-      merged.v.after = v.after;
-      merged.own = all_own;
-      queue.push_back(std::move(merged));
-      if (metrics) metrics->Add("netsnap_detection_inbox_overflows_total", {{"source", v.source}});
-    } else {
-      queue.push_back({v, own, seq});
-    }
-  }
-  cv.notify_all();
-}
-
-bool Detection::Inbox::DoneUpTo(uint64_t seq) const {
-  if (inspecting_seq != 0 && inspecting_seq <= seq) return false;
-  for (const Queued& q : queue) {
-    if (q.first_seq <= seq) return false;
-  }
-  return true;
-}
-
-bool Detection::Inbox::Busy(const std::string& source) {
-  std::lock_guard l(mu);
-  if (inspecting == source) return true;
-  for (const Queued& q : queue) {
-    if (q.v.source == source) return true;
-  }
-  return false;
-}
-
-Detection::Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap policies)
+Detection::Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap policies,
+                     const Clock* clock)
     : daemon_(daemon),
-      inbox_(std::make_shared<Inbox>(daemon->metrics())),
-      restorer_(daemon, rollbacks,
-                [inbox = inbox_](const std::string& source) { return inbox->Busy(source); }),
+      clock_(clock),
+      inbox_(std::make_shared<DetectionInbox>(daemon->metrics(), clock)),
+      restorer_(
+          daemon, rollbacks,
+          [inbox = inbox_](const std::string& source) { return inbox->Busy(source); }, clock),
       configured_(std::move(policies)),
-      hooks_(std::make_shared<WebhookSet>(daemon->metrics())) {
+      hooks_(std::make_shared<WebhookSet>(daemon->metrics(), clock)) {
   daemon_->metrics()->Describe("netsnap_detections_total", "counter",
                                "Damage found in new versions, by source and kind.");
-  daemon_->metrics()->Describe("netsnap_detection_inbox_overflows_total", "counter",
-                               "Backlogs of versions collapsed into one inspection, by source.");
 }
 
 Status Detection::Create(Daemon* daemon, RollbackManager* rollbacks, const DaemonConfig& config,
-                         std::unique_ptr<Detection>* out) {
+                         std::unique_ptr<Detection>* out, const Clock* clock) {
   std::vector<std::string> names;
   for (const SourceSpec& s : config.sources) names.push_back(s.name);
   PolicyMap policies;
@@ -119,7 +48,7 @@ Status Detection::Create(Daemon* daemon, RollbackManager* rollbacks, const Daemo
                                       config.path.empty() ? "configuration" : config.path,
                                       kernel::kIproute2Dir, &protocols));
   InstallRouteProtocols(std::move(protocols));
-  std::unique_ptr<Detection> d(new Detection(daemon, rollbacks, std::move(policies)));
+  std::unique_ptr<Detection> d(new Detection(daemon, rollbacks, std::move(policies), clock));
   {
     std::lock_guard l(d->mu_);
     NETSNAP_RETURN_IF_ERROR(d->RestoreStateLocked());
@@ -151,11 +80,7 @@ void Detection::Stop() {
   if (stopped_) return;
   stopped_ = true;
   daemon_->events()->Unsubscribe(subscription_);
-  {
-    std::lock_guard l(inbox_->mu);
-    inbox_->closed = true;
-  }
-  inbox_->cv.notify_all();
+  inbox_->Close();
   if (thread_.joinable()) thread_.join();
   restorer_.Stop();
   hooks_->StopAll();
@@ -180,7 +105,7 @@ Status Detection::RestoreStateLocked() {
   std::map<std::string, StoredPause> pauses;
   std::map<std::string, StoredPolicy> policies;
   NETSNAP_RETURN_IF_ERROR(LoadDetectionState(store, &pauses, &policies));
-  int64_t now = NowNs();
+  const int64_t now = clock_->NowNs();
   for (const auto& [name, p] : pauses) {
     if (!daemon_->FindSource(name) || p.until_ns <= now) {
       NETSNAP_RETURN_IF_ERROR(DeletePause(store, name));
@@ -188,6 +113,11 @@ Status Detection::RestoreStateLocked() {
     }
     PerSource* s = SourceLocked(name);
     s->paused_until_ns = p.until_ns;
+    // What is left of it now, from now on the monotonic clock; never more than a pause may
+    // last (a stored end far ahead is not trusted to fit).
+    s->pause_due_ns = p.until_ns == INT64_MAX
+                          ? INT64_MAX
+                          : clock_->MonotonicNs() + std::min(p.until_ns - now, kMaxPauseNs);
     s->pause_reason = p.reason;
     s->paused_by = p.who;
     spdlog::info("detection {}: paused until {} by {} (stored)", name,
@@ -225,25 +155,20 @@ Status Detection::ApplyWebhook(const std::string& source, const DetectPolicy& p)
 }
 
 void Detection::Run() {
-  Inbox& in = *inbox_;
-  std::unique_lock l(in.mu);
-  while (true) {
-    in.cv.wait(l, [&] { return in.closed || !in.queue.empty(); });
-    if (in.closed) return;
-    Queued q = std::move(in.queue.front());
-    in.queue.pop_front();
-    in.inspecting = q.v.source;
-    in.inspecting_seq = q.first_seq;
-    l.unlock();
+  DetectionInbox::Entry q;
+  while (inbox_->Next(&q)) {
     Inspect(q);
-    l.lock();
-    in.inspecting.clear();
-    in.inspecting_seq = 0;
-    in.cv.notify_all();
+    inbox_->Done();
+    // A burst does not settle while versions of its source wait (Restorer's `busy`).
+    restorer_.Nudge();
   }
 }
 
-void Detection::Inspect(const Queued& q) {
+bool Detection::PausedLocked(const PerSource& s) const {
+  return s.pause_due_ns != 0 && clock_->MonotonicNs() < s.pause_due_ns;
+}
+
+void Detection::Inspect(const DetectionInbox::Entry& q) {
   const VersionCommitted& v = q.v;
   Diff diff = ComputeDiff(v.before, v.after);
   // Owners first, outside the lock: telling an owner's exit may wait for the process to go.
@@ -258,9 +183,10 @@ void Detection::Inspect(const Queued& q) {
     PerSource* s = SourceLocked(v.source);
     s->view.Advance(v.before, v.after, diff);
     if (q.own || v.previous.version == 0) return;
-    if (s->paused_until_ns != 0) {
-      if (NowNs() < s->paused_until_ns) return;
+    if (s->pause_due_ns != 0) {
+      if (PausedLocked(*s)) return;
       s->paused_until_ns = 0;
+      s->pause_due_ns = 0;
       s->pause_reason.clear();
       s->paused_by.clear();
       Status d = DeletePause(daemon_->store(), v.source);
@@ -271,7 +197,7 @@ void Detection::Inspect(const Queued& q) {
     }
     policy = s->policy;
     if (!policy.Trusts(v.current.actor.process) && !owners.all) {
-      DetectContext ctx{s->policy, s->view, diff, v.current.time_ns};
+      DetectContext ctx{s->policy, s->view, diff, q.committed_mono_ns};
       for (auto& [name, d] : s->detectors) {
         if (policy.RunsDetector(name)) d->Inspect(v, ctx, &findings);
       }
@@ -296,15 +222,10 @@ void Detection::Inspect(const Queued& q) {
   if (policy.restore_owner_exit && !owners.exit_keys.empty()) {
     findings.push_back(OwnerExitFinding(owners, v));  // restored, not published as a detection
   }
-  if (!findings.empty()) restorer_.Damage(v.source, policy, findings, v.current.time_ns);
+  if (!findings.empty()) restorer_.Damage(v.source, policy, findings, q.committed_mono_ns);
 }
 
-bool Detection::WaitIdle(std::chrono::milliseconds limit) {
-  Inbox& in = *inbox_;
-  std::unique_lock l(in.mu);
-  uint64_t target = in.pushed;
-  return in.cv.wait_for(l, limit, [&] { return in.closed || in.DoneUpTo(target); });
-}
+bool Detection::WaitIdle(std::chrono::milliseconds limit) { return inbox_->WaitIdle(limit); }
 
 Status Detection::Pause(const std::string& source, int64_t duration_ns, const std::string& reason,
                         const std::string& who) {
@@ -312,12 +233,14 @@ Status Detection::Pause(const std::string& source, int64_t duration_ns, const st
   if (duration_ns < 0 || duration_ns > kMaxPauseNs) {
     return Status::InvalidArgument("a pause lasts from 1 ns to 7 days (0: until resumed)");
   }
-  int64_t until = duration_ns == 0 ? INT64_MAX : NowNs() + duration_ns;
+  const int64_t until = duration_ns == 0 ? INT64_MAX : clock_->NowNs() + duration_ns;
+  const int64_t due = duration_ns == 0 ? INT64_MAX : clock_->MonotonicNs() + duration_ns;
   {
     std::lock_guard l(mu_);
     NETSNAP_RETURN_IF_ERROR(SavePause(daemon_->store(), source, {until, reason, who}));
     PerSource* s = SourceLocked(source);
     s->paused_until_ns = until;
+    s->pause_due_ns = due;
     s->pause_reason = reason;
     s->paused_by = who;
   }
@@ -338,6 +261,7 @@ Status Detection::Resume(const std::string& source) {
     NETSNAP_RETURN_IF_ERROR(DeletePause(daemon_->store(), source));
     PerSource* s = SourceLocked(source);
     s->paused_until_ns = 0;
+    s->pause_due_ns = 0;
     s->pause_reason.clear();
     s->paused_by.clear();
     ResetLocked(s);
@@ -351,7 +275,7 @@ boost::json::object Detection::PolicyJsonLocked(const std::string& source, PerSo
   boost::json::object o = PolicyToJson(s->policy, WebhookUrl::kShown);
   o["source"] = source;
   boost::json::object state = restorer_.State(source);
-  bool paused = s->paused_until_ns != 0 && NowNs() < s->paused_until_ns;
+  bool paused = PausedLocked(*s);
   state["paused"] = paused;
   state["paused_until"] = paused && s->paused_until_ns != INT64_MAX
                               ? boost::json::value(FormatTime(s->paused_until_ns))

@@ -11,9 +11,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,7 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/daemon.h"
+#include "detect/detection_inbox.h"
 #include "detect/detector.h"
 #include "detect/policy.h"
 #include "detect/restorer.h"
@@ -37,8 +37,10 @@ class Detection {
   // and so is a set policy whose source's configured policy changed meanwhile), attaches to
   // every recorder of `daemon` and starts the detection, restore and webhook threads. Call
   // after daemon->Start() (the recorders exist). `rollbacks` may be null: restores then fail.
+  // Pauses, detection windows, settle delays, cooldowns and webhook backoff run on `clock`'s
+  // monotonic clock; its wall clock gives the times shown and stored.
   static Status Create(Daemon* daemon, RollbackManager* rollbacks, const DaemonConfig& config,
-                       std::unique_ptr<Detection>* out);
+                       std::unique_ptr<Detection>* out, const Clock* clock = Clock::Real());
   ~Detection();
   // Stops every thread; versions committed afterwards are ignored. Idempotent.
   void Stop();
@@ -47,7 +49,9 @@ class Detection {
   // inspected and nothing is restored: a planned change goes through. A pending restore is
   // dropped. NotFound for an unknown source. `who` (the API principal) is shown in the state.
   // The pause is stored first (an error from the store leaves nothing paused) and survives a
-  // restart until it expires.
+  // restart until it expires. It runs on the monotonic clock: a wall-clock step while the
+  // daemon runs does not move its end; the stored (wall-clock) end is what is shown, and what
+  // a restart takes the time left from.
   Status Pause(const std::string& source, int64_t duration_ns, const std::string& reason,
                const std::string& who);
   // Ends a pause (and deletes it from the store) and a conflict; detection starts afresh from
@@ -74,46 +78,22 @@ class Detection {
   bool WaitIdle(std::chrono::milliseconds limit);
 
  private:
-  struct Queued {
-    VersionCommitted v;
-    bool own = false;        // made by the daemon (rollback, restore)
-    uint64_t first_seq = 0;  // the first push folded into it
-  };
-  // Where recorder listeners put versions; outlives Detection through the listeners' copies.
-  // Bounded: with a backlog, a source's versions fold into its last queued entry, and a source
-  // with kMaxPerSource entries (versions the daemon made in between) overflows: its entries
-  // collapse into one inspection from the last inspected version to the newest, counted in
-  // netsnap_detection_inbox_overflows_total. At most max(kFoldAbove, kMaxPerSource per source)
-  // entries wait.
-  struct Inbox {
-    explicit Inbox(Metrics* m) : metrics(m) {}
-    Metrics* metrics;
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<Queued> queue;
-    uint64_t pushed = 0;
-    std::string inspecting;       // the source of the version being inspected
-    uint64_t inspecting_seq = 0;  // its first_seq; 0 when none
-    bool closed = false;
-    void Push(const VersionCommitted& v);
-    // Whether every push up to `seq` has been inspected; mu held.
-    bool DoneUpTo(uint64_t seq) const;
-    // Whether versions of `source` are queued or being inspected.
-    bool Busy(const std::string& source);
-  };
   struct PerSource {
     DetectPolicy policy;
     std::vector<std::pair<std::string_view, std::unique_ptr<Detector>>> detectors;
     SourceView view;
-    int64_t paused_until_ns = 0;  // 0: not paused; INT64_MAX: until resumed
+    int64_t paused_until_ns = 0;  // wall clock, shown and stored; 0: not paused
+    int64_t pause_due_ns = 0;     // monotonic clock, decides; INT64_MAX: until resumed
     std::string pause_reason;
     std::string paused_by;
     bool policy_set = false;  // the policy was set at run time (SetPolicy), not configured
   };
 
-  Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap policies);
+  Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap policies, const Clock* clock);
   void Run();
-  void Inspect(const Queued& q);
+  void Inspect(const DetectionInbox::Entry& q);
+  // Whether `s` is paused now (on the monotonic clock).
+  bool PausedLocked(const PerSource& s) const;
   PerSource* SourceLocked(const std::string& name);
   void ResetLocked(PerSource* s);
   // Takes the stored pauses and set policies of configured sources; deletes the others.
@@ -123,7 +103,9 @@ class Detection {
   boost::json::object PolicyJsonLocked(const std::string& source, PerSource* s);
 
   Daemon* daemon_;
-  std::shared_ptr<Inbox> inbox_;
+  const Clock* clock_;
+  // Outlives Detection through the recorder listeners' copies.
+  std::shared_ptr<DetectionInbox> inbox_;
   Restorer restorer_;
   std::mutex mu_;
   PolicyMap configured_;

@@ -20,7 +20,9 @@ struct DetectContext {
   const DetectPolicy& policy;
   const SourceView& view;  // already advanced to the version
   const Diff& diff;        // v.before -> v.after
-  int64_t now_ns;          // the version's capture time
+  // When the version was committed, on the monotonic clock: windows are differences of
+  // these, which a wall-clock step does not change.
+  int64_t now_ns;
 };
 
 class Detector {

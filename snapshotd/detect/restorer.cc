@@ -25,17 +25,18 @@ bool Intersects(const std::vector<std::string>& a, const std::vector<std::string
   return false;
 }
 
+constexpr int64_t kHourNs = 3600LL * 1000000000;
+
 template <typename D>
-std::chrono::steady_clock::duration Ms(D ms) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double, std::milli>(static_cast<double>(ms)));
+int64_t Ms(D ms) {
+  return static_cast<int64_t>(static_cast<double>(ms) * 1e6);
 }
 
 }  // namespace
 
 Restorer::Restorer(Daemon* daemon, RollbackManager* rollbacks,
-                   std::function<bool(const std::string&)> busy)
-    : daemon_(daemon), rollbacks_(rollbacks), busy_(std::move(busy)) {
+                   std::function<bool(const std::string&)> busy, const Clock* clock)
+    : daemon_(daemon), rollbacks_(rollbacks), busy_(std::move(busy)), clock_(clock) {
   daemon_->metrics()->Describe("netsnap_restores_total", "counter",
                                "Automated restores by outcome.");
   daemon_->metrics()->Describe("netsnap_detect_conflicts_total", "counter",
@@ -68,7 +69,7 @@ boost::json::object Restorer::EnterConflict(const std::string& source, PerSource
   ev["actor"] = ActorToJson(writer);
   ev["records"] = keys.size();
   ev["restores_last_hour"] = s->starts.size();
-  ev["since"] = FormatTime(NowNs());
+  ev["since"] = FormatTime(clock_->NowNs());
   s->conflict_event = ev;
   daemon_->metrics()->Add("netsnap_detect_conflicts_total", {{"source", source}});
   return ev;
@@ -94,8 +95,8 @@ void Restorer::Damage(const std::string& source, const DetectPolicy& policy,
     s.policy = policy;
     if (keys.empty() || policy.action != DetectAction::kRestore || s.conflict || from == 0) return;
     SortUnique(&keys);
-    Clock::time_point now = Clock::now();
-    auto window = Ms(policy.conflict_window_s * 1000);
+    const int64_t now = clock_->MonotonicNs();
+    const int64_t window = Ms(policy.conflict_window_s * 1000);
     bool recent = s.has_last && (s.running || now - s.last_end <= window);
     if (recent && Intersects(keys, s.last_keys)) {
       if (++s.redamage >= policy.conflict_repeats) {
@@ -109,10 +110,7 @@ void Restorer::Damage(const std::string& source, const DetectPolicy& policy,
       s.redamage = 0;
     }
     if (!conflict) {
-      // When the damage was made, as the steady clock has it (a clock step counts as now).
-      const auto age = std::chrono::nanoseconds(
-          std::clamp<int64_t>(NowNs() - changed_ns, 0, int64_t{60} * 1000000000));
-      const Clock::time_point made = now - std::chrono::duration_cast<Clock::duration>(age);
+      const int64_t made = std::min(changed_ns, now);
       if (!s.pending) {
         s.pending = Burst{{}, from, made, made, actor, {}};
       }
@@ -130,6 +128,12 @@ void Restorer::Damage(const std::string& source, const DetectPolicy& policy,
                  boost::json::serialize(*conflict));
     daemon_->events()->Publish("conflict", source, std::move(*conflict));
   }
+}
+
+void Restorer::Nudge() {
+  // Under mu_: Run checks `busy` and waits with mu_ held, so the nudge cannot fall between.
+  std::lock_guard l(mu_);
+  cv_.notify_all();
 }
 
 void Restorer::Drop(const std::string& source) {
@@ -183,16 +187,17 @@ void Restorer::Run() {
       l.lock();
       continue;
     }
-    Clock::time_point now = Clock::now();
-    Clock::time_point next = Clock::time_point::max();
+    const int64_t now = clock_->MonotonicNs();
+    int64_t next = INT64_MAX;
     std::string due_source;
     for (auto& [name, s] : sources_) {
       if (!s.pending || s.running || s.conflict) continue;
       const DetectPolicy& p = s.policy;
-      Clock::time_point due =
+      int64_t due =
           std::min(s.pending->last + Ms(p.settle_ms), s.pending->first + Ms(p.settle_max_ms));
       if (s.has_last) due = std::max(due, s.last_end + Ms(p.cooldown_s * 1000));
-      if (due <= now && busy_ && busy_(name)) due = now + std::chrono::milliseconds(5);
+      // Settled in time, but versions of the source still wait: Nudge wakes us after each.
+      if (due <= now && busy_ && busy_(name)) continue;
       if (due <= now) {
         due_source = name;
         break;
@@ -200,14 +205,11 @@ void Restorer::Run() {
       next = std::min(next, due);
     }
     if (due_source.empty()) {
-      if (next == Clock::time_point::max())
-        cv_.wait(l);
-      else
-        cv_.wait_until(l, next);
+      clock_->WaitUntil(cv_, l, next);
       continue;
     }
     PerSource& s = sources_[due_source];
-    while (!s.starts.empty() && now - s.starts.front() > std::chrono::hours(1)) {
+    while (!s.starts.empty() && now - s.starts.front() > kHourNs) {
       s.starts.pop_front();
     }
     if (static_cast<int>(s.starts.size()) >= s.policy.max_restores_per_hour) {
@@ -236,7 +238,7 @@ void Restorer::Run() {
     Restore(due_source, b, &s);
     l.lock();
     s.running = false;
-    s.last_end = Clock::now();
+    s.last_end = clock_->MonotonicNs();
   }
 }
 
@@ -279,7 +281,7 @@ void Restorer::Restore(const std::string& source, const Burst& b, PerSource* s) 
         s->pending = b;
       else
         s->pending->keys.insert(s->pending->keys.end(), b.keys.begin(), b.keys.end());
-      s->pending->last = Clock::now();
+      s->pending->last = clock_->MonotonicNs();
       s->starts.pop_back();
     }
   }

@@ -10,7 +10,6 @@
 // Resume.
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -21,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/daemon.h"
 #include "detect/finding.h"
 #include "detect/policy.h"
@@ -32,17 +32,21 @@ class Restorer {
  public:
   // `busy(source)` says whether versions of the source wait for inspection: a burst has not
   // settled while detection is behind.
-  Restorer(Daemon* daemon, RollbackManager* rollbacks,
-           std::function<bool(const std::string&)> busy);
+  // Settle delays, cooldowns, the conflict window and the hourly cap run on `clock`'s
+  // monotonic clock.
+  Restorer(Daemon* daemon, RollbackManager* rollbacks, std::function<bool(const std::string&)> busy,
+           const Clock* clock);
   ~Restorer();
   void Start();
   void Stop();
 
-  // The findings of one version of `source` under `policy`, captured at `changed_ns` (system
-  // clock): the settle delay counts from then, not from when detection got to it. Never
-  // blocks on a restore.
+  // The findings of one version of `source` under `policy`, committed at `changed_ns` (the
+  // monotonic clock): the settle delay counts from then, not from when detection got to it.
+  // Never blocks on a restore.
   void Damage(const std::string& source, const DetectPolicy& policy,
               const std::vector<Finding>& findings, int64_t changed_ns);
+  // Has the restore thread look again: `busy` may have changed.
+  void Nudge();
   // Drops the pending burst (pause).
   void Drop(const std::string& source);
   // Leaves conflict and forgets the restore history (resume).
@@ -51,11 +55,11 @@ class Restorer {
   boost::json::object State(const std::string& source);
 
  private:
-  using Clock = std::chrono::steady_clock;
+  // Times below are MonotonicNs() of clock_.
   struct Burst {
     std::vector<std::string> keys;
     uint64_t from_version = 0;
-    Clock::time_point first, last;
+    int64_t first = 0, last = 0;
     Actor actor;
     std::vector<std::string> kinds;
     uint64_t warmed_version = 0;  // the version reconstructed ahead, while the burst settles
@@ -64,9 +68,9 @@ class Restorer {
     DetectPolicy policy;
     std::optional<Burst> pending;
     bool running = false;
-    std::deque<Clock::time_point> starts;  // restores begun in the last hour
+    std::deque<int64_t> starts;  // restores begun in the last hour
     bool has_last = false;
-    Clock::time_point last_start, last_end;
+    int64_t last_start = 0, last_end = 0;
     std::vector<std::string> last_keys;  // sorted
     int redamage = 0;
     bool conflict = false;
@@ -84,6 +88,7 @@ class Restorer {
   Daemon* daemon_;
   RollbackManager* rollbacks_;
   std::function<bool(const std::string&)> busy_;
+  const Clock* clock_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, PerSource> sources_;

@@ -8,13 +8,13 @@
 namespace netsnap {
 
 Status Webhook::Create(const WebhookOptions& options, Metrics* metrics,
-                       std::unique_ptr<Webhook>* out) {
+                       std::unique_ptr<Webhook>* out, const Clock* clock) {
   auto u = boost::urls::parse_absolute_uri(options.url);
   if (!u || u->scheme() != "http" || u->host().empty()) {
     return Status::InvalidArgument("webhook_url '" + options.url +
                                    "' must be an http:// URL with a host");
   }
-  std::unique_ptr<Webhook> w(new Webhook(options, metrics));
+  std::unique_ptr<Webhook> w(new Webhook(options, metrics, clock));
   HttpRequest& r = w->request_;
   r.method = "POST";
   r.host = std::string(u->encoded_host());
@@ -31,8 +31,8 @@ Status Webhook::Create(const WebhookOptions& options, Metrics* metrics,
   return Status::OK();
 }
 
-Webhook::Webhook(WebhookOptions options, Metrics* metrics)
-    : options_(std::move(options)), metrics_(metrics) {
+Webhook::Webhook(WebhookOptions options, Metrics* metrics, const Clock* clock)
+    : options_(std::move(options)), metrics_(metrics), clock_(clock) {
   metrics_->Describe("netsnap_webhook_sent_total", "counter", "Events the webhook delivered.");
   metrics_->Describe("netsnap_webhook_dropped_total", "counter",
                      "Events the webhook dropped (queue full, retries exhausted, shutdown).");
@@ -90,7 +90,8 @@ void Webhook::Run() {
       metrics_->Add("netsnap_webhook_failures_total");
       spdlog::warn("webhook {}: attempt {} failed: {}", options_.url, attempt + 1, s.ToString());
       if (attempt == options_.retries) break;
-      cv_.wait_for(l, std::chrono::milliseconds(backoff), [&] { return stopping_; });
+      const int64_t retry_at = clock_->MonotonicNs() + backoff * 1000000;
+      while (!stopping_ && clock_->MonotonicNs() < retry_at) clock_->WaitUntil(cv_, l, retry_at);
       backoff = std::min(backoff * 2, options_.backoff_max_ms);
     }
     if (sent)
@@ -117,7 +118,7 @@ Status WebhookSet::Use(const std::string& source, const WebhookOptions& options)
     std::lock_guard l(mu_);
     if (!options.url.empty() && !by_url_.count(options.url)) {
       std::unique_ptr<Webhook> w;
-      NETSNAP_RETURN_IF_ERROR(Webhook::Create(options, metrics_, &w));
+      NETSNAP_RETURN_IF_ERROR(Webhook::Create(options, metrics_, &w, clock_));
       by_url_[options.url] = std::move(w);
     }
     std::string old = url_of_.count(source) ? url_of_[source] : "";

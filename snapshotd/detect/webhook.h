@@ -1,7 +1,7 @@
 // The webhook: posts events as JSON to an http:// URL from a worker thread, with a bounded
 // queue (when full, the oldest event is dropped and counted), retries with exponential backoff
-// (200 ms doubling to 10 s) and a timeout on each step of every attempt (connecting, sending,
-// waiting for the answer). A 2xx answer is a delivery.
+// (200 ms doubling to 10 s, on the monotonic clock) and a timeout on each step of every
+// attempt (connecting, sending, waiting for the answer). A 2xx answer is a delivery.
 #pragma once
 
 #include <condition_variable>
@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/metrics.h"
 #include "netsnap/http_client.h"
 #include "netsnap/status.h"
@@ -30,9 +31,10 @@ struct WebhookOptions {
 
 class Webhook {
  public:
-  // InvalidArgument for a URL that is not http:// with a host.
+  // InvalidArgument for a URL that is not http:// with a host. The backoff between attempts
+  // waits on `clock` (the per-step timeout is the socket's, on the real clock).
   static Status Create(const WebhookOptions& options, Metrics* metrics,
-                       std::unique_ptr<Webhook>* out);
+                       std::unique_ptr<Webhook>* out, const Clock* clock = Clock::Real());
   ~Webhook();
 
   // Queues one JSON document; never blocks.
@@ -42,13 +44,14 @@ class Webhook {
   const std::string& url() const { return options_.url; }
 
  private:
-  Webhook(WebhookOptions options, Metrics* metrics);
+  Webhook(WebhookOptions options, Metrics* metrics, const Clock* clock);
   void Run();
   // One POST; OK on a 2xx answer.
   Status Send(const std::string& body);
 
   const WebhookOptions options_;
   Metrics* metrics_;
+  const Clock* clock_;
   HttpRequest request_;  // without its body
   HttpLimits limits_;
   std::mutex mu_;
@@ -63,7 +66,8 @@ class Webhook {
 // its URL any more, so changing policies never leaks threads. Thread-safe.
 class WebhookSet {
  public:
-  explicit WebhookSet(Metrics* metrics) : metrics_(metrics) {}
+  explicit WebhookSet(Metrics* metrics, const Clock* clock = Clock::Real())
+      : metrics_(metrics), clock_(clock) {}
   ~WebhookSet() { StopAll(); }
 
   // Sends `source`'s events to options.url from now on; an empty URL sends them nowhere. A
@@ -77,6 +81,7 @@ class WebhookSet {
 
  private:
   Metrics* metrics_;
+  const Clock* clock_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<Webhook>> by_url_;  // GUARDED_BY(mu_)
   std::map<std::string, std::string> url_of_;               // GUARDED_BY(mu_): by source

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
@@ -103,8 +104,8 @@ bool DecodeIdem(const std::string& text, IdemEntry* out) {
 
 }  // namespace
 
-RollbackDeps RollbackDeps::Of(Daemon* daemon) {
-  RollbackDeps d{daemon->store(), daemon->events(), daemon->metrics(), {}};
+RollbackDeps RollbackDeps::Of(Daemon* daemon, const Clock* clock) {
+  RollbackDeps d{daemon->store(), daemon->events(), daemon->metrics(), {}, clock};
   for (const auto& r : daemon->recorders()) d.sources.push_back(r.get());
   return d;
 }
@@ -144,7 +145,7 @@ Status RollbackManager::Start() {
     } else if (rb.state == RollbackState::kAwaitingConfirmation) {
       {
         std::lock_guard l(mu_);
-        awaiting_[rb.id] = {rb.deadline_ns, !rb.request.probes.empty()};
+        awaiting_[rb.id] = {DueOf(rb.deadline_ns), !rb.request.probes.empty()};
       }
       spdlog::warn("rollback {} of {} awaits confirmation until {}; its deadline holds", rb.id,
                    rb.source, FormatTime(rb.deadline_ns));
@@ -210,7 +211,7 @@ Status RollbackManager::ResolveVersion(const std::string& source, const std::str
   }
   if (v_prefix) return Status::InvalidArgument("bad version '" + when + "'");
   int64_t t;
-  NETSNAP_RETURN_IF_ERROR(ParseTime(when, NowNs(), &t));
+  NETSNAP_RETURN_IF_ERROR(ParseTime(when, deps_.clock->NowNs(), &t));
   VersionHeader h;
   NETSNAP_RETURN_IF_ERROR(store->AtOrBefore(source, t, &h));
   *out = h.version;
@@ -236,7 +237,7 @@ Status RollbackManager::FindIdempotent(const RollbackRequest& req, const std::st
   if (s.IsNotFound()) return Status::OK();
   NETSNAP_RETURN_IF_ERROR(s.WithContext("Idempotency-Key"));
   IdemEntry e;
-  if (!DecodeIdem(value, &e) || NowNs() - e.created_ns >= kIdempotencyTtlNs) {
+  if (!DecodeIdem(value, &e) || deps_.clock->NowNs() - e.created_ns >= kIdempotencyTtlNs) {
     return Status::OK();  // unreadable or expired: the key is free again
   }
   if (e.digest != digest) return IdempotencyMismatch(req.idempotency_key);
@@ -306,7 +307,7 @@ Status RollbackManager::Submit(const RollbackRequest& req, Rollback* out) {
   Rollback rb;
   rb.source = req.source;
   rb.request = req;
-  rb.created_ns = rb.updated_ns = NowNs();
+  rb.created_ns = rb.updated_ns = deps_.clock->NowNs();
   NETSNAP_RETURN_IF_ERROR(ResolveVersion(req.source, req.to, &rb.target_version));
   {
     std::lock_guard l(mu_);
@@ -330,7 +331,15 @@ Status RollbackManager::Submit(const RollbackRequest& req, Rollback* out) {
   return Status::OK();
 }
 
-Status RollbackManager::TransitionLocked(Rollback* rb, RollbackState from, RollbackState to) {
+int64_t RollbackManager::DueOf(int64_t deadline_wall_ns) const {
+  // Clamped so that a corrupt or far-off deadline cannot overflow.
+  constexpr int64_t kYear = 366LL * 86400 * 1000000000;
+  const int64_t left = std::clamp(deadline_wall_ns, -kYear, kYear * 200) - deps_.clock->NowNs();
+  return deps_.clock->MonotonicNs() + std::clamp(left, int64_t{0}, kYear);
+}
+
+Status RollbackManager::TransitionLocked(Rollback* rb, RollbackState from, RollbackState to,
+                                         int64_t due_ns) {
   Rollback journalled;
   NETSNAP_RETURN_IF_ERROR(Load(rb->id, &journalled));
   if (journalled.state != from) {
@@ -340,14 +349,15 @@ Status RollbackManager::TransitionLocked(Rollback* rb, RollbackState from, Rollb
   }
   RollbackState before = rb->state;
   rb->state = to;
-  rb->updated_ns = NowNs();
+  rb->updated_ns = deps_.clock->NowNs();
   Status s = Save(*rb);
   if (!s.ok()) {
     rb->state = before;
     return s;
   }
   if (to == RollbackState::kAwaitingConfirmation) {
-    awaiting_[rb->id] = {rb->deadline_ns, !rb->request.probes.empty()};
+    awaiting_[rb->id] = {due_ns != 0 ? due_ns : DueOf(rb->deadline_ns),
+                         !rb->request.probes.empty()};
   } else {
     awaiting_.erase(rb->id);
   }
@@ -408,12 +418,10 @@ Status RollbackManager::Run(Rollback* rb, Recorder* rec) {
   NETSNAP_RETURN_IF_ERROR(store->Pin(rb->source, rb->pre_version, why));
   Status s = store->Pin(rb->source, rb->target_version, why);
   rb->state = RollbackState::kApplying;
-  rb->updated_ns = NowNs();
-  if (NeedsConfirmation(req)) {
-    rb->deadline_ns =
-        rb->updated_ns +
-        (req.confirm_within_ns > 0 ? req.confirm_within_ns : options_.default_probe_window_ns);
-  }
+  rb->updated_ns = deps_.clock->NowNs();
+  const int64_t window =
+      req.confirm_within_ns > 0 ? req.confirm_within_ns : options_.default_probe_window_ns;
+  if (NeedsConfirmation(req)) rb->deadline_ns = rb->updated_ns + window;
   if (s.ok()) s = Save(*rb);
   if (!s.ok()) {
     for (uint64_t v : {rb->pre_version, rb->target_version}) {
@@ -426,18 +434,21 @@ Status RollbackManager::Run(Rollback* rb, Recorder* rec) {
   s = ApplyTo(rec, target, req.scope, rb, plan, live);
   rb->total_ms = MsSince(t0);
   RollbackState to = RollbackState::kApplied;
+  int64_t due_ns = 0;
   if (!s.ok()) {
     Status r = Revert(rb, rec, s.message());
     to = RollbackState::kFailed;
     if (!r.ok()) rb->error += "; the revert failed too: " + r.message();
   } else if (NeedsConfirmation(req)) {
     to = RollbackState::kAwaitingConfirmation;
-    rb->deadline_ns = NowNs() + (req.confirm_within_ns > 0 ? req.confirm_within_ns
-                                                           : options_.default_probe_window_ns);
+    // The window runs on the monotonic clock from here; the journal keeps its wall-clock end
+    // for people and for a restart (DueOf).
+    rb->deadline_ns = deps_.clock->NowNs() + window;
+    due_ns = deps_.clock->MonotonicNs() + window;
   }
   {
     std::lock_guard l(mu_);
-    NETSNAP_RETURN_IF_ERROR(TransitionLocked(rb, RollbackState::kApplying, to));
+    NETSNAP_RETURN_IF_ERROR(TransitionLocked(rb, RollbackState::kApplying, to, due_ns));
   }
   Announce(*rb);
   return Status::OK();
@@ -590,7 +601,8 @@ Status RollbackManager::BeginRevertLocked(const std::string& id, bool expired_on
     return Status::Conflict("rollback " + id + " is " + Name(out->state) +
                             ", not awaiting_confirmation");
   }
-  if (expired_only && NowNs() < out->deadline_ns) {
+  auto open = awaiting_.find(id);
+  if (expired_only && open != awaiting_.end() && deps_.clock->MonotonicNs() < open->second.due_ns) {
     return Status::Conflict("rollback " + id + " is still within its confirmation window");
   }
   if (!FindSource(out->source)) return Status::NotFound("no source named '" + out->source + "'");
@@ -661,7 +673,10 @@ void RollbackManager::ProbeLoop() {
     l.lock();
     probing_.erase(id);
     // Probes that pass after the deadline are too late: the deadline thread reverts.
-    if (!passed || NowNs() >= rb.deadline_ns) continue;
+    auto open = awaiting_.find(id);
+    if (!passed || open == awaiting_.end() || deps_.clock->MonotonicNs() >= open->second.due_ns) {
+      continue;
+    }
     rb.error = "confirmed by its probes";
     Status s =
         TransitionLocked(&rb, RollbackState::kAwaitingConfirmation, RollbackState::kConfirmed);
@@ -675,13 +690,13 @@ void RollbackManager::ProbeLoop() {
 void RollbackManager::DeadlineLoop() {
   std::unique_lock l(mu_);
   while (!stopping_) {
-    cv_.wait_for(l, std::chrono::nanoseconds(options_.probe_interval_ns));
+    deps_.clock->WaitUntil(cv_, l, deps_.clock->MonotonicNs() + options_.probe_interval_ns);
     if (stopping_) break;
     // Only the open rollbacks, from the index: a copy, as reverting unlocks mu_.
     std::vector<std::pair<std::string, OpenRollback>> open(awaiting_.begin(), awaiting_.end());
     for (const auto& [id, o] : open) {
       if (stopping_) break;
-      if (NowNs() < o.deadline_ns) {
+      if (deps_.clock->MonotonicNs() < o.due_ns) {
         if (o.has_probes && probing_.insert(id).second) {
           probe_queue_.push_back(id);
           cv_.notify_all();

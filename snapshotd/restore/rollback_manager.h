@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/daemon.h"
 #include "restore/plan.h"
 #include "restore/rollback.h"
@@ -48,7 +49,10 @@ struct RollbackDeps {
   EventBus* events = nullptr;
   Metrics* metrics = nullptr;
   std::vector<Recorder*> sources;
-  static RollbackDeps Of(Daemon* daemon);
+  // Confirm deadlines run on its monotonic clock; times shown and journalled, idempotency
+  // ages and version queries use its wall clock.
+  const Clock* clock = Clock::Real();
+  static RollbackDeps Of(Daemon* daemon, const Clock* clock = Clock::Real());
 };
 
 class RollbackManager {
@@ -94,7 +98,13 @@ class RollbackManager {
  private:
   // The check-and-set: when the journalled state of rb->id is `from`, journals *rb with state
   // `to` and sets rb->state. Otherwise Conflict naming the actual state, with *rb that entry.
-  Status TransitionLocked(Rollback* rb, RollbackState from, RollbackState to);
+  // Entering awaiting_confirmation, the deadline is `due_ns` on the monotonic clock, or when
+  // 0, what is left of the journalled rb->deadline_ns (DueOf).
+  Status TransitionLocked(Rollback* rb, RollbackState from, RollbackState to, int64_t due_ns = 0);
+  // The monotonic time at which a journalled (wall-clock) deadline falls: what is left of it
+  // at this moment, from now on the monotonic clock. Used when a deadline comes from the
+  // journal (start, recovery); from then on a wall-clock step does not move it.
+  int64_t DueOf(int64_t deadline_wall_ns) const;
   // Takes an awaiting rollback to `reverting` (when no other rollback of its source runs) and
   // marks the source busy. `expired_only`: only when its deadline has passed.
   Status BeginRevertLocked(const std::string& id, bool expired_only, Rollback* out);
@@ -133,7 +143,7 @@ class RollbackManager {
   // The rollbacks awaiting confirmation, so the deadline loop never reads the whole journal:
   // filled at Start from the journal and kept by TransitionLocked.
   struct OpenRollback {
-    int64_t deadline_ns = 0;
+    int64_t due_ns = 0;  // the confirm deadline on the monotonic clock
     bool has_probes = false;
   };
   std::map<std::string, OpenRollback> awaiting_;  // GUARDED_BY(mu_)

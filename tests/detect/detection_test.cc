@@ -7,10 +7,12 @@
 #include <sstream>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "e2e_env.h"
 #include "http_server.h"
 #include "netns.h"
+#include "netsnap/time.h"
 
 namespace netsnap::testing {
 namespace {
@@ -156,6 +158,91 @@ TEST(Detection, PauseValidatesAndExpires) {
       seconds(20)));
   // Put back as it was after the planned change.
   EXPECT_TRUE(Eventually([&] { return ReadFile(path) == "nameserver 10.1.1.1\n"; }, seconds(20)));
+}
+
+// Damage to r after the last version: true once detection inspected it.
+bool Damage(DetectEnv* env, const std::string& text) {
+  uint64_t before = Latest(env);
+  Rewrite(env, text);
+  return Inspected(env, before);
+}
+
+bool Paused(Detection* d) {
+  boost::json::object p;
+  return d->GetPolicy("r", &p).ok() && p["state"].as_object()["paused"].as_bool();
+}
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kHour = 3600 * kS;
+
+// A pause ends when detection's monotonic clock reaches its end, not a nanosecond before,
+// whatever the wall clock does meanwhile; the end shown stays the wall-clock end it was given.
+TEST(Detection, APauseEndsOnTheMonotonicClockOnly) {
+  TestClock clock(NowNs());
+  DetectEnv env;
+  ASSERT_TRUE(env.Start(ResolverSetup(&env, "action = \"alert\"\n"), &clock).ok());
+  Detection* d = env.detection();
+  const int64_t until = clock.NowNs() + 60 * kS;
+  ASSERT_TRUE(d->Pause("r", 60 * kS, "planned", "t").ok());
+  boost::json::object p;
+  ASSERT_TRUE(d->GetPolicy("r", &p).ok());
+  EXPECT_EQ(p["state"].as_object()["paused_until"], boost::json::value(FormatTime(until)));
+
+  clock.StepWall(2 * kHour);  // past its end on the wall clock
+  EXPECT_TRUE(Paused(d));
+  ASSERT_TRUE(Damage(&env, "nameserver 10.6.6.1\n"));
+  EXPECT_EQ(Count(&env, "detection"), 0);
+  clock.StepWall(-4 * kHour);
+  clock.Advance(60 * kS - 1);
+  EXPECT_TRUE(Paused(d));
+  ASSERT_TRUE(Damage(&env, "nameserver 10.6.6.2\n"));
+  EXPECT_EQ(Count(&env, "detection"), 0);
+  EXPECT_EQ(Count(&env, "detection_resume"), 0);
+
+  clock.Advance(1);
+  EXPECT_FALSE(Paused(d));
+  ASSERT_TRUE(Damage(&env, "nameserver 10.6.6.3\n"));
+  EXPECT_GE(Count(&env, "detection"), 1);
+  std::vector<StoredEvent> resumed = env.Events("detection_resume");
+  ASSERT_EQ(resumed.size(), 1u);
+  EXPECT_EQ(Fields(resumed[0])["reason"], "the pause expired");
+}
+
+// The cooldown between restores runs on the monotonic clock: with the second damage settled,
+// the restorer waits for exactly cooldown_s after the first restore ended; a wall-clock step
+// forward does not end the wait and one back does not extend it.
+TEST(Detection, ACooldownRunsOnTheMonotonicClockOnly) {
+  TestClock clock(NowNs());
+  DetectEnv env;
+  ASSERT_TRUE(env.Start(ResolverSetup(&env,
+                                      "action = \"restore\"\nsettle_ms = 0\nsettle_max_ms = 0\n"
+                                      "cooldown_s = 10\nconflict_repeats = 100\n"),
+                        &clock)
+                  .ok());
+  std::string path = env.dir().Sub("resolv.conf");
+  // No settle delay and no restore before: restored without the clock moving.
+  Rewrite(&env, "nameserver 10.6.6.1\n");
+  ASSERT_TRUE(Eventually([&] { return Count(&env, "restore") == 1; }, seconds(20)));
+  ASSERT_TRUE(Eventually([&] { return ReadFile(path) == kOriginal; }, seconds(20)));
+  const int64_t ended = clock.MonotonicNs();  // the clock has not moved since
+
+  uint64_t waits = clock.waits();
+  ASSERT_TRUE(Damage(&env, "nameserver 10.6.6.2\n"));
+  ASSERT_TRUE(clock.AwaitWaits(waits + 1, seconds(20))) << "the restorer waits on the clock";
+  EXPECT_EQ(clock.NextDeadline(), ended + 10 * kS);
+
+  clock.StepWall(2 * kHour);
+  waits = clock.waits();
+  clock.Advance(10 * kS - 1);
+  ASSERT_TRUE(clock.AwaitWaits(waits + 1, seconds(20))) << "woken early, it waits again";
+  ASSERT_TRUE(env.detection()->WaitIdle(seconds(10)));
+  EXPECT_EQ(Count(&env, "restore"), 1);
+  EXPECT_EQ(ReadFile(path), "nameserver 10.6.6.2\n");
+
+  clock.StepWall(-4 * kHour);
+  clock.Advance(1);
+  ASSERT_TRUE(Eventually([&] { return Count(&env, "restore") == 2; }, seconds(20)));
+  EXPECT_TRUE(Eventually([&] { return ReadFile(path) == kOriginal; }, seconds(20)));
 }
 
 // Pauses and policies set at run time are stored: a restart on the same data keeps them.

@@ -27,7 +27,7 @@ boost::json::object Fields(const StoredEvent& e) { return boost::json::parse(e.j
 
 DetectEnv::~DetectEnv() { Stop(); }
 
-Status DetectEnv::Start(const std::string& toml) {
+Status DetectEnv::Start(const std::string& toml, const Clock* clock) {
   DaemonConfig config;
   NETSNAP_RETURN_IF_ERROR(
       ParseConfig("[daemon]\ndata_dir = \"" + dir_.path() + "\"\n" + toml, "test.toml", &config));
@@ -35,7 +35,7 @@ Status DetectEnv::Start(const std::string& toml) {
   NETSNAP_RETURN_IF_ERROR(daemon_->Start());
   rollbacks_ = std::make_unique<RollbackManager>(RollbackDeps::Of(daemon_.get()));
   NETSNAP_RETURN_IF_ERROR(rollbacks_->Start());
-  return Detection::Create(daemon_.get(), rollbacks_.get(), daemon_->config(), &detection_);
+  return Detection::Create(daemon_.get(), rollbacks_.get(), daemon_->config(), &detection_, clock);
 }
 
 void DetectEnv::Stop() {

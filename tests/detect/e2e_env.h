@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/daemon.h"
 #include "detect/detection.h"
 #include "restore/rollback_manager.h"
@@ -19,8 +20,10 @@ namespace netsnap::testing {
 class DetectEnv {
  public:
   ~DetectEnv();
-  // Starts the daemon with `toml` (sources and policies) after a [daemon] table of its own.
-  Status Start(const std::string& toml);
+  // Starts the daemon with `toml` (sources and policies) after a [daemon] table of its own;
+  // detection runs on `clock` (the rollback manager on the real clock, so that the only
+  // timed waits on a TestClock are detection's).
+  Status Start(const std::string& toml, const Clock* clock = Clock::Real());
   void Stop();
 
   Daemon* daemon() { return daemon_.get(); }

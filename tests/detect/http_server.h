@@ -8,6 +8,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,11 +21,16 @@ namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
 // Answers each request with the next status of `codes` (the last one repeats); with
-// `stall`, accepts connections and never answers.
+// `stall`, accepts connections and never answers. `observe`, when given, sees each request
+// on the server's thread before it is answered.
 class TestServer {
  public:
-  TestServer(std::vector<unsigned> codes, bool stall = false)
-      : codes_(std::move(codes)), stall_(stall), acceptor_(ioc_, {tcp::v4(), 0}) {
+  using Observer = std::function<void(const http::request<http::string_body>&)>;
+  TestServer(std::vector<unsigned> codes, bool stall = false, Observer observe = nullptr)
+      : codes_(std::move(codes)),
+        stall_(stall),
+        observe_(std::move(observe)),
+        acceptor_(ioc_, {tcp::v4(), 0}) {
     acceptor_.listen();
     thread_ = std::thread([this] { Serve(); });
   }
@@ -61,6 +67,7 @@ class TestServer {
       http::request<http::string_body> req;
       http::read(sock, buf, req, ec);
       if (ec) continue;
+      if (observe_) observe_(req);
       unsigned code = codes_[std::min<size_t>(requests_, codes_.size() - 1)];
       ++requests_;
       if (code / 100 == 2) {
@@ -76,6 +83,7 @@ class TestServer {
 
   std::vector<unsigned> codes_;
   bool stall_;
+  Observer observe_;
   boost::asio::io_context ioc_;
   tcp::acceptor acceptor_;
   std::atomic<bool> stop_{false};

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/clock.h"
 #include "detect/webhook.h"
 #include "http_server.h"
 
@@ -67,6 +68,68 @@ TEST(Webhook, GivesUpAfterRetries) {
       },
       std::chrono::seconds(20)));
   EXPECT_EQ(server.requests(), 3);
+}
+
+// The retry schedule, measured on an injected clock against a real receiver that always
+// fails: the delays between attempts are those docs/detection.md gives (200 ms doubling, at
+// most 10 s), the webhook waits on the clock it was given (so the test advances time instead
+// of sleeping), woken early it does not send early, and a wall-clock step does not move a
+// retry. Every attempt says Content-Type: application/json.
+TEST(Webhook, RetryScheduleOnTheInjectedClock) {
+  TestClock clock(1'700'000'000LL * 1000000000);
+  std::mutex mu;
+  std::vector<int64_t> at;  // the injected monotonic clock at each attempt
+  std::vector<std::string> types;
+  TestServer server({500}, false, [&](const testing::http::request<testing::http::string_body>& r) {
+    std::lock_guard l(mu);
+    at.push_back(clock.MonotonicNs());
+    types.emplace_back(r[testing::http::field::content_type]);
+  });
+  auto attempts = [&] {
+    std::lock_guard l(mu);
+    return at.size();
+  };
+  Metrics m;
+  WebhookOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/hook";
+  o.retries = 7;
+  const std::vector<int64_t> delays_ms = {200, 400, 800, 1600, 3200, 6400, 10'000};
+  std::unique_ptr<Webhook> w;
+  ASSERT_TRUE(Webhook::Create(o, &m, &w, &clock).ok());
+  uint64_t waits = clock.waits();
+  w->Post(R"({"type":"detection"})");
+  for (size_t i = 0; i < delays_ms.size(); ++i) {
+    ASSERT_TRUE(WaitFor([&] { return attempts() == i + 1; }, std::chrono::seconds(20)));
+    ASSERT_TRUE(clock.AwaitWaits(++waits, std::chrono::seconds(20)))
+        << "attempt " << i + 1 << " failed: the webhook waits on the injected clock";
+    const int64_t due = clock.NextDeadline();
+    int64_t attempted = 0;
+    {
+      std::lock_guard l(mu);
+      attempted = at[i];
+    }
+    EXPECT_EQ(due - attempted, delays_ms[i] * 1000000) << "after attempt " << i + 1;
+    clock.StepWall(3600LL * 1000000000);
+    clock.Advance(due - clock.MonotonicNs() - 1);
+    ASSERT_TRUE(clock.AwaitWaits(++waits, std::chrono::seconds(20)))
+        << "woken 1 ns early, it waits again";
+    EXPECT_EQ(attempts(), i + 1) << "no attempt before the delay is over";
+    clock.Advance(1);
+  }
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return m.Get("netsnap_webhook_dropped_total", {{"reason", "undelivered"}}) == 1;
+      },
+      std::chrono::seconds(20)));
+  std::lock_guard l(mu);
+  ASSERT_EQ(at.size(), delays_ms.size() + 1);
+  for (size_t i = 0; i < delays_ms.size(); ++i) {
+    EXPECT_EQ(at[i + 1] - at[i], delays_ms[i] * 1000000)
+        << "between attempts " << i + 1 << " and " << i + 2;
+  }
+  for (const std::string& t : types) EXPECT_EQ(t, "application/json");
+  EXPECT_EQ(m.Get("netsnap_webhook_failures_total"), 8);
+  w->Stop();
 }
 
 TEST(Webhook, BoundedQueueDropsOldest) {

@@ -22,6 +22,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/daemon.h"
 #include "netns.h"
@@ -55,7 +56,7 @@ class RollbackTest : public ::testing::Test {
   void SetUp() override { Start(); }
   void TearDown() override { Stop(); }
 
-  void Start(RollbackOptions options = {}) {
+  void Start(RollbackOptions options = {}, const Clock* clock = Clock::Real()) {
     std::string toml = "[daemon]\ndata_dir = \"" + dir_.path() +
                        "\"\n[[source]]\nname = \"k\"\nkind = \"kernel\"\nnetns = \"" + ns_.path() +
                        "\"\ndebounce_ms = 20\nmax_delay_ms = 200\n";
@@ -67,7 +68,8 @@ class RollbackTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.ToString();
     rec_ = daemon_->FindSource("k");
     ASSERT_NE(rec_, nullptr);
-    rm_ = std::make_unique<RollbackManager>(RollbackDeps::Of(daemon_.get()), std::move(options));
+    rm_ = std::make_unique<RollbackManager>(RollbackDeps::Of(daemon_.get(), clock),
+                                            std::move(options));
     ASSERT_TRUE(rm_->Start().ok());
   }
   void Stop() {
@@ -297,6 +299,46 @@ TEST_F(RollbackTest, AConfirmWindowRevertsWhenNobodyConfirms) {
   EXPECT_EQ(RollbackStateName(confirmed.state), "confirmed");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_TRUE(Live().hash() == Version(good).hash());
+}
+
+// The confirm window runs on the monotonic clock of the injected clock: a wall-clock step
+// forward past the deadline does not end it, one back does not extend it; the rollback is
+// reverted when the monotonic clock reaches the deadline and not a nanosecond before. The
+// journal keeps the wall-clock deadline, for display and for a restart.
+TEST_F(RollbackTest, AConfirmDeadlineRunsOnTheMonotonicClock) {
+  Stop();
+  TestClock clock(NowNs());
+  RollbackOptions o;
+  o.probe_interval_ns = 1'000'000'000;  // the deadline thread looks every second of `clock`
+  Start(o, &clock);
+  Routes(0, 20, "proto static");
+  uint64_t good = Captured();
+  Batch({"route del 10.100.9.0/24"});
+  uint64_t bad = Captured();
+  RollbackRequest req = To(std::to_string(good));
+  constexpr int64_t kWindow = 60'000'000'000;
+  req.confirm_within_ns = kWindow;
+  Rollback rb = Roll(req);
+  ASSERT_EQ(RollbackStateName(rb.state), "awaiting_confirmation");
+  EXPECT_EQ(rb.deadline_ns, clock.NowNs() + kWindow);
+  auto state = [&] {
+    Rollback r;
+    EXPECT_TRUE(rm_->Get(rb.id, &r).ok());
+    return RollbackStateName(r.state);
+  };
+
+  clock.StepWall(2 * 3600LL * 1000000000);  // past the deadline, on the wall clock
+  uint64_t waits = clock.waits();
+  clock.Advance(kWindow - 1);
+  // The deadline thread woke, looked at the deadline and went back to waiting.
+  ASSERT_TRUE(clock.AwaitWaits(waits + 1, std::chrono::seconds(20)));
+  EXPECT_EQ(state(), "awaiting_confirmation");
+  EXPECT_TRUE(Live().hash() == Version(good).hash());
+
+  clock.StepWall(-4 * 3600LL * 1000000000);  // two hours before the deadline, on the wall clock
+  clock.Advance(1);
+  ASSERT_TRUE(WaitFor([&] { return state() == "reverted"; }));
+  EXPECT_TRUE(Live().hash() == Version(bad).hash());
 }
 
 TEST_F(RollbackTest, ADeadlineSurvivesARestart) {
