@@ -28,6 +28,8 @@ int CmdLog(const CliContext& ctx, const std::string& source, const std::string& 
 int CmdShow(const CliContext& ctx, const std::string& spec);
 int CmdDiff(const CliContext& ctx, const std::string& source, const std::string& from,
             const std::string& to);
+// With `follow`, prints events as they come and reconnects when the stream ends (a daemon
+// restart), asking for the events after the last one printed (Last-Event-ID): none is lost.
 int CmdEvents(const CliContext& ctx, bool follow, const std::string& since, const std::string& type,
               const std::string& source, size_t limit);
 
@@ -44,8 +46,22 @@ struct RollbackArgs {
   bool yes = false;
 };
 int CmdRollback(const CliContext& ctx, const RollbackArgs& args);
+// With an empty id: the one rollback awaiting confirmation (exit 3 when none, 2 when several).
 int CmdConfirm(const CliContext& ctx, const std::string& id);
 int CmdCancel(const CliContext& ctx, const std::string& id);
+// The id of the one rollback awaiting confirmation in *id; else prints why and returns the exit
+// code (kExitNotFound: none; kExitUsage: several, listed on stderr). `action` names the command.
+int TheAwaitingRollback(const CliContext& ctx, const char* action, std::string* id);
+
+// Every rollback, newest first; only those awaiting confirmation with `pending`.
+int CmdRollbacks(const CliContext& ctx, bool pending);
+// Pause detection on `source` for `duration` ("" = until resumed), or resume it.
+int CmdPause(const CliContext& ctx, const std::string& source, const std::string& duration,
+             const std::string& reason);
+int CmdResume(const CliContext& ctx, const std::string& source);
+// Shows the detection policy, or with `sets` (KEY=VALUE) changes those keys and shows the result.
+int CmdPolicy(const CliContext& ctx, const std::string& source,
+              const std::vector<std::string>& sets);
 
 // Prints a new random token and the token file line that grants it ROLE as NAME; needs no server.
 int CmdTokenNew(const std::string& role, const std::string& name);

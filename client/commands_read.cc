@@ -1,9 +1,14 @@
 // Read-only subcommands: status, sources, log, show, diff, events.
+#include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
+#include <functional>
 #include <iostream>
+#include <thread>
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "netsnap/time.h"
 #include "output.h"
 
 namespace netsnap::cli {
@@ -68,11 +73,16 @@ std::string RecordLine(const json::value& record) {
 }
 
 int CmdStatus(const CliContext& ctx) {
+  // A degraded daemon answers 503 with the same body: show it, and exit kExitDegraded.
   HttpResponse r;
-  if (int rc = Request(ctx, "GET", "/v1/health", "", &r)) return rc;
-  json::value v = r.Json();
-  if (ctx.json) return PrintJson(v), kExitOk;
+  Status s = ctx.client.Call("GET", "/v1/health", "", &r);
+  json::value v = s.ok() ? r.Json() : json::value();
+  bool health =
+      (r.status == 200 || r.status == 503) && v.is_object() && v.as_object().contains("status");
+  if (!health) return Request(ctx, "GET", "/v1/health", "", &r);
   bool ok = v.at("status") == "ok";
+  int code = ok ? kExitOk : kExitDegraded;
+  if (ctx.json) return PrintJson(v), code;
   std::cout << "status: "
             << Paint(ok ? Color::kGreen : Color::kRed, Cell(v.at("status")), ctx.color) << "\n";
   Table t({"SOURCE", "STATE", "LAST CAPTURE", "ERROR"});
@@ -81,7 +91,14 @@ int CmdStatus(const CliContext& ctx) {
            Cell(s.at("error"))});
   }
   t.Print(ctx.color);
-  return kExitOk;
+  const json::value& disk = v.at("disk");
+  if (!disk.at("write_error").is_null() || disk.at("state") != "ok") {
+    std::cout << "store: " << Cell(disk.at("state")) << ", " << Cell(disk.at("bytes")) << " bytes";
+    if (!disk.at("write_error").is_null())
+      std::cout << ", write error: " << Cell(disk.at("write_error"));
+    std::cout << "\n";
+  }
+  return code;
 }
 
 int CmdSources(const CliContext& ctx) {
@@ -175,6 +192,53 @@ int CmdDiff(const CliContext& ctx, const std::string& source, const std::string&
   return kExitOk;
 }
 
+namespace {
+
+// Streams events until interrupted. When the stream ends after it had begun (the daemon
+// restarted), reconnects after a pause (0.5 s doubling to 5 s) and asks for the events after
+// the last one printed, so none is lost or printed twice; before any event, for those since the
+// first connection. A failure before the stream ever began is reported with its exit code.
+int FollowEvents(const CliContext& ctx, const std::string& target, bool no_since,
+                 const std::function<void(const json::value&)>& print) {
+  std::string first_connect = FormatTime(NowNs());
+  uint64_t last_id = 0;
+  bool began = false;
+  auto delay = std::chrono::milliseconds(500);
+  for (;;) {
+    std::string t = target + "&follow=1";
+    if (began && last_id == 0 && no_since) t += "&since=" + QueryEscape(first_connect);
+    HttpResponse answer;
+    Status s = ctx.client.Stream(
+        t,
+        [&](const std::string&, const std::string& data) {
+          boost::system::error_code ec;
+          json::value v = json::parse(data, ec);
+          if (ec || !v.is_object()) return true;
+          if (const json::value* id = v.as_object().if_contains("id"); id && id->is_number()) {
+            last_id = std::max(last_id, id->to_number<uint64_t>());
+          }
+          print(v);
+          std::cout.flush();
+          delay = std::chrono::milliseconds(500);
+          return true;
+        },
+        &answer, last_id ? std::to_string(last_id) : "");
+    if (s.ok() && answer.status == 200) {
+      began = true;
+    } else if (!began || (s.ok() && answer.status != 503)) {
+      if (!s.ok()) std::cerr << "netsnap: " << s.message() << "\n";
+      if (s.ok()) std::cerr << "netsnap: " << answer.ErrorText() << "\n";
+      return s.ok() ? ExitCodeForHttp(answer.status) : kExitServer;
+    }
+    std::cerr << "netsnap: the event stream ended (" << (s.ok() ? "closed" : s.message())
+              << "); reconnecting\n";
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+}  // namespace
+
 int CmdEvents(const CliContext& ctx, bool follow, const std::string& since, const std::string& type,
               const std::string& source, size_t limit) {
   std::string target = "/v1/events?limit=" + std::to_string(limit);
@@ -192,28 +256,7 @@ int CmdEvents(const CliContext& ctx, bool follow, const std::string& since, cons
               << Paint(Color::kYellow, Cell(e.at("type")), ctx.color) << "  "
               << Cell(e.at("source")) << "  " << json::serialize(rest) << "\n";
   };
-  if (follow) {
-    HttpResponse err;
-    Status s = ctx.client.Stream(
-        target + "&follow=1",
-        [&](const std::string&, const std::string& data) {
-          boost::system::error_code ec;
-          json::value v = json::parse(data, ec);
-          if (!ec && v.is_object()) line(v);
-          std::cout.flush();
-          return true;
-        },
-        &err);
-    if (!s.ok()) {
-      std::cerr << "netsnap: " << s.message() << "\n";
-      return kExitServer;
-    }
-    if (err.status != 200) {
-      std::cerr << "netsnap: " << err.ErrorText() << "\n";
-      return ExitCodeForHttp(err.status);
-    }
-    return kExitOk;
-  }
+  if (follow) return FollowEvents(ctx, target, since.empty(), line);
   HttpResponse r;
   if (int rc = Request(ctx, "GET", target, "", &r)) return rc;
   json::value v = r.Json();

@@ -1,6 +1,7 @@
 // Subcommands that change things: snapshot, rollback, confirm, cancel.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <iostream>
 
@@ -75,11 +76,19 @@ void PrintRollback(const CliContext& ctx, const json::value& rb) {
   if (const json::value* v = o.if_contains("post_version"); v && !v->is_null()) {
     std::cout << ", now version " << Cell(*v);
   }
-  if (const json::value* d = o.if_contains("confirm_deadline"); d && !d->is_null()) {
-    std::cout << ", confirm before " << ShortTime(*d) << " (netsnap confirm "
-              << Cell(rb.at("id")) << ")";
-  }
   std::cout << "\n";
+  // As Junos says after `commit confirmed`: when it goes back, and how to keep it.
+  const json::value* d = o.if_contains("confirm_deadline");
+  if (d && d->is_string() && rb.at("state") == "awaiting_confirmation") {
+    int64_t deadline = 0;
+    std::string left;
+    if (ParseTime(d->as_string(), NowNs(), &deadline).ok()) {
+      left =
+          " (in " + std::to_string(std::max<int64_t>(0, (deadline - NowNs()) / 1000000000)) + " s)";
+    }
+    std::cout << "  it will be rolled back at " << ShortTime(*d) << " UTC" << left
+              << " unless confirmed: netsnap confirm " << Cell(rb.at("id")) << "\n";
+  }
   if (const json::value* e = o.if_contains("error")) std::cout << "  " << Cell(*e) << "\n";
   if (const json::value* f = o.if_contains("failures")) {
     for (const json::value& x : f->as_array()) {
@@ -96,13 +105,25 @@ bool AskYes(const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-int PostRollbackCall(const CliContext& ctx, const std::string& id, const char* action) {
+// True when the rollback ended `failed`, or in `bad_end` (the state its command did not want).
+bool Ended(const json::value& rb, std::string_view bad_end) {
+  const json::value* state = rb.is_object() ? rb.as_object().if_contains("state") : nullptr;
+  return state && state->is_string() && (*state == "failed" || state->as_string() == bad_end);
+}
+
+// Confirm or cancel `id`, or the one rollback awaiting confirmation when `id` is empty.
+int PostRollbackCall(const CliContext& ctx, std::string id, const char* action) {
+  if (id.empty()) {
+    if (int rc = TheAwaitingRollback(ctx, action, &id)) return rc;
+  }
   HttpResponse r;
   if (int rc = Request(ctx, "POST", "/v1/rollbacks/" + QueryEscape(id) + "/" + action, "", &r)) {
     return rc;
   }
-  PrintRollback(ctx, r.Json());
-  return kExitOk;
+  json::value rb = r.Json();
+  PrintRollback(ctx, rb);
+  // A cancel ends `reverted` as asked; a confirm that did not end `confirmed` did not keep it.
+  return Ended(rb, std::string_view(action) == "confirm" ? "reverted" : "") ? kExitFailed : kExitOk;
 }
 
 }  // namespace
@@ -168,8 +189,9 @@ int CmdRollback(const CliContext& ctx, const RollbackArgs& args) {
   body["dry_run"] = false;
   HttpResponse r;
   if (int rc = Request(ctx, "POST", target, json::serialize(body), &r)) return rc;
-  PrintRollback(ctx, r.Json());
-  return kExitOk;
+  json::value rb = r.Json();
+  PrintRollback(ctx, rb);
+  return Ended(rb, "reverted") ? kExitFailed : kExitOk;
 }
 
 int CmdConfirm(const CliContext& ctx, const std::string& id) {

@@ -8,6 +8,8 @@ constexpr int kExitUsage = 2;     // bad arguments, or the server said 400/405/4
 constexpr int kExitNotFound = 3;  // 404: no such source, version or rollback
 constexpr int kExitServer = 4;    // cannot connect, 401, 5xx, a garbled answer
 constexpr int kExitRefused = 5;   // 403, 409 (a guard refused, a conflict), declined prompt
+constexpr int kExitFailed = 6;    // the rollback ran and ended failed or reverted
+constexpr int kExitDegraded = 7;  // status: a source or the store needs attention (health 503)
 
 // The exit code for an HTTP status.
 inline int ExitCodeForHttp(int status) {

@@ -92,7 +92,7 @@ Status ApiClient::Call(std::string_view method, const std::string& target, const
 Status ApiClient::Stream(
     const std::string& target,
     const std::function<bool(const std::string&, const std::string&)>& on_event,
-    HttpResponse* error) const {
+    HttpResponse* error, const std::string& last_event_id) const {
   // The body is a sequence of "field: value" lines; a blank line ends an event.
   std::string pending, type = "message", data;
   auto on_data = [&](std::string_view chunk) {
@@ -114,7 +114,9 @@ Status ApiClient::Stream(
     return true;
   };
   HttpAnswer answer;
-  NETSNAP_RETURN_IF_ERROR(HttpStream(MakeRequest("GET", target, ""), limits_, on_data, &answer));
+  HttpRequest req = MakeRequest("GET", target, "");
+  if (!last_event_id.empty()) req.headers.emplace_back("Last-Event-ID", last_event_id);
+  NETSNAP_RETURN_IF_ERROR(HttpStream(req, limits_, on_data, &answer));
   error->status = answer.status;
   error->content_type = answer.Header("content-type");
   error->body = std::move(answer.body);

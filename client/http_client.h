@@ -38,11 +38,12 @@ class ApiClient {
   Status Call(std::string_view method, const std::string& target, const std::string& body,
               HttpResponse* out) const;
   // GET `target` as server-sent events, calling on_event(type, data) for each, until the
-  // server closes or on_event returns false; the stream itself has no deadline. A non-200
-  // answer is returned in *error.
+  // server closes or on_event returns false; the stream itself has no deadline. The answer's
+  // status (and a non-200 answer's body) is returned in *answer. A `last_event_id` is sent as
+  // Last-Event-ID: the server then first sends the stored events after it.
   Status Stream(const std::string& target,
                 const std::function<bool(const std::string&, const std::string&)>& on_event,
-                HttpResponse* error) const;
+                HttpResponse* answer, const std::string& last_event_id = "") const;
 
  private:
   HttpRequest MakeRequest(std::string_view method, const std::string& target,

@@ -68,6 +68,9 @@ netsnap::Status MakeClient(const CLI::App& app, const std::string& server,
 int main(int argc, char** argv) {
   CLI::App app{"netsnap: browse and roll back the network configuration history kept by snapshotd"};
   app.require_subcommand(1);
+  // Global options are taken after the subcommand too (`netsnap log main --json`); subcommands
+  // inherit this setting, so it comes before them.
+  app.fallthrough();
   std::string server = kDefaultServer, socket = kDefaultSocket, token_file;
   bool json = false, no_color = false;
   double timeout_s = 60;
@@ -115,16 +118,32 @@ int main(int argc, char** argv) {
   rollback->add_option("--to", rb.to, "version number or time")->required();
   rollback->add_option("--only", rb.only, "scope: table:T prefix:P kind:K domain:D file:F");
   rollback->add_flag("--dry-run", rb.dry_run, "show the plan and change nothing");
-  rollback->add_option("--confirm-within", rb.confirm_within,
-                       "revert unless confirmed in time (e.g. 5m)");
+  rollback->add_option("--confirm,--confirm-within", rb.confirm_within,
+                       "revert unless confirmed in time (e.g. 5m), as Junos' commit confirmed");
   rollback->add_option("--reason", rb.reason, "why (recorded in the audit log)");
   rollback->add_flag("--force", rb.force, "override the blast-radius guard (needs --reason)");
   rollback->add_flag("--yes,-y", rb.yes, "apply without showing the plan and asking");
 
-  auto* confirm = app.add_subcommand("confirm", "confirm a rollback that awaits confirmation");
-  confirm->add_option("ID", id)->required();
-  auto* cancel = app.add_subcommand("cancel", "cancel a rollback (revert it)");
-  cancel->add_option("ID", id)->required();
+  auto* confirm = app.add_subcommand("confirm", "keep a rollback that awaits confirmation");
+  confirm->add_option("ID", id, "default: the one rollback awaiting confirmation");
+  auto* cancel = app.add_subcommand("cancel", "revert a rollback that awaits confirmation now");
+  cancel->add_option("ID", id, "default: the one rollback awaiting confirmation");
+
+  bool pending = false;
+  auto* rollbacks = app.add_subcommand("rollbacks", "rollbacks, newest first");
+  rollbacks->add_flag("--pending", pending, "only those awaiting confirmation");
+
+  std::string pause_for;
+  auto* pause = app.add_subcommand("pause", "let a planned change through: pause detection");
+  pause->add_option("SOURCE", source)->required();
+  pause->add_option("--for", pause_for, "how long (e.g. 30m, at most 7d; default: until resume)");
+  pause->add_option("--reason", note, "why (shown with the pause and in the audit)");
+  auto* resume = app.add_subcommand("resume", "resume detection; clears a conflict");
+  resume->add_option("SOURCE", source)->required();
+  std::vector<std::string> policy_sets;
+  auto* policy = app.add_subcommand("policy", "show or change a source's detection policy");
+  policy->add_option("SOURCE", source)->required();
+  policy->add_option("--set", policy_sets, "KEY=VALUE (VALUE as JSON, else a string)");
 
   bool follow = false;
   size_t event_limit = 100;
@@ -178,5 +197,9 @@ int main(int argc, char** argv) {
   if (*confirm) return CmdConfirm(ctx, id);
   if (*cancel) return CmdCancel(ctx, id);
   if (*events) return CmdEvents(ctx, follow, since, type, source, event_limit);
+  if (*rollbacks) return CmdRollbacks(ctx, pending);
+  if (*pause) return CmdPause(ctx, source, pause_for, note);
+  if (*resume) return CmdResume(ctx, source);
+  if (*policy) return CmdPolicy(ctx, source, policy_sets);
   return kExitUsage;
 }

@@ -17,7 +17,7 @@ std::string Paint(Color c, std::string_view s, bool enabled) {
   return std::string("\033[") + code + "m" + std::string(s) + "\033[0m";
 }
 
-void Table::Print(bool color) const {
+void Table::Print(bool color, std::ostream& os) const {
   std::vector<size_t> width(headers_.size());
   for (size_t i = 0; i < headers_.size(); ++i) width[i] = headers_[i].size();
   for (const auto& row : rows_) {
@@ -32,7 +32,7 @@ void Table::Print(bool color) const {
       if (i + 1 < cells.size()) cell.resize(width[i], ' ');
       out += (i ? "  " : "") + cell;
     }
-    std::cout << (header ? Paint(Color::kBold, out, color) : out) << "\n";
+    os << (header ? Paint(Color::kBold, out, color) : out) << "\n";
   };
   line(headers_, true);
   for (const auto& row : rows_) line(row, false);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,7 @@ class Table {
   explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
   void Row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
   // Columns padded to their widest cell; the header bold when `color`.
-  void Print(bool color) const;
+  void Print(bool color, std::ostream& os = std::cout) const;
 
  private:
   std::vector<std::string> headers_;

@@ -62,8 +62,8 @@ void Dispatcher::Handle(http::request<http::string_body>&& raw, const Peer& peer
     Refuse(browser, peer, res);
   } else {
     req.body = std::move(raw.body());
-    if (auto it = raw.find("Idempotency-Key"); it != raw.end()) {
-      req.headers["idempotency-key"] = std::string(it->value());
+    for (const char* name : {"idempotency-key", "last-event-id"}) {
+      if (auto it = raw.find(name); it != raw.end()) req.headers[name] = std::string(it->value());
     }
     std::string_view authorization;
     if (auto it = raw.find(http::field::authorization); it != raw.end()) {

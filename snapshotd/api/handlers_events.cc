@@ -2,7 +2,8 @@
 //
 //   GET /v1/events?since=&after=&type=&source=&limit=  -> {"events":[…],"last_id"}
 //   GET /v1/events?follow=1[&since=&after=&type=&source=]  -> server-sent events: the stored
-//       events matching since/after first (none when neither is given), then live ones.
+//       events matching since/after first (none when neither is given), then live ones. A
+//       Last-Event-ID header (a client reconnecting) counts as `after` when that is not given.
 #include <boost/json/object.hpp>
 
 #include "api/handlers.h"
@@ -38,6 +39,10 @@ Status ParseFilter(const ApiRequest& req, EventFilter* f) {
     if (!ParseVersionNumber(*v, &f->after_id)) {
       return Status::InvalidArgument("after must be an event id, not '" + *v + "'");
     }
+  } else if (auto it = req.headers.find("last-event-id"); it != req.headers.end()) {
+    if (!ParseVersionNumber(it->second, &f->after_id)) {
+      return Status::InvalidArgument("Last-Event-ID must be an event id, not '" + it->second + "'");
+    }
   }
   if (const std::string* v = req.Query("type")) f->type = *v;
   if (const std::string* v = req.Query("source")) f->source = *v;
@@ -71,7 +76,7 @@ Status ListEvents(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res
   NETSNAP_RETURN_IF_ERROR(ParseFilter(req, &f));
   const std::string* follow = req.Query("follow");
   if (follow && *follow != "0" && *follow != "false") {
-    bool backlog = req.Query("since") || req.Query("after");
+    bool backlog = req.Query("since") || f.after_id != 0;
     auto stream = std::make_shared<EventStream>();
     Store* store = ctx.store;
     stream->backlog = [store, f, backlog](std::vector<StoredEvent>* out) {

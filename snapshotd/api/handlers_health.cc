@@ -1,6 +1,8 @@
-// GET /v1/health: "ok" when every configured source is running without warnings, the store
-// accepts writes and fits its disk budget; else "degraded". "disk" gives the store's size against
-// the budget ([daemon] max_disk_bytes): state "ok", "warning" from 90% of it, "over_budget" above.
+// GET /v1/health: "ok" (200) when every configured source is running without warnings, the store
+// accepts writes and fits its disk budget; else "degraded", answered 503 with the same body so
+// that a probe that looks only at the status (curl -f, a load balancer) sees it. "disk" gives the
+// store's size against the budget ([daemon] max_disk_bytes): state "ok", "warning" from 90% of it,
+// "over_budget" above.
 #include <boost/json/object.hpp>
 
 #include "api/handlers.h"
@@ -56,7 +58,7 @@ void AddHealthRoutes(const ApiContext* ctx, Router* router) {
       reload["time"] = TimeJson(r.time_ns);
       out["reload"] = r.attempted ? json::value(std::move(reload)) : json::value(nullptr);
     }
-    res->Json(200, out);
+    res->Json(healthy ? 200 : 503, out);
     return Status::OK();
   });
 }

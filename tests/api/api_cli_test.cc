@@ -125,6 +125,86 @@ TEST_F(ApiCli, ExitCodes) {
   EXPECT_EQ(WEXITSTATUS(status), 4);
 }
 
+// Global options work after the subcommand too.
+TEST_F(ApiCli, GlobalOptionsAfterTheSubcommand) {
+  std::string out;
+  ASSERT_EQ(Run("log main --json", &out), 0) << out;
+  EXPECT_EQ(boost::json::parse(out).at("versions").as_array().size(), 2u) << out;
+  EXPECT_EQ(Run("status --no-color --timeout 5", &out), 0) << out;
+}
+
+// Automation reads the exit code: a rollback that failed (and was reverted) is not a success.
+TEST_F(ApiCli, AFailedRollbackExitsSix) {
+  // Putting 10.0.0.0/24 back fails.
+  h.source()->FailApplyOf({TestRoutes(10, "192.0.2.1")[0].ToRecord().key}, "device busy");
+  std::string out;
+  EXPECT_EQ(Run("rollback main --to 1 --yes --reason test --force", &out), 6) << out;
+  EXPECT_NE(out.find(": failed"), std::string::npos) << out;
+  EXPECT_NE(out.find("device busy"), std::string::npos) << out;
+  h.source()->ClearFailures();
+  EXPECT_EQ(Run("rollback main --to 1 --yes --reason test --force", &out), 0) << out;
+}
+
+// On-call's confirm flow: --confirm says when it goes back; `rollbacks --pending` lists what
+// awaits; confirm and cancel need no id when one awaits, and list them when several do.
+TEST_F(ApiCli, PendingRollbacksConfirmAndCancelWithoutAnId) {
+  std::string out;
+  EXPECT_EQ(Run("confirm", &out), 3) << out;
+  EXPECT_NE(out.find("no rollback awaits confirmation"), std::string::npos) << out;
+  ASSERT_EQ(Run("rollback main --to 1 --yes --reason a --force --confirm 5m", &out), 0) << out;
+  EXPECT_NE(out.find(": awaiting_confirmation"), std::string::npos) << out;
+  EXPECT_NE(out.find("it will be rolled back at "), std::string::npos) << out;
+  EXPECT_NE(out.find(" unless confirmed: netsnap confirm 1"), std::string::npos) << out;
+  ASSERT_EQ(Run("rollbacks --pending", &out), 0) << out;
+  EXPECT_NE(out.find("awaiting_confirmation"), std::string::npos) << out;
+  EXPECT_EQ(Run("confirm", &out), 0) << out;
+  EXPECT_NE(out.find("rollback 1: confirmed"), std::string::npos) << out;
+  ASSERT_EQ(Run("--json rollbacks --pending", &out), 0) << out;
+  EXPECT_TRUE(boost::json::parse(out).at("rollbacks").as_array().empty()) << out;
+  ASSERT_EQ(Run("--json rollbacks", &out), 0) << out;
+  EXPECT_EQ(boost::json::parse(out).at("rollbacks").as_array().size(), 1u) << out;
+
+  // Two awaiting: a bare confirm or cancel lists them and asks for an id.
+  ASSERT_EQ(Run("rollback main --to 2 --yes --reason b --force --confirm 5m", &out), 0) << out;
+  ASSERT_EQ(Run("rollback main --to 1 --yes --reason c --force --confirm 5m", &out), 0) << out;
+  EXPECT_EQ(Run("cancel", &out), 2) << out;
+  EXPECT_NE(out.find("2 rollbacks await confirmation; name one: netsnap cancel ID"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\n2 "), std::string::npos) << out;
+  EXPECT_NE(out.find("\n3 "), std::string::npos) << out;
+  EXPECT_EQ(Run("cancel 3", &out), 0) << out;
+  EXPECT_NE(out.find("rollback 3: reverted"), std::string::npos) << out;
+  EXPECT_EQ(Run("cancel", &out), 0) << out;
+  EXPECT_NE(out.find("rollback 2: reverted"), std::string::npos) << out;
+}
+
+// pause, resume and policy drive the detection policy endpoints.
+TEST_F(ApiCli, PauseResumeAndPolicy) {
+  std::string out;
+  ASSERT_EQ(Run("pause main --for 30m --reason CHG-1234", &out), 0) << out;
+  EXPECT_NE(out.find("paused until "), std::string::npos) << out;
+  EXPECT_NE(out.find("(CHG-1234)"), std::string::npos) << out;
+  ASSERT_EQ(Run("--json policy main", &out), 0) << out;
+  EXPECT_EQ(boost::json::parse(out).at("state").at("paused"), true) << out;
+  ASSERT_EQ(Run("resume main", &out), 0) << out;
+  EXPECT_EQ(out.find("paused"), std::string::npos) << out;
+  ASSERT_EQ(Run("policy main --set action=restore --set settle_ms=250 "
+                "--set 'trusted_processes=[\"bird\"]'",
+                &out),
+            0)
+      << out;
+  ASSERT_EQ(Run("--json policy main", &out), 0) << out;
+  boost::json::value p = boost::json::parse(out);
+  EXPECT_EQ(p.at("action"), "restore") << out;
+  EXPECT_EQ(p.at("settle_ms"), 250) << out;
+  EXPECT_EQ(p.at("trusted_processes").at(0), "bird") << out;
+  EXPECT_EQ(Run("policy main --set no_such_key=1", &out), 2) << out;
+  EXPECT_NE(out.find("no_such_key"), std::string::npos) << out;
+  EXPECT_EQ(Run("policy main --set action", &out), 2) << out;
+  EXPECT_EQ(Run("pause nope", &out), 3) << out;
+}
+
 // A server that takes the connection and never answers: the CLI gives up after --timeout.
 TEST_F(ApiCli, GivesUpOnAServerThatDoesNotAnswer) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

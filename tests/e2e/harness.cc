@@ -170,7 +170,13 @@ bool Snapshotd::Start(const std::vector<std::string>& args, std::optional<uint16
   uint16_t p = port.value_or(port_);
   auto end = Clock::now() + kStartLimit;
   while (Clock::now() < end) {
-    if (HttpRequest(p, "GET", "/v1/health", kOperatorToken).status == 200) return true;
+    // Up: healthy (200), or degraded (503) with every source past "starting".
+    HttpReply h = HttpRequest(p, "GET", "/v1/health", kOperatorToken);
+    if (h.status == 200) return true;
+    if (h.status == 503 && h.Json().is_object() &&
+        h.body.find("\"state\":\"starting\"") == std::string::npos) {
+      return true;
+    }
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = 0;

@@ -68,8 +68,9 @@ class Snapshotd {
   // file, plus `daemon_extra` lines) followed by `body` (sources, policies, retention).
   void Configure(const std::string& body, const std::string& daemon_extra = "");
 
-  // Starts `snapshotd --config FILE ARGS…` and waits (bounded) until /v1/health answers 200 on
-  // `port` (default port()). False, with the log in a test failure, when it does not.
+  // Starts `snapshotd --config FILE ARGS…` and waits (bounded) until /v1/health answers on
+  // `port` (default port()): 200, or 503 (degraded) once no source is still starting. False, with
+  // the log in a test failure, when it does not.
   bool Start(const std::vector<std::string>& args = {}, std::optional<uint16_t> port = {});
   // Starts it and waits for it to exit (bounded); returns the exit status (-1 if it kept
   // running, and then it is killed).

@@ -146,9 +146,12 @@ HttpReply HttpRequest(uint16_t port, const std::string& method, const std::strin
   return reply;
 }
 
-HttpStream::HttpStream(uint16_t port, const std::string& target, const std::string& token) {
+HttpStream::HttpStream(uint16_t port, const std::string& target, const std::string& token,
+                       const std::map<std::string, std::string>& headers) {
   fd_ = Connect(port);
-  if (fd_ >= 0 && !SendAll(fd_, Head(port, "GET", target, token) + "\r\n")) {
+  std::string head = Head(port, "GET", target, token);
+  for (const auto& [k, v] : headers) head += k + ": " + v + "\r\n";
+  if (fd_ >= 0 && !SendAll(fd_, head + "\r\n")) {
     close(fd_);
     fd_ = -1;
   }

@@ -31,7 +31,8 @@ HttpReply HttpRequest(uint16_t port, const std::string& method, const std::strin
 // A GET that stays open (`/v1/events?follow=1`); the raw text read so far grows as lines come.
 class HttpStream {
  public:
-  HttpStream(uint16_t port, const std::string& target, const std::string& token);
+  HttpStream(uint16_t port, const std::string& target, const std::string& token,
+             const std::map<std::string, std::string>& headers = {});
   ~HttpStream();
   HttpStream(const HttpStream&) = delete;
   HttpStream& operator=(const HttpStream&) = delete;
