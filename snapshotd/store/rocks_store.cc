@@ -1,5 +1,6 @@
 #include "store/rocks_store.h"
 
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -10,6 +11,7 @@
 
 #include "common/coding.h"
 #include "netsnap/time.h"
+#include "store/rocks_logger.h"
 #include "store/version_codec.h"
 
 namespace netsnap {
@@ -44,6 +46,18 @@ rocksdb::ColumnFamilyOptions CfOptions(bool compress) {
 
 std::string PinKey(uint32_t sid, uint64_t version) { return kPinPrefix + VersionKey(sid, version); }
 
+// Turns off RocksDB's own recovery from a full disk, so that Writable()'s DB::Resume is the
+// only way back. RocksDB's recovery (its SstFileManager, polling every 5 s) waits for free space
+// of a whole write buffer (64 MB), and while it waits DB::Resume answers Busy: a store on a
+// small or nearly full file system never recovered, however much space came back.
+class ManualRecovery : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
 }  // namespace
 
 RocksStore::~RocksStore() {
@@ -74,7 +88,8 @@ Status RocksStore::OpenDb() {
   dbo.create_if_missing = true;
   dbo.create_missing_column_families = true;
   dbo.IncreaseParallelism(2);
-  dbo.keep_log_file_num = 4;
+  dbo.info_log = NewDaemonLogger();
+  dbo.listeners.push_back(std::make_shared<ManualRecovery>());
   dbo.max_total_wal_size = 256 << 20;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, CfOptions(true)},
@@ -706,6 +721,11 @@ void RocksStore::SyncLoop() {
     }
     unsynced_ = false;
   }
+}
+
+Status RocksStore::CheckWritable() {
+  std::lock_guard l(io_mu_);
+  return Writable();
 }
 
 std::string RocksStore::WriteError() {

@@ -50,6 +50,7 @@ class RocksStore : public Store {
   Status Flush() override;
   Status Compact() override;
   std::string WriteError() override;
+  Status CheckWritable() override;
 
  private:
   // What the store keeps in memory about each source's newest version.
