@@ -23,8 +23,9 @@ BIN=$BUILD/snapshotd/snapshotd
 
 TOTAL=$((MINUTES * 60))
 WARMUP=$((TOTAL / 5 > 30 ? TOTAL / 5 : 30))
-TMP=$(mktemp -d /tmp/netsnap-soak.XXXXXX)
-NS=soak-$$
+# nstest-*: what tools/dev removes should a run be killed before its clean-up.
+TMP=$(mktemp -d /tmp/nstest-soak.XXXXXX)
+NS=nstest-soak-$$
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -49,6 +50,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 cat > "$TMP/netsnap.toml" <<CONF
 [daemon]
 data_dir = "$TMP/data"
+socket = ""
 listen = "127.0.0.1:$PORT"
 [retention]
 keep_all = "2m"
@@ -76,19 +78,22 @@ done
 curl -sf "http://127.0.0.1:$PORT/v1/health" > /dev/null || { echo "snapshotd did not start" >&2; cat "$TMP/daemon.log" >&2; exit 1; }
 
 END=$((SECONDS + TOTAL))
-( g=0; while ((SECONDS < END)); do ip -n "$NS" -batch "$TMP/routes$g" || true; g=$((1 - g)); sleep 0.5; done ) &
+# The load runs 30 s past END, so the last sample is taken under load like the first: when the
+# load stopped first, RSS fell by a third as the connections' buffers went back.
+LOAD_END=$((END + 30))
+( g=0; while ((SECONDS < LOAD_END)); do ip -n "$NS" -batch "$TMP/routes$g" || true; g=$((1 - g)); sleep 0.5; done ) &
 PIDS+=($!)
-( i=0; while ((SECONDS < END)); do echo "nameserver 192.0.2.$((i % 250 + 1))" > "$TMP/resolv.conf.new"
+( i=0; while ((SECONDS < LOAD_END)); do echo "nameserver 192.0.2.$((i % 250 + 1))" > "$TMP/resolv.conf.new"
     mv "$TMP/resolv.conf.new" "$TMP/resolv.conf"; i=$((i + 1)); sleep 0.5; done ) &
 PIDS+=($!)
-( while ((SECONDS < END)); do
+( while ((SECONDS < LOAD_END)); do
     for p in /v1/sources /v1/sources/k/versions /v1/events /metrics /v1/sources/r/versions; do
       curl -s --max-time 10 "http://127.0.0.1:$PORT$p" > /dev/null || true
     done
   done ) &
 PIDS+=($!)
 if command -v wrk > /dev/null; then
-  wrk -t1 -c4 -d"${TOTAL}s" "http://127.0.0.1:$PORT/v1/health" > "$TMP/wrk.txt" 2>&1 &
+  wrk -t1 -c4 -d"$((TOTAL + 30))s" "http://127.0.0.1:$PORT/v1/health" > "$TMP/wrk.txt" 2>&1 &
   PIDS+=($!)
 fi
 
@@ -101,7 +106,17 @@ sample() {  # rss_kb fds threads disk_bytes
 sleep "$WARMUP"
 read -r rss0 fd0 thr0 disk0 < <(sample)
 echo "after warm-up (${WARMUP}s): rss ${rss0} kB, fds $fd0, threads $thr0, disk $disk0 bytes"
-while ((SECONDS < END)); do sleep 1; done
+# A sample a minute shows whether growth is a trend (a leak) or a climb to a cap (memtables
+# until their flush, the block caches).
+NEXT=$((SECONDS + 60))
+while ((SECONDS < END)); do
+  sleep 1
+  if ((SECONDS >= NEXT && SECONDS < END)); then
+    read -r rss fd thr disk < <(sample)
+    echo "at $((SECONDS - END + TOTAL))s: rss ${rss} kB, fds $fd, threads $thr, disk $disk bytes"
+    NEXT=$((SECONDS + 60))
+  fi
+done
 kill -0 "$DAEMON" || { echo "snapshotd died" >&2; tail "$TMP/daemon.log" >&2; exit 1; }
 read -r rss1 fd1 thr1 disk1 < <(sample)
 echo "at the end (${TOTAL}s):    rss ${rss1} kB, fds $fd1, threads $thr1, disk $disk1 bytes"

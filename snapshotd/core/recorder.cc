@@ -18,6 +18,7 @@ namespace {
 constexpr int64_t kReportStepNs = 5LL * 1000000000;
 // How often a degraded source retries a full re-read.
 constexpr auto kResyncEvery = std::chrono::seconds(1);
+constexpr const char* kRetrying = " (re-reading once a second until it is stored)";
 
 }  // namespace
 
@@ -113,10 +114,19 @@ void Recorder::ResyncLoop() {
     if (resync_cv_.wait_for(l, kResyncEvery, [&] { return stopping_; })) return;
     if (!degraded_) continue;
     l.unlock();
-    VersionHeader out;
-    Status s = CaptureNow(Cause::kPeriodic, Actor{}, "re-read after a failed commit", &out);
-    if (s.ok()) spdlog::info("source {}: recovered, version {} stored", name(), out.version);
-    l.lock();
+    // A full re-read of a large table costs about a second of CPU (100k routes): wait until
+    // the store takes writes again (it tries to recover itself here) before reading.
+    Status s = store_->CheckWritable();
+    if (s.ok()) {
+      VersionHeader out;
+      s = CaptureNow(Cause::kPeriodic, Actor{}, "re-read after a failed commit", &out);
+      if (s.ok()) spdlog::info("source {}: recovered, version {} stored", name(), out.version);
+      l.lock();
+    } else {
+      l.lock();
+      // Health shows the latest reason, e.g. that recovery failed as the disk is still full.
+      state_.error = "store: " + s.ToString() + kRetrying;
+    }
   }
 }
 
@@ -165,7 +175,7 @@ Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInf
     if (!degraded_) spdlog::error("source {}: cannot store capture: {}", name(), s.ToString());
     degraded_ = true;
     state_.state = "degraded";
-    state_.error = "store: " + s.ToString() + " (re-reading once a second until it is stored)";
+    state_.error = "store: " + s.ToString() + kRetrying;
     metrics_->Add("netsnap_commit_failures_total", {{"source", name()}});
     resync_cv_.notify_all();
     return s;

@@ -7,7 +7,8 @@
 //
 // A failed commit (disk full, I/O error) makes the source `degraded`: deliveries are dropped
 // until the resync thread has committed a full re-read of the live state, which it tries once a
-// second. So a change is never silently lost; it is in the first version after recovery.
+// second once the store accepts writes again (Store::CheckWritable). So a change is never
+// silently lost; it is in the first version after recovery.
 #pragma once
 
 #include <atomic>
@@ -95,7 +96,8 @@ class Recorder : public CaptureSink {
                       VersionHeader* out);
   // Moves info->time_ns after the latest version's last-seen time; mu_ held.
   void KeepTimeMonotonic(CommitInfo* info);
-  // While degraded, re-reads and commits the live state once a second.
+  // While degraded, re-reads and commits the live state once a second, when the store takes
+  // writes.
   void ResyncLoop();
 
   std::unique_ptr<Source> source_;

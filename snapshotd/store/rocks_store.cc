@@ -1,5 +1,6 @@
 #include "store/rocks_store.h"
 
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -7,9 +8,11 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <utility>
 
 #include "common/coding.h"
 #include "netsnap/time.h"
+#include "store/rocks_logger.h"
 #include "store/version_codec.h"
 
 namespace netsnap {
@@ -46,6 +49,38 @@ std::string PinKey(uint32_t sid, uint64_t version) { return kPinPrefix + Version
 
 }  // namespace
 
+// Turns off RocksDB's own recovery from a full disk, so that Writable()'s DB::Resume is the
+// only way back. RocksDB's recovery (its SstFileManager, polling every 5 s) waits for free space
+// of a whole write buffer (64 MB), and while it waits DB::Resume answers Busy: a store on a
+// small or nearly full file system never recovered, however much space came back.
+// It also keeps errors of background work (a flush or compaction on a full disk) for Writable():
+// without RocksDB's recovery nothing else would resume the compactions they stop.
+// Called by RocksDB, with its own mutex held and maybe inside Write (io_mu_ held): takes only mu_.
+class RocksStore::RecoveryListener : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
+    if (error->ok()) return;
+    std::lock_guard l(mu_);
+    if (error_.empty()) error_ = "background work: " + error->ToString();
+  }
+  // The first background error since the last call, "" when none.
+  std::string Take() {
+    std::lock_guard l(mu_);
+    return std::exchange(error_, std::string());
+  }
+
+ private:
+  std::mutex mu_;
+  std::string error_;  // guarded by mu_
+};
+
+RocksStore::RocksStore(const StoreOptions& options)
+    : options_(options), recovery_(std::make_shared<RecoveryListener>()) {}
+
 RocksStore::~RocksStore() {
   {
     std::lock_guard l(io_mu_);
@@ -74,7 +109,8 @@ Status RocksStore::OpenDb() {
   dbo.create_if_missing = true;
   dbo.create_missing_column_families = true;
   dbo.IncreaseParallelism(2);
-  dbo.keep_log_file_num = 4;
+  dbo.info_log = NewDaemonLogger();
+  dbo.listeners.push_back(recovery_);
   dbo.max_total_wal_size = 256 << 20;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, CfOptions(true)},
@@ -653,7 +689,11 @@ Status RocksStore::Compact() {
 // Writes and their failures --------------------------------------------------------------------
 
 Status RocksStore::Writable() {
-  if (write_error_.empty()) return Status::OK();
+  if (write_error_.empty()) {
+    write_error_ = recovery_->Take();
+    if (write_error_.empty()) return Status::OK();
+    last_resume_ns_ = 0;  // resume at once: the failed work may not have needed the space
+  }
   int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                     std::chrono::steady_clock::now().time_since_epoch())
                     .count();
@@ -667,6 +707,8 @@ Status RocksStore::Writable() {
                            "); recovery failed: " + s.ToString());
   }
   write_error_.clear();
+  // Background errors reported before this resume are what it recovered from.
+  recovery_->Take();
   return Status::OK();
 }
 
@@ -706,6 +748,11 @@ void RocksStore::SyncLoop() {
     }
     unsynced_ = false;
   }
+}
+
+Status RocksStore::CheckWritable() {
+  std::lock_guard l(io_mu_);
+  return Writable();
 }
 
 std::string RocksStore::WriteError() {

@@ -19,7 +19,7 @@ namespace netsnap::store {
 
 class RocksStore : public Store {
  public:
-  explicit RocksStore(const StoreOptions& options) : options_(options) {}
+  explicit RocksStore(const StoreOptions& options);
   ~RocksStore() override;
   Status OpenDb();
 
@@ -50,6 +50,7 @@ class RocksStore : public Store {
   Status Flush() override;
   Status Compact() override;
   std::string WriteError() override;
+  Status CheckWritable() override;
 
  private:
   // What the store keeps in memory about each source's newest version.
@@ -93,7 +94,10 @@ class RocksStore : public Store {
   // Syncs the WAL every options_.wal_sync_ms while there are unsynced writes.
   void SyncLoop();
 
+  class RecoveryListener;
+
   StoreOptions options_;
+  std::shared_ptr<RecoveryListener> recovery_;  // registered with RocksDB before it opens
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* versions_ = nullptr;

@@ -14,7 +14,8 @@
 // After a failed write (disk full, I/O error) the database is in an error state in which
 // Debian's RocksDB aborts the process on the next write. The store then refuses writes
 // (IOError) and, at most once a second, tries DB::Resume before the next one; WriteError()
-// says why it refuses.
+// says why it refuses. RocksDB's own recovery is off (it waits for 64 MB free) and its info
+// log goes to the daemon's log, not to a file on the full disk (docs/store.md, "Disk full").
 //
 // Storage grows with the size of a change: a version is stored as a delta against its parent
 // until the deltas since the last checkpoint add up to half the table, then as a checkpoint.
@@ -148,6 +149,10 @@ class Store {
   virtual Status Compact() = 0;
   // Why writes are refused (see above), "" while they are accepted.
   virtual std::string WriteError() = 0;
+  // OK when writes are accepted now. While they are refused, tries DB::Resume first (at most
+  // once a second, as a write would): a caller can wait for space to come back before it
+  // prepares a write, e.g. a re-read of a large table.
+  virtual Status CheckWritable() = 0;
 };
 
 }  // namespace netsnap

@@ -1,5 +1,5 @@
 // The real snapshotd binary: the retention runner runs on its interval, and a data dir on a
-// small tmpfs under a churning 100k-route namespace: the daemon stays up and answers, health says
+// small tmpfs under a churning 20k-route namespace: the daemon stays up and answers, health says
 // degraded, and once space is freed its latest version equals the namespace's table.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -85,6 +85,16 @@ json::value SourceField(uint16_t port, const std::string& name, const char* fiel
   return nullptr;
 }
 
+// The source's field from /v1/health (state, error), or a null value.
+json::value HealthField(uint16_t port, const std::string& name, const char* field) {
+  json::value v = Get(port, "/v1/health");
+  if (!v.is_object() || !v.as_object().contains("sources")) return nullptr;
+  for (const auto& s : v.at("sources").as_array()) {
+    if (s.at("name") == json::value(name)) return s.at(field);
+  }
+  return nullptr;
+}
+
 int64_t Number(const json::value& v) { return v.is_number() ? v.to_number<int64_t>() : -1; }
 
 TEST(Daemon, RetentionRunsOnItsInterval) {
@@ -141,16 +151,21 @@ class Tmpfs {
   bool mounted_ = false;
 };
 
-// DISABLED: on its last run (00:52 UTC) it failed about 80 s in, during the churn, with a JSON
-// "out of range" exception (an answer without "status"/"sources", or none: the daemon may have
-// stopped answering or died on the full disk). Not yet diagnosed; see the branch report.
-TEST(Daemon, DISABLED_DiskFullDegradesAndRecoversToTheLiveTable) {
+std::string Text(const json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
+}
+
+// The table is 20k routes, not the 100k of issue 13: what is under test is a failed write and
+// the recovery, which do not depend on the table's size, and a 20k-route round of churn takes
+// about a second where 100k took about ten (the whole test ran over 90 s then).
+TEST(Daemon, DiskFullDegradesAndRecoversToTheLiveTable) {
   ASSERT_NE(std::getenv("NETSNAP_SNAPSHOTD"), nullptr);
   NetNs ns;
   TempDir dir;
   Tmpfs fs(dir.Sub("small"), "24m");
   ASSERT_TRUE(fs.mounted());
-  const int kRoutes = 100000;
+  const int kRoutes = 20000;
+  // Four tables that differ in every route's gateway: each round changes all of them.
   auto batch = [&](const std::string& file, int gw) {
     std::ofstream b(file);
     for (int i = 0; i < kRoutes; ++i) {
@@ -168,45 +183,67 @@ TEST(Daemon, DISABLED_DiskFullDegradesAndRecoversToTheLiveTable) {
                         << "\"\n[[source]]\nname = \"k\"\nkind = \"kernel\"\nnetns = \""
                         << ns.path() << "\"\ntables = [100]\n";
   Snapshotd daemon(config, dir.Sub("daemon.log"));
-  ASSERT_TRUE(WaitFor([&] { return Number(SourceField(port, "k", "records")) >= kRoutes; }, 300));
+  ASSERT_TRUE(WaitFor([&] { return Number(SourceField(port, "k", "records")) >= kRoutes; }, 60));
   // Besides table 100's routes the source records the namespace's rules.
   const int64_t extra = Number(SourceField(port, "k", "records")) - kRoutes;
-  // A filler that leaves the store about 2 MB; deleting it is how space comes back.
+  // A filler that leaves the store 512 KB, less than two rounds of churn write; deleting it is
+  // how space comes back.
   std::string filler = dir.Sub("small/filler");
   struct statvfs fs_stat;
   ASSERT_EQ(statvfs(dir.Sub("small").c_str(), &fs_stat), 0);
-  uint64_t free_mb = fs_stat.f_bavail * fs_stat.f_frsize >> 20;
-  ASSERT_GT(free_mb, 2u);
-  Shell("dd if=/dev/zero of=" + filler + " bs=1M count=" + std::to_string(free_mb - 2) +
-        " status=none");
+  uint64_t free_kb = fs_stat.f_bavail * fs_stat.f_frsize >> 10;
+  ASSERT_GT(free_kb, 1024u);
+  ASSERT_EQ(Shell("dd if=/dev/zero of=" + filler + " bs=1K count=" + std::to_string(free_kb - 512) +
+                  " status=none"),
+            0);
 
-  // Churn until the store fails a commit and health says so.
+  // Churn until a commit fails and health says so; the daemon answers after every round.
   bool degraded = false;
-  for (int round = 1; round < 400 && !degraded; ++round) {
+  for (int round = 1; round <= 40 && !degraded; ++round) {
     ASSERT_EQ(ns.IpBatch(dir.Sub("routes" + std::to_string(round % 4))), 0);
     json::value h = Get(port, "/v1/health");
-    ASSERT_TRUE(h.is_object()) << "the daemon stopped answering in round " << round;
-    degraded = h.at("status") == "degraded" && SourceField(port, "k", "state") == "degraded";
+    ASSERT_TRUE(h.is_object() && h.as_object().contains("status"))
+        << "no health in round " << round << ": " << Http(port, "/v1/health");
+    degraded = h.at("status") == "degraded" && HealthField(port, "k", "state") == "degraded";
   }
   ASSERT_TRUE(degraded) << Http(port, "/v1/health");
-  EXPECT_TRUE(daemon.Alive());
   EXPECT_GE(Metric(port, "netsnap_commit_failures_total{source=\"k\"}"), 1);
+  json::value disk = Get(port, "/v1/health").at("disk");
+  EXPECT_NE(Text(disk.at("write_error")).find("No space left"), std::string::npos) << disk;
+  // The store has tried to recover on the full disk (RocksDB's own recovery used to abort the
+  // process here) and the daemon still answers.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Text(HealthField(port, "k", "error")).find("recovery failed") != std::string::npos;
+      },
+      30))
+      << Http(port, "/v1/health");
+  EXPECT_TRUE(daemon.Alive());
 
   // One more change while the disk is full, then space comes back.
   ASSERT_EQ(ns.Ip("route add 10.200.0.0/16 via 10.99.0.3 dev a0 table 100 proto static"), 0);
   ASSERT_EQ(unlink(filler.c_str()), 0);
-  ASSERT_TRUE(WaitFor([&] { return Get(port, "/v1/health").at("status") == "ok"; }, 120))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        json::value h = Get(port, "/v1/health");
+        return h.is_object() && h.as_object().contains("status") && h.at("status") == "ok";
+      },
+      60))
       << Http(port, "/v1/health");
   EXPECT_TRUE(daemon.Alive());
+  // The stored latest version equals the namespace: the daemon's own comparison with a fresh
+  // read is empty, its record count matches `ip route`, and it holds the route added while the
+  // disk was full.
+  json::value diff = Get(port, "/v1/sources/k/diff?from=latest&to=live");
+  ASSERT_TRUE(diff.is_object()) << Http(port, "/v1/sources/k/diff?from=latest&to=live");
+  EXPECT_TRUE(diff.at("added").as_array().empty()) << diff.at("added").as_array().size();
+  EXPECT_TRUE(diff.at("removed").as_array().empty()) << diff.at("removed").as_array().size();
+  EXPECT_TRUE(diff.at("changed").as_array().empty()) << diff.at("changed").as_array().size();
   const int live = TableRoutes(ns);
   ASSERT_EQ(live, kRoutes + 1);
-  EXPECT_TRUE(
-      WaitFor([&] { return Number(SourceField(port, "k", "records")) == live + extra; }, 60));
-  // The stored latest version holds the route added while the disk was full.
-  int64_t latest = Number(SourceField(port, "k", "latest_version"));
-  std::string body =
-      Http(port, "/v1/sources/k/versions/" + std::to_string(latest) + "?limit=1000000");
-  EXPECT_NE(body.find("10.200.0.0/16"), std::string::npos);
+  EXPECT_EQ(Number(SourceField(port, "k", "records")), live + extra);
+  std::string text = Http(port, "/v1/sources/k/versions/latest?format=text");
+  EXPECT_NE(text.find("10.200.0.0/16"), std::string::npos);
 }
 
 }  // namespace
