@@ -16,6 +16,7 @@ void AddRollbackRoutes(const ApiContext* ctx, Router* router);  // rollbacks
 void AddEventRoutes(const ApiContext* ctx, Router* router);     // /v1/events
 void AddMetricsRoutes(const ApiContext* ctx, Router* router);   // /metrics
 void AddPolicyRoutes(const ApiContext* ctx, Router* router);    // pause, resume, policy
+void AddLookupRoutes(const ApiContext* ctx, Router* router);    // lookup
 
 // Every route above.
 inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
@@ -28,6 +29,7 @@ inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
   AddEventRoutes(ctx, router);
   AddMetricsRoutes(ctx, router);
   AddPolicyRoutes(ctx, router);
+  AddLookupRoutes(ctx, router);
 }
 
 }  // namespace netsnap::api
