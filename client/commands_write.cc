@@ -76,8 +76,8 @@ void PrintRollback(const CliContext& ctx, const json::value& rb) {
     std::cout << ", now version " << Cell(*v);
   }
   if (const json::value* d = o.if_contains("confirm_deadline"); d && !d->is_null()) {
-    std::cout << ", confirm before " << ShortTime(*d) << " (netsnap confirm "
-              << Cell(rb.at("id")) << ")";
+    std::cout << ", confirm before " << ShortTime(*d) << " (netsnap confirm " << Cell(rb.at("id"))
+              << ")";
   }
   std::cout << "\n";
   if (const json::value* e = o.if_contains("error")) std::cout << "  " << Cell(*e) << "\n";

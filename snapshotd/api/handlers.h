@@ -17,6 +17,7 @@ void AddEventRoutes(const ApiContext* ctx, Router* router);     // /v1/events
 void AddMetricsRoutes(const ApiContext* ctx, Router* router);   // /metrics
 void AddPolicyRoutes(const ApiContext* ctx, Router* router);    // pause, resume, policy
 void AddLookupRoutes(const ApiContext* ctx, Router* router);    // lookup
+void AddHistoryRoutes(const ApiContext* ctx, Router* router);   // history of one record
 
 // Every route above.
 inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
@@ -30,6 +31,7 @@ inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
   AddMetricsRoutes(ctx, router);
   AddPolicyRoutes(ctx, router);
   AddLookupRoutes(ctx, router);
+  AddHistoryRoutes(ctx, router);
 }
 
 }  // namespace netsnap::api
