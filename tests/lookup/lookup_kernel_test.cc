@@ -254,6 +254,50 @@ TEST_F(LookupKernel, HeldAndCompareNameTheVersionsThatChangedTheAnswer) {
   EXPECT_EQ(version(cmp.at("compare").at("version")), version(at[2]));
 }
 
+TEST_F(LookupKernel, HistoryListsEveryChangeOfOneRouteAndTheCliShowsIt) {
+  for (const std::vector<std::string>& step : kSteps) {
+    for (const std::string& cmd : step) ASSERT_EQ(ns_.Ip(cmd), 0) << cmd;
+    Capture();
+  }
+  auto changes = [&](const std::string& query) {
+    json::value v = d_.GetJson("/v1/sources/k/history?" + query);
+    return v.is_object() ? v.at("changes").as_array() : json::array{};
+  };
+  // 10.0.0.0/8 in main: added in step 0, replaced with another gateway in step 3.
+  json::array main8 = changes("dst=10.0.0.0/8&table=main");
+  ASSERT_EQ(main8.size(), 2u) << json::serialize(main8);
+  EXPECT_EQ(main8[0].at("change"), "appeared");
+  EXPECT_EQ(main8[1].at("change"), "changed");
+  EXPECT_EQ(main8[1].at("before").at("gateway"), "10.99.0.2");
+  EXPECT_EQ(main8[1].at("record").at("gateway"), "10.98.0.2");
+  EXPECT_TRUE(main8[1].as_object().contains("actor"));
+  EXPECT_LT(main8[0].at("version").to_number<int64_t>(),
+            main8[1].at("version").to_number<int64_t>());
+  // Without table=, every table; the multipath /24 of table 10 appeared and vanished.
+  json::array mp = changes("dst=10.1.2.0/24");
+  ASSERT_EQ(mp.size(), 2u) << json::serialize(mp);
+  EXPECT_EQ(mp[0].at("record").at("table"), "10");
+  EXPECT_EQ(mp[1].at("change"), "vanished");
+  EXPECT_TRUE(mp[1].at("record").is_null());
+  // since= after the last change leaves nothing.
+  EXPECT_TRUE(changes("dst=10.0.0.0/8&table=main&since=now").empty());
+  EXPECT_EQ(d_.Get("/v1/sources/k/history?dst=10.0.0.0/8&table=nope").status, 400);
+  EXPECT_EQ(d_.Get("/v1/sources/k/history?table=main").status, 400);
+
+  CliResult why = d_.Cli(
+      {"why", "10.1.2.3", "--ipproto", "tcp", "--dport", "443", "--uid", "1500", "--at", "now"});
+  EXPECT_EQ(why.exit_code, 0) << why.err;
+  EXPECT_NE(why.out.find("uidrange 1000-1999"), std::string::npos) << why.out;
+  EXPECT_NE(why.out.find("held since"), std::string::npos) << why.out;
+  CliResult hist = d_.Cli({"history", "k", "10.0.0.0/8", "--table", "main"});
+  EXPECT_EQ(hist.exit_code, 0) << hist.err;
+  EXPECT_NE(hist.out.find("appeared"), std::string::npos) << hist.out;
+  EXPECT_NE(hist.out.find("changed"), std::string::npos) << hist.out;
+  CliResult bad = d_.Cli({"why", "10.1.2.3", "--mark", "seven"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("mark"), std::string::npos) << bad.err;
+}
+
 TEST_F(LookupKernel, BadParametersAreNamed) {
   Capture();
   const std::vector<std::pair<std::string, std::string>> bad = {
