@@ -6,6 +6,7 @@
 //
 // `at` defaults to now; the answer comes from the newest version at or before it. `held` gives
 // the run of versions with the same answer (walked at most kMaxWalk versions each way).
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <cctype>
@@ -29,9 +30,12 @@ using lookup::Flow;
 
 namespace {
 
-// Each side of the answer walks at most this many versions to bound its run; a lookup over
-// 256 versions of a small table takes a few milliseconds.
+// Each side of the answer walks at most kMaxWalk versions to bound its run, and at most about
+// kWalkRecords records each way: every version walked is reconstructed, which for a 100,000-route
+// table took up to 0.8 s here (tools/bench_history), so a big table walks few versions and
+// says so with "complete": false.
 constexpr size_t kMaxWalk = 256;
+constexpr uint64_t kWalkRecords = 2000000;
 
 Status NumberParam(const ApiRequest& req, std::string_view name, uint64_t max, uint64_t* out) {
   const std::string* v = req.Query(name);
@@ -251,8 +255,10 @@ Status AnswerAt(const ApiContext& ctx, const std::string& source, int64_t t, con
   (*out)["version"] = VersionJson(h);
   NETSNAP_RETURN_IF_ERROR(q.render(snap, out));
   lookup::Held held;
+  const size_t walk = static_cast<size_t>(
+      std::clamp<uint64_t>(kWalkRecords / std::max<uint64_t>(h.records, 1), 1, kMaxWalk));
   NETSNAP_RETURN_IF_ERROR(
-      lookup::AnswerHeld(ctx.store, source, h, *fingerprint, q.fingerprint, kMaxWalk, &held));
+      lookup::AnswerHeld(ctx.store, source, h, *fingerprint, q.fingerprint, walk, &held));
   json::object o;
   o["since"] = PointJson(held.since);
   o["until"] = held.until ? json::value(PointJson(*held.until)) : json::value(nullptr);
