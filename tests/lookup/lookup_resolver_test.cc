@@ -19,7 +19,7 @@ namespace t = netsnap::testing;
 
 std::string Conf(uint16_t port, const std::string& rest) {
   return "port=" + std::to_string(port) +
-         "\nlisten-address=127.0.0.1\nbind-interfaces\nno-resolv\nno-hosts\n" + rest;
+         "\nlisten-address=127.0.0.1\nbind-interfaces\nno-resolv\nno-hosts\npid-file=\n" + rest;
 }
 
 TEST(LookupResolver, TheRuleTheApiNamesIsTheServerDnsmasqAsked) {
@@ -27,7 +27,10 @@ TEST(LookupResolver, TheRuleTheApiNamesIsTheServerDnsmasqAsked) {
   Snapshotd d;
   // dnsmasq reads servers-file= as nobody once it dropped privileges.
   std::filesystem::permissions(d.dir().path(), std::filesystem::perms(0755));
-  const uint16_t up1 = t::FreePort(), up2 = t::FreePort(), front_port = t::FreePort();
+  // Each port is free when picked; three picks in a row may still give one port twice.
+  uint16_t up1 = t::FreePort(), up2 = up1, front_port = up1;
+  while (up2 == up1) up2 = t::FreePort();
+  while (front_port == up1 || front_port == up2) front_port = t::FreePort();
   const std::map<uint16_t, std::string> answer_of = {{up1, "10.1.1.1"}, {up2, "10.2.2.2"}};
   WriteFile(d.dir().Sub("up1.conf"), Conf(up1, "address=/corp.example/10.1.1.1\n"));
   WriteFile(d.dir().Sub("up2.conf"), Conf(up2, "address=/corp.example/10.2.2.2\n"));
