@@ -63,6 +63,24 @@ int CmdResume(const CliContext& ctx, const std::string& source);
 int CmdPolicy(const CliContext& ctx, const std::string& source,
               const std::vector<std::string>& sets);
 
+struct WhyArgs {
+  std::string source;  // "" : the only kernel (or, with name, resolver) source
+  std::string dst;
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> selectors;  // API parameter, value
+  std::string at, compare;
+};
+// What served an address (or a name) at a time: GET /v1/sources/{name}/lookup.
+int CmdWhy(const CliContext& ctx, const WhyArgs& args);
+
+struct HistoryArgs {
+  std::string source;
+  std::string what;  // a prefix (routes) or a domain (resolver rules)
+  std::string table, key, since, until;
+};
+// Every change to one record: GET /v1/sources/{name}/history.
+int CmdHistory(const CliContext& ctx, const HistoryArgs& args);
+
 // Prints a new random token and the token file line that grants it ROLE as NAME; needs no server.
 int CmdTokenNew(const std::string& role, const std::string& name);
 

@@ -154,6 +154,34 @@ int main(int argc, char** argv) {
   events->add_option("--source", source, "only this source");
   events->add_option("--limit", event_limit, "events to list")->capture_default_str();
 
+  WhyArgs why_args;
+  std::string why_from, why_iif, why_oif, why_mark, why_uid, why_proto, why_sport, why_dport,
+      why_tos;
+  auto* why = app.add_subcommand("why", "what served an address (or --name) at a time");
+  why->add_option("ADDRESS", why_args.dst, "destination address");
+  why->add_option("--name", why_args.name, "a domain name: ask a resolver source instead");
+  why->add_option("--source", why_args.source, "default: the only kernel (resolver) source");
+  why->add_option("--at", why_args.at, "time (08:03 = today, local time; default now)");
+  why->add_option("--compare", why_args.compare, "a second time to answer for (e.g. now)");
+  why->add_option("--from", why_from, "source address");
+  why->add_option("--iif", why_iif, "input interface (a forwarded flow)");
+  why->add_option("--oif", why_oif, "output interface");
+  why->add_option("--mark", why_mark, "firewall mark");
+  why->add_option("--uid", why_uid, "user id");
+  why->add_option("--ipproto", why_proto, "tcp, udp, icmp or a number");
+  why->add_option("--sport", why_sport, "source port");
+  why->add_option("--dport", why_dport, "destination port");
+  why->add_option("--tos", why_tos, "type of service");
+
+  HistoryArgs hist;
+  auto* history = app.add_subcommand("history", "every change to one route or resolver rule");
+  history->add_option("SOURCE", hist.source)->required();
+  history->add_option("WHAT", hist.what, "a prefix (10.1.0.0/16) or a domain");
+  history->add_option("--table", hist.table, "only routes of this table");
+  history->add_option("--key", hist.key, "a record key in hex instead of WHAT");
+  history->add_option("--since", hist.since, "time");
+  history->add_option("--until", hist.until, "time");
+
   std::string token_role, token_name;
   auto* token_cmd = app.add_subcommand("token", "bearer tokens for the token file");
   token_cmd->require_subcommand(1);
@@ -201,5 +229,18 @@ int main(int argc, char** argv) {
   if (*pause) return CmdPause(ctx, source, pause_for, note);
   if (*resume) return CmdResume(ctx, source);
   if (*policy) return CmdPolicy(ctx, source, policy_sets);
+  if (*why) {
+    why_args.selectors = {{"src", why_from},    {"iif", why_iif},     {"oif", why_oif},
+                          {"mark", why_mark},   {"uid", why_uid},     {"ipproto", why_proto},
+                          {"sport", why_sport}, {"dport", why_dport}, {"tos", why_tos}};
+    return CmdWhy(ctx, why_args);
+  }
+  if (*history) {
+    if (hist.what.empty() == hist.key.empty()) {
+      std::cerr << "netsnap: history needs a prefix, a domain or --key\n";
+      return kExitUsage;
+    }
+    return CmdHistory(ctx, hist);
+  }
   return kExitUsage;
 }

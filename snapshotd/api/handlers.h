@@ -16,6 +16,8 @@ void AddRollbackRoutes(const ApiContext* ctx, Router* router);  // rollbacks
 void AddEventRoutes(const ApiContext* ctx, Router* router);     // /v1/events
 void AddMetricsRoutes(const ApiContext* ctx, Router* router);   // /metrics
 void AddPolicyRoutes(const ApiContext* ctx, Router* router);    // pause, resume, policy
+void AddLookupRoutes(const ApiContext* ctx, Router* router);    // lookup
+void AddHistoryRoutes(const ApiContext* ctx, Router* router);   // history of one record
 
 // Every route above.
 inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
@@ -28,6 +30,8 @@ inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
   AddEventRoutes(ctx, router);
   AddMetricsRoutes(ctx, router);
   AddPolicyRoutes(ctx, router);
+  AddLookupRoutes(ctx, router);
+  AddHistoryRoutes(ctx, router);
 }
 
 }  // namespace netsnap::api

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "store/keylog.h"
 #include "store/rocks_store.h"
 #include "store/version_codec.h"
 
@@ -115,6 +116,11 @@ Status RocksStore::ApplyRetention(const std::string& source, const RetentionPoli
     batch.Delete(times_, TimeKey(sid, versions[i].second, versions[i].first));
     ++out->removed;
   }
+  std::vector<uint64_t> kept;
+  for (size_t i = 0; i < versions.size(); ++i) {
+    if (keep[i]) kept.push_back(versions[i].first);
+  }
+  NETSNAP_RETURN_IF_ERROR(TrimKeyLog(db_.get(), keylog_, sid, kept, &batch));
   NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "delete versions"));
   {
     std::lock_guard l(cache_mu_);

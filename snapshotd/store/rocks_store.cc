@@ -12,6 +12,7 @@
 
 #include "common/coding.h"
 #include "netsnap/time.h"
+#include "store/keylog.h"
 #include "store/rocks_logger.h"
 #include "store/version_codec.h"
 
@@ -119,6 +120,7 @@ Status RocksStore::OpenDb() {
       {"times", CfOptions(true)},
       {"events", CfOptions(true)},
       {"meta", CfOptions(true)},
+      {"keylog", CfOptions(true)},
   };
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(dbo, options_.path, cfs, &handles_, &db);
@@ -130,6 +132,7 @@ Status RocksStore::OpenDb() {
   times_ = handles_[3];
   events_ = handles_[4];
   meta_ = handles_[5];
+  keylog_ = handles_[6];
   write_options_.sync = options_.sync;
   durable_options_.sync = true;
   NETSNAP_RETURN_IF_ERROR(LoadSources());
@@ -263,10 +266,7 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
     if (!trusted) {
       // Count first: a change that ends in a checkpoint needs no delta.
       counts = CountDiff(base, snapshot);
-      changes.clear();
-      if (!NextMeta(tip, counts, snapshot.size()).checkpoint) {
-        changes = ComputeDelta(base, snapshot);
-      }
+      changes = ComputeDelta(base, snapshot);  // the key log needs it, checkpoint or not
     }
   }
   CommitInfo ci = info;
@@ -313,6 +313,7 @@ Status RocksStore::WriteVersion(SourceTip* tip, const Snapshot& snapshot, const 
   rocksdb::WriteBatch batch;
   PutHeader(&batch, tip->sid, h);
   batch.Put(content_, VersionKey(tip->sid, h.version), content);
+  PutKeyLog(&batch, keylog_, tip->sid, h.version, snapshot, delta, tip->latest.version == 0);
   NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "write version"));
   tip->latest = h;
   tip->meta = meta;

@@ -33,6 +33,8 @@ class RocksStore : public Store {
                       VersionPage* out) override;
   Status Reconstruct(const std::string& source, uint64_t version, Snapshot* out) override;
   Status DiffVersions(const std::string& source, uint64_t from, uint64_t to, Diff* out) override;
+  Status KeyHistory(const std::string& source, const KeyHistoryQuery& query,
+                    std::vector<KeyChange>* out, bool* truncated) override;
   Status Pin(const std::string& source, uint64_t version, const std::string& reason) override;
   Status Unpin(const std::string& source, uint64_t version) override;
   Status ApplyRetention(const std::string& source, const RetentionPolicy& policy, int64_t now_ns,
@@ -105,6 +107,7 @@ class RocksStore : public Store {
   rocksdb::ColumnFamilyHandle* times_ = nullptr;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* keylog_ = nullptr;
   rocksdb::WriteOptions write_options_;
   rocksdb::WriteOptions durable_options_;
 

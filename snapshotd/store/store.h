@@ -6,6 +6,7 @@
 //   times     source id + time + version    -> (empty), for at-or-before look-ups
 //   events    time + sequence               -> event JSON (detections, audit)
 //   meta      "source/NAME", "pin/…", "rb/…"-> source ids, retention pins, rollback journal
+//   keylog    source id + record key + version -> the record's value then (keylog.h)
 //
 // Durability (docs/store.md): source ids, pins and PutMeta/DeleteMeta are synced to disk before
 // they return; versions and events are synced by a background WAL sync every wal_sync_ms, so
@@ -25,9 +26,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netsnap/record.h"
@@ -81,6 +84,19 @@ struct StoredEvent {
   std::string json;
 };
 
+// One entry of a record's change log: the version that added, changed or removed it.
+struct KeyChange {
+  uint64_t version = 0;
+  std::string key;
+  std::optional<std::string> value;  // absent: the version removed the record
+};
+
+struct KeyHistoryQuery {
+  std::string key_prefix;                       // records whose key starts with this
+  std::function<bool(std::string_view)> match;  // and that this accepts (null: all)
+  size_t limit = 100000;                        // entries at most
+};
+
 struct RetentionPolicy {
   // Keep every version younger than keep_all_ns; then one per hour until hourly_ns; then one a
   // day until daily_ns; older versions go. Zero durations disable a tier.
@@ -117,6 +133,12 @@ class Store {
   // The content of a version, hash-verified.
   virtual Status Reconstruct(const std::string& source, uint64_t version, Snapshot* out) = 0;
   virtual Status DiffVersions(const std::string& source, uint64_t from, uint64_t to, Diff* out) = 0;
+
+  // The change log of the records `query` selects, by key then version (see keylog.h): every
+  // stored version in which one of them appeared, changed or vanished. *truncated is set when
+  // `limit` entries were reached.
+  virtual Status KeyHistory(const std::string& source, const KeyHistoryQuery& query,
+                            std::vector<KeyChange>* out, bool* truncated) = 0;
 
   // Pins keep a version through retention (an open rollback refers to it).
   virtual Status Pin(const std::string& source, uint64_t version, const std::string& reason) = 0;

@@ -99,7 +99,7 @@ TEST(Retention, ThinsByAgeAndKeepsNewestAndPinned) {
 struct RawDb {
   explicit RawDb(const std::string& path) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "versions", "content", "times", "events", "meta"}) {
+    for (const char* n : {"default", "versions", "content", "times", "events", "meta", "keylog"}) {
       cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     }
     if (!rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &db).ok()) db = nullptr;
