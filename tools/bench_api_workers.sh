@@ -8,7 +8,8 @@
 # (b) a whole 100,000-route version over HTTP (streamed) against the old in-memory build, and
 # (c) the same for a BIG_ROUTES-route version (default 1,000,000), with the peak RSS growth of
 #     one response and the header page p99 while four clients fetch it (bench_api_workers fetch).
-#       BENCH api.version_100k_ms, api.version_100k_speedup, api.version_1m_peak_rss_mb,
+#       BENCH api.version_100k_ms (over HTTP), api.version_100k_server_ms, api.version_100k_old_build_ms
+#             and their ratios, api.version_1m_peak_rss_mb,
 #             api.header_p99_during_version_fetch_ms
 # Each step is bounded by STEP_TIMEOUT seconds (default 600).
 set -euo pipefail
