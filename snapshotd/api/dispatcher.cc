@@ -19,6 +19,7 @@ namespace {
 
 constexpr const char* kRequests = "netsnap_http_requests_total";
 constexpr const char* kDuration = "netsnap_http_request_duration_seconds";
+constexpr const char* kRejections = "netsnap_api_worker_rejections_total";
 
 // Parses the request target into path segments and query parameters (percent-decoded).
 bool ParseTarget(std::string_view target, ApiRequest* req, std::vector<std::string>* segments) {
@@ -42,6 +43,9 @@ Dispatcher::Dispatcher(const ApiContext* ctx, std::shared_ptr<const Authenticato
   AddAllRoutes(ctx_, &router_);
   ctx_->metrics->Describe(kRequests, "counter", "HTTP requests by route, method and status.");
   ctx_->metrics->Describe(kDuration, "histogram", "HTTP request handling time by route.");
+  ctx_->metrics->Describe(kRejections, "counter",
+                          "Requests answered 503 because every API worker was busy and the "
+                          "worker queue was full, by route.");
 }
 
 void Dispatcher::SetAuthenticator(std::shared_ptr<const Authenticator> auth) {
@@ -49,13 +53,13 @@ void Dispatcher::SetAuthenticator(std::shared_ptr<const Authenticator> auth) {
   auth_ = std::move(auth);
 }
 
-void Dispatcher::Handle(http::request<http::string_body>&& raw, const Peer& peer,
-                        ApiResponse* res) const {
-  auto start = std::chrono::steady_clock::now();
-  ApiRequest req;
+bool Dispatcher::Prepare(http::request<http::string_body>&& raw, const Peer& peer, Call* call,
+                         ApiResponse* res) const {
+  call->start = std::chrono::steady_clock::now();
+  ApiRequest& req = call->req;
   req.method = raw.method();
   req.now_ns = NowNs();
-  std::string label = "refused";
+  call->label = "refused";
   Refusal browser;
   if (peer.channel == Peer::Channel::kTcp) browser = guard_.Check(raw);
   if (browser.status != 0) {
@@ -69,13 +73,43 @@ void Dispatcher::Handle(http::request<http::string_body>&& raw, const Peer& peer
     if (auto it = raw.find(http::field::authorization); it != raw.end()) {
       authorization = it->value();
     }
-    label = Route(&req, raw.target(), authorization, peer, res);
+    Route(call, raw.target(), authorization, peer, res);
   }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ctx_->metrics->Add(kRequests, {{"route", label},
-                                 {"method", std::string(http::to_string(req.method))},
-                                 {"status", std::to_string(res->status)}});
-  ctx_->metrics->Observe(kDuration, {{"route", label}}, seconds);
+  if (call->route) return true;
+  Count(*call, *res);
+  return false;
+}
+
+void Dispatcher::Run(Call* call, ApiResponse* res) const {
+  const struct Route& route = *call->route;
+  std::string what = std::string(http::to_string(route.method)) + " " + route.pattern;
+  Status s;
+  try {
+    s = route.handler(call->req, res);
+  } catch (const std::exception& e) {
+    spdlog::error("api: {} failed: {}", what, e.what());
+    s = Status::Internal("the request failed; see the daemon's log");
+  }
+  if (!s.ok()) SetError(s, res);
+  if (route.mutating) Audit(*ctx_, call->req.principal, what, call->req.Param("name"), *res);
+  Count(*call, *res);
+}
+
+void Dispatcher::Overloaded(Call* call, ApiResponse* res) const {
+  res->Error(503, "busy",
+             "every API worker is busy and the queue is full ([daemon] workers); retry shortly");
+  res->headers.emplace_back("Retry-After", "1");
+  ctx_->metrics->Add(kRejections, {{"route", call->label}});
+  Count(*call, *res);
+}
+
+void Dispatcher::Count(const Call& call, const ApiResponse& res) const {
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - call.start).count();
+  ctx_->metrics->Add(kRequests, {{"route", call.label},
+                                 {"method", std::string(http::to_string(call.req.method))},
+                                 {"status", std::to_string(res.status)}});
+  ctx_->metrics->Observe(kDuration, {{"route", call.label}}, seconds);
 }
 
 void Dispatcher::Refuse(const Refusal& r, const Peer& peer, ApiResponse* res) const {
@@ -112,13 +146,14 @@ bool Dispatcher::Identify(std::string_view authorization, const Peer& peer, Prin
   return false;
 }
 
-std::string Dispatcher::Route(ApiRequest* req, std::string_view target,
-                              std::string_view authorization, const Peer& peer,
-                              ApiResponse* res) const {
+void Dispatcher::Route(Call* call, std::string_view target, std::string_view authorization,
+                       const Peer& peer, ApiResponse* res) const {
+  ApiRequest* req = &call->req;
   std::vector<std::string> segments;
   if (!ParseTarget(target, req, &segments)) {
     res->Error(400, "bad_request", "the request target is not a valid path and query");
-    return "invalid";
+    call->label = "invalid";
+    return;
   }
   Router::Match m = router_.Find(req->method, segments);
   if (!m.route) {
@@ -129,14 +164,15 @@ std::string Dispatcher::Route(ApiRequest* req, std::string_view target,
     } else {
       res->Error(404, "not_found", "no such endpoint: " + req->path);
     }
-    return "unmatched";
+    call->label = "unmatched";
+    return;
   }
   req->params = std::move(m.params);
   const struct Route& route = *m.route;
-  std::string what = std::string(http::to_string(route.method)) + " " + route.pattern;
-
-  if (!Identify(authorization, peer, &req->principal, res)) return route.pattern;
+  call->label = route.pattern;
+  if (!Identify(authorization, peer, &req->principal, res)) return;
   if (req->principal.role < route.role) {
+    std::string what = std::string(http::to_string(route.method)) + " " + route.pattern;
     std::string message = std::string(RoleName(req->principal.role)) + " '" + req->principal.name +
                           "' may not call " + what + "; it needs the operator role";
     if (peer.channel == Peer::Channel::kTcp && req->principal.name == "loopback") {
@@ -146,18 +182,9 @@ std::string Dispatcher::Route(ApiRequest* req, std::string_view target,
                  "([daemon] token_file)";
     }
     Refuse({403, "forbidden", message}, peer, res);
-    return route.pattern;
+    return;
   }
-  Status s;
-  try {
-    s = route.handler(*req, res);
-  } catch (const std::exception& e) {
-    spdlog::error("api: {} failed: {}", what, e.what());
-    s = Status::Internal("the request failed; see the daemon's log");
-  }
-  if (!s.ok()) SetError(s, res);
-  if (route.mutating) Audit(*ctx_, req->principal, what, req->Param("name"), *res);
-  return route.pattern;
+  call->route = &route;
 }
 
 }  // namespace netsnap::api

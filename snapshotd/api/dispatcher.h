@@ -1,10 +1,12 @@
-// Turns one parsed HTTP request into a response: the browser guard (TCP), target parsing,
-// authentication, routing, authorisation, the handler, then metrics and the audit trail. No I/O:
-// sessions do that. Thread-safe; shared by every session.
+// Turns one parsed HTTP request into a response in two steps: Prepare (the browser guard on TCP,
+// target parsing, authentication, routing, authorisation) on the I/O thread that read it, then
+// Run (the handler, metrics and the audit trail) on that thread or on a worker, as the route
+// says (router.h, Runs). No I/O: sessions do that. Thread-safe; shared by every session.
 #pragma once
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,18 +35,35 @@ class Dispatcher {
   Dispatcher(const ApiContext* ctx, std::shared_ptr<const Authenticator> auth, BrowserGuard guard,
              AccessRules rules);
 
-  // Answers `req` from `peer`. Never throws; a handler that throws is answered with 500. A call
-  // refused before its handler has res->refused set: the session closes the connection after it.
-  void Handle(boost::beast::http::request<boost::beast::http::string_body>&& req, const Peer& peer,
-              ApiResponse* res) const;
+  // A request between Prepare and Run.
+  struct Call {
+    ApiRequest req;
+    const struct Route* route = nullptr;  // set when Prepare leaves the answer to Run
+    std::string label;                    // the route label in metrics
+    std::chrono::steady_clock::time_point start;
+  };
+
+  // Checks and routes `raw` from `peer`. True: call->route is set and Run must answer it. False:
+  // *res is the answer already (a refusal, 404, 405...) and has been counted; a call refused
+  // before its handler has res->refused set: the session closes the connection after it.
+  bool Prepare(boost::beast::http::request<boost::beast::http::string_body>&& raw, const Peer& peer,
+               Call* call, ApiResponse* res) const;
+  // Runs the handler of a prepared call, then counts and audits it. Never throws; a handler that
+  // throws is answered with 500. Any thread.
+  void Run(Call* call, ApiResponse* res) const;
+  // Answers a prepared call the worker pool had no room for: 503 with Retry-After, counted in
+  // netsnap_api_worker_rejections_total.
+  void Overloaded(Call* call, ApiResponse* res) const;
 
   // Replaces the token set; requests already being answered keep the one they started with.
   void SetAuthenticator(std::shared_ptr<const Authenticator> auth);
 
  private:
-  // Routes, authorises and calls the handler; returns the route label for metrics.
-  std::string Route(ApiRequest* req, std::string_view target, std::string_view authorization,
-                    const Peer& peer, ApiResponse* res) const;
+  // Routes and authorises; sets call->label, and call->route when the handler may run.
+  void Route(Call* call, std::string_view target, std::string_view authorization, const Peer& peer,
+             ApiResponse* res) const;
+  // Counts a finished call in the request metrics.
+  void Count(const Call& call, const ApiResponse& res) const;
   // Who sent the request, or false with the 401 in *res.
   bool Identify(std::string_view authorization, const Peer& peer, Principal* who,
                 ApiResponse* res) const;

@@ -102,14 +102,20 @@ Status PutPolicy(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res)
 }  // namespace
 
 void AddPolicyRoutes(const ApiContext* ctx, Router* router) {
-  router->Add(verb::post, "/v1/sources/{name}/pause", Role::kOperator,
-              [ctx](const ApiRequest& req, ApiResponse* res) { return Pause(*ctx, req, res); });
-  router->Add(verb::post, "/v1/sources/{name}/resume", Role::kOperator,
-              [ctx](const ApiRequest& req, ApiResponse* res) { return Resume(*ctx, req, res); });
+  router->Add(
+      verb::post, "/v1/sources/{name}/pause", Role::kOperator,
+      [ctx](const ApiRequest& req, ApiResponse* res) { return Pause(*ctx, req, res); },
+      Runs::kWorker);
+  router->Add(
+      verb::post, "/v1/sources/{name}/resume", Role::kOperator,
+      [ctx](const ApiRequest& req, ApiResponse* res) { return Resume(*ctx, req, res); },
+      Runs::kWorker);
   router->Add(verb::get, "/v1/sources/{name}/policy", Role::kViewer,
               [ctx](const ApiRequest& req, ApiResponse* res) { return GetPolicy(*ctx, req, res); });
-  router->Add(verb::put, "/v1/sources/{name}/policy", Role::kOperator,
-              [ctx](const ApiRequest& req, ApiResponse* res) { return PutPolicy(*ctx, req, res); });
+  router->Add(
+      verb::put, "/v1/sources/{name}/policy", Role::kOperator,
+      [ctx](const ApiRequest& req, ApiResponse* res) { return PutPolicy(*ctx, req, res); },
+      Runs::kWorker);
 }
 
 }  // namespace netsnap::api

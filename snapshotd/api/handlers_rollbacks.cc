@@ -140,32 +140,39 @@ Status WithService(const ApiContext& ctx, ApiResponse* res, Call call) {
 void AddRollbackRoutes(const ApiContext* ctx, Router* router) {
   router->Add(
       verb::post, "/v1/sources/{name}/rollbacks", Role::kOperator,
-      [ctx](const ApiRequest& req, ApiResponse* res) { return StartRollback(*ctx, req, res); });
-  router->Add(verb::get, "/v1/rollbacks", Role::kViewer,
-              [ctx](const ApiRequest&, ApiResponse* res) {
-                return WithService(
-                    *ctx, res, [](RollbackService* s, json::object* out) { return s->List(out); });
-              });
+      [ctx](const ApiRequest& req, ApiResponse* res) { return StartRollback(*ctx, req, res); },
+      Runs::kWorker);
+  router->Add(
+      verb::get, "/v1/rollbacks", Role::kViewer,
+      [ctx](const ApiRequest&, ApiResponse* res) {
+        return WithService(*ctx, res,
+                           [](RollbackService* s, json::object* out) { return s->List(out); });
+      },
+      Runs::kWorker);
   router->Add(verb::get, "/v1/rollbacks/{id}", Role::kViewer,
               [ctx](const ApiRequest& req, ApiResponse* res) {
                 return WithService(*ctx, res, [&](RollbackService* s, json::object* out) {
                   return s->Get(req.Param("id"), out);
                 });
               });
-  router->Add(verb::post, "/v1/rollbacks/{id}/confirm", Role::kOperator,
-              [ctx](const ApiRequest& req, ApiResponse* res) {
-                res->audit.emplace_back("rollback", req.Param("id"));
-                return WithService(*ctx, res, [&](RollbackService* s, json::object* out) {
-                  return s->Confirm(req.Param("id"), ActorOf(req.principal), out);
-                });
-              });
-  router->Add(verb::post, "/v1/rollbacks/{id}/cancel", Role::kOperator,
-              [ctx](const ApiRequest& req, ApiResponse* res) {
-                res->audit.emplace_back("rollback", req.Param("id"));
-                return WithService(*ctx, res, [&](RollbackService* s, json::object* out) {
-                  return s->Cancel(req.Param("id"), ActorOf(req.principal), out);
-                });
-              });
+  router->Add(
+      verb::post, "/v1/rollbacks/{id}/confirm", Role::kOperator,
+      [ctx](const ApiRequest& req, ApiResponse* res) {
+        res->audit.emplace_back("rollback", req.Param("id"));
+        return WithService(*ctx, res, [&](RollbackService* s, json::object* out) {
+          return s->Confirm(req.Param("id"), ActorOf(req.principal), out);
+        });
+      },
+      Runs::kWorker);
+  router->Add(
+      verb::post, "/v1/rollbacks/{id}/cancel", Role::kOperator,
+      [ctx](const ApiRequest& req, ApiResponse* res) {
+        res->audit.emplace_back("rollback", req.Param("id"));
+        return WithService(*ctx, res, [&](RollbackService* s, json::object* out) {
+          return s->Cancel(req.Param("id"), ActorOf(req.principal), out);
+        });
+      },
+      Runs::kWorker);
 }
 
 }  // namespace netsnap::api

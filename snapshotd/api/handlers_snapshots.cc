@@ -40,8 +40,10 @@ Status Capture(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res) {
 }  // namespace
 
 void AddSnapshotRoutes(const ApiContext* ctx, Router* router) {
-  router->Add(verb::post, "/v1/sources/{name}/snapshots", Role::kOperator,
-              [ctx](const ApiRequest& req, ApiResponse* res) { return Capture(*ctx, req, res); });
+  router->Add(
+      verb::post, "/v1/sources/{name}/snapshots", Role::kOperator,
+      [ctx](const ApiRequest& req, ApiResponse* res) { return Capture(*ctx, req, res); },
+      Runs::kWorker);
 }
 
 }  // namespace netsnap::api

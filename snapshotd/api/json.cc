@@ -140,50 +140,23 @@ void AppendVersionJson(const VersionHeader& h, std::string* out) {
   out->push_back('}');
 }
 
-json::array RecordsJson(const Snapshot& snap) {
-  json::array a;
-  a.reserve(snap.size());
-  for (RecordRef r : snap) a.push_back(RecordToJson(r));
-  return a;
+void AppendRecordJson(RecordRef rec, std::string* out) {
+  out->append(json::serialize(RecordToJson(rec)));
 }
 
-void DiffJson(const Diff& diff, json::object* out) {
-  json::array added, removed, changed;
-  added.reserve(diff.added.size());
-  for (const Record& r : diff.added) added.push_back(RecordToJson(r.ref()));
-  removed.reserve(diff.removed.size());
-  for (const Record& r : diff.removed) removed.push_back(RecordToJson(r.ref()));
-  changed.reserve(diff.changed.size());
-  for (const ChangedRecord& c : diff.changed) {
-    json::object o;
-    o["key"] = RecordKeyToJson({c.key, c.old_value});
-    o["old"] = RecordToJson({c.key, c.old_value});
-    o["new"] = RecordToJson({c.key, c.new_value});
-    changed.push_back(std::move(o));
-  }
-  (*out)["added"] = std::move(added);
-  (*out)["removed"] = std::move(removed);
-  (*out)["changed"] = std::move(changed);
+void AppendRecordText(RecordRef rec, std::string* out) {
+  out->append(RecordToText(rec));
+  if (out->empty() || out->back() != '\n') out->push_back('\n');
 }
 
-std::string RecordsText(const Snapshot& snap) {
-  std::string out;
-  for (RecordRef r : snap) {
-    out += RecordToText(r);
-    if (out.empty() || out.back() != '\n') out.push_back('\n');
-  }
-  return out;
-}
-
-std::string DiffText(const Diff& diff) {
-  std::string out;
-  for (const Record& r : diff.removed) out += "- " + RecordToText(r.ref()) + "\n";
-  for (const Record& r : diff.added) out += "+ " + RecordToText(r.ref()) + "\n";
-  for (const ChangedRecord& c : diff.changed) {
-    out += "- " + RecordToText({c.key, c.old_value}) + "\n";
-    out += "+ " + RecordToText({c.key, c.new_value}) + "\n";
-  }
-  return out;
+void AppendChangedJson(const ChangedRecord& c, std::string* out) {
+  out->append("{\"key\":");
+  out->append(json::serialize(RecordKeyToJson({c.key, c.old_value})));
+  out->append(",\"old\":");
+  AppendRecordJson({c.key, c.old_value}, out);
+  out->append(",\"new\":");
+  AppendRecordJson({c.key, c.new_value}, out);
+  out->push_back('}');
 }
 
 json::value EventJson(const StoredEvent& e) { return EventToJson(e); }

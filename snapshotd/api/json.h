@@ -22,14 +22,12 @@ boost::json::object VersionJson(const VersionHeader& h);
 // Appends VersionJson(h) serialized, without building the object (the hot path of version
 // pages); the same bytes as boost::json::serialize(VersionJson(h)).
 void AppendVersionJson(const VersionHeader& h, std::string* out);
-// Every record, as netsnap::RecordToJson renders it.
-boost::json::array RecordsJson(const Snapshot& snap);
-// {"added":[…],"removed":[…],"changed":[{"key","old","new"}]} merged into *out.
-void DiffJson(const Diff& diff, boost::json::object* out);
-// One line a record: `ip route` / `ip rule` form, resolver files as their text.
-std::string RecordsText(const Snapshot& snap);
-// A +/- listing: "- old", "+ new"; a changed record is its old line then its new line.
-std::string DiffText(const Diff& diff);
+// Appends RecordToJson(rec) serialized.
+void AppendRecordJson(RecordRef rec, std::string* out);
+// Appends one line: `ip route` / `ip rule` form, resolver files as their text.
+void AppendRecordText(RecordRef rec, std::string* out);
+// Appends a diff's changed record: {"key","old","new"}.
+void AppendChangedJson(const ChangedRecord& c, std::string* out);
 // A stored event as the API shows it: {"id","time","type","source", fields…}.
 boost::json::value EventJson(const StoredEvent& e);
 

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/chunked_body.h"
 #include "store/store.h"
 
 namespace netsnap::api {
@@ -58,6 +59,9 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   // Set by a handler that streams events instead of answering once.
   std::shared_ptr<EventStream> stream;
+  // Set by a handler whose answer may be large: the body is written piece by piece (chunked
+  // encoding) instead of `body`.
+  std::shared_ptr<ChunkedBody> chunked;
   // Extra facts for the audit entry of a mutating call (e.g. the version made).
   std::vector<std::pair<std::string, std::string>> audit;
   // Set when the call was refused before its handler (401, 403, 415, 421): the session closes

@@ -39,8 +39,10 @@ bool MatchSegments(const Route& route, const std::vector<std::string>& parts,
 
 }  // namespace
 
-void Router::Add(boost::beast::http::verb method, std::string pattern, Role role, Handler handler) {
-  Route r{method, pattern, role, role == Role::kOperator, std::move(handler), SplitPath(pattern)};
+void Router::Add(boost::beast::http::verb method, std::string pattern, Role role, Handler handler,
+                 Runs runs) {
+  Route r{method, pattern,           role, role == Role::kOperator, std::move(handler),
+          runs,   SplitPath(pattern)};
   routes_.push_back(std::move(r));
 }
 

@@ -21,6 +21,7 @@
 #include "api/peer.h"
 #include "api/session.h"
 #include "api/socket_file.h"
+#include "api/worker_pool.h"
 #include "core/daemon.h"
 
 namespace netsnap {
@@ -66,6 +67,8 @@ struct ApiServer::Impl {
   std::string server_full_reply;  // sent to connections beyond the caps
   std::string client_full_reply;
   net::io_context ioc;
+  // After the I/O context: queued jobs hold sessions, which must go before the context does.
+  api::WorkerPool workers;
   tcp::acceptor acceptor;
   std::optional<local::acceptor> socket_acceptor;
   std::string socket_path;
@@ -78,6 +81,7 @@ struct ApiServer::Impl {
         token_file(opts.token_file),
         connections(opts.max_connections, opts.max_connections_per_client),
         ioc(opts.threads),
+        workers(static_cast<size_t>(opts.workers), opts.worker_queue),
         acceptor(net::make_strand(ioc)) {}
 
   template <typename Acceptor>
@@ -190,6 +194,10 @@ Status ApiServer::Start(const api::ApiContext& ctx, const ApiOptions& opts,
   if (opts.threads < 1 || opts.threads > 64) {
     return Status::InvalidArgument("api: threads must be between 1 and 64");
   }
+  if (opts.workers < 1 || opts.workers > 64 || opts.worker_queue < 1) {
+    return Status::InvalidArgument(
+        "api: workers must be between 1 and 64 and the worker queue at least 1");
+  }
   if (opts.max_connections_per_client < 1 || opts.max_followers < 1) {
     return Status::InvalidArgument("api: the connection and follower caps must be at least 1");
   }
@@ -217,6 +225,7 @@ Status ApiServer::Start(const api::ApiContext& ctx, const ApiOptions& opts,
       &impl->ctx, std::move(auth), api::BrowserGuard(HostOf(endpoint), opts.allowed_hosts),
       std::move(rules));
   impl->env.dispatcher = impl->dispatcher.get();
+  impl->env.workers = &impl->workers;
   impl->env.events = impl->ctx.events;
   impl->env.connections = &impl->connections;
   impl->env.followers = &impl->followers;
@@ -239,8 +248,8 @@ Status ApiServer::Start(const api::ApiContext& ctx, const ApiOptions& opts,
   for (int i = 0; i < opts.threads; ++i) {
     impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
   }
-  spdlog::info("api: listening on {}:{} ({} threads, {}){}", HostOf(endpoint), impl->port,
-               opts.threads,
+  spdlog::info("api: listening on {}:{} ({} I/O threads, {} workers, {}){}", HostOf(endpoint),
+               impl->port, opts.threads, opts.workers,
                has_tokens ? "bearer tokens" : "no tokens: loopback only, TCP clients are viewers",
                opts.socket.empty() ? "" : " and on " + opts.socket);
   if (opts.allow_loopback_operator && !has_tokens) {
@@ -267,6 +276,9 @@ void ApiServer::Stop() {
   impl_->ioc.stop();
   for (std::thread& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // Running handlers finish (their answers are posted to the stopped context and dropped with
+  // it); queued ones are dropped.
+  impl_->workers.Stop();
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
   if (impl_->socket_acceptor) impl_->socket_acceptor->close(ec);

@@ -1,5 +1,6 @@
-// The HTTP API server: a TCP acceptor, an optional Unix-socket acceptor and a fixed pool of I/O
-// threads serving the v1 API (see docs/api.md) over Boost.Beast, one Session per connection.
+// The HTTP API server: a TCP acceptor, an optional Unix-socket acceptor, a fixed pool of I/O
+// threads serving the v1 API (see docs/api.md) over Boost.Beast, one Session per connection, and
+// a worker pool for the handlers that may block.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,11 @@ class RollbackService;
 
 struct ApiOptions {
   std::string listen = "127.0.0.1:8470";  // "ADDR:PORT", "[ADDR6]:PORT"; port 0 = ephemeral
-  int threads = 2;
+  int threads = 2;                        // I/O threads: parse, route, write
+  // Worker threads for handlers that may block (worker_pool.h), and how many new requests may
+  // wait for one before the server answers 503.
+  int workers = 4;
+  size_t worker_queue = 64;
   std::string token_file;  // empty: no tokens, loopback only, TCP clients are viewers
   // TCP clients on loopback are operators when there are no tokens (labs only; warned at start).
   bool allow_loopback_operator = false;

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/read.hpp>
@@ -99,11 +100,37 @@ void Session<P>::OnRead(beast::error_code ec, size_t) {
   http::request<http::string_body> req = parser_->release();
   http_version_ = req.version();
   bool keep_alive = req.keep_alive();
+  auto call = std::make_shared<Dispatcher::Call>();
   ApiResponse res;
-  env_->dispatcher->Handle(std::move(req), peer_, &res);
+  if (!env_->dispatcher->Prepare(std::move(req), peer_, call.get(), &res)) {
+    // A refused client gets no second try on this connection: each costs it a new handshake.
+    return Reply(std::move(res), keep_alive && !res.refused);
+  }
+  if (call->route->runs == Runs::kWorker) return Offload(std::move(call), keep_alive);
+  env_->dispatcher->Run(call.get(), &res);
+  Answer(std::move(res), keep_alive);
+}
+
+template <typename P>
+void Session<P>::Offload(std::shared_ptr<Dispatcher::Call> call, bool keep_alive) {
+  auto self = this->shared_from_this();
+  bool queued = env_->workers->TrySubmit([self, call, keep_alive] {
+    auto res = std::make_shared<ApiResponse>();
+    self->env_->dispatcher->Run(call.get(), res.get());
+    net::post(self->stream_.get_executor(),
+              [self, res, keep_alive] { self->Answer(std::move(*res), keep_alive); });
+  });
+  if (queued) return;
+  ApiResponse res;
+  env_->dispatcher->Overloaded(call.get(), &res);
+  Reply(std::move(res), keep_alive);
+}
+
+template <typename P>
+void Session<P>::Answer(ApiResponse&& res, bool keep_alive) {
   if (res.stream) return StartStream(std::move(res.stream));
-  // A refused client gets no second try on this connection: each costs it a new handshake.
-  Reply(std::move(res), keep_alive && !res.refused);
+  if (res.chunked) return StartPieces(std::move(res), keep_alive);
+  Reply(std::move(res), keep_alive);
 }
 
 template <typename P>
@@ -145,6 +172,63 @@ void Session<P>::RefuseStream() {
                 " followers ([daemon] max_followers); try again later");
   res.headers.emplace_back("Retry-After", "5");
   Reply(std::move(res), false);
+}
+
+// --- a body in pieces ---------------------------------------------------------------------
+
+template <typename P>
+void Session<P>::StartPieces(ApiResponse&& res, bool keep_alive) {
+  pieces_ = std::move(res.chunked);
+  // HTTP/1.0 has no chunked encoding: the body runs until the server closes.
+  if (http_version_ < 11) keep_alive = false;
+  stream_header_.emplace(static_cast<http::status>(res.status), http_version_);
+  stream_header_->set(http::field::server, "netsnap");
+  stream_header_->set(http::field::content_type, res.content_type);
+  stream_header_->set(http::field::cache_control, "no-store");
+  for (const auto& [name, value] : res.headers) stream_header_->set(name, value);
+  stream_header_->keep_alive(keep_alive);
+  if (http_version_ >= 11) stream_header_->chunked(true);
+  stream_serializer_.emplace(*stream_header_);
+  stream_.expires_after(env_->read_timeout);
+  http::async_write_header(
+      stream_, *stream_serializer_,
+      beast::bind_front_handler(&Session<P>::NextPiece, this->shared_from_this(), keep_alive));
+}
+
+template <typename P>
+void Session<P>::NextPiece(bool keep_alive, beast::error_code ec, size_t) {
+  if (ec) return DoClose();
+  auto self = this->shared_from_this();
+  // Rendering a piece costs about a millisecond (chunked_body.h): a worker does it, so that the
+  // I/O thread only writes. The piece belongs to the worker until WritePiece runs.
+  bool queued = env_->workers->Continue([self, keep_alive] {
+    self->piece_.clear();
+    bool more = self->pieces_->Next(&self->piece_);
+    net::post(self->stream_.get_executor(),
+              [self, more, keep_alive] { self->WritePiece(more, keep_alive); });
+  });
+  if (!queued) DoClose();  // the server stops
+}
+
+template <typename P>
+void Session<P>::WritePiece(bool more, bool keep_alive) {
+  stream_.expires_after(env_->read_timeout);  // a client that stops reading is dropped
+  auto next =
+      beast::bind_front_handler(&Session<P>::NextPiece, this->shared_from_this(), keep_alive);
+  if (more && http_version_ < 11) {
+    return net::async_write(stream_, net::buffer(piece_), std::move(next));
+  }
+  if (more) {
+    return net::async_write(stream_, http::make_chunk(net::buffer(piece_)), std::move(next));
+  }
+  pieces_.reset();
+  piece_ = std::string();
+  stream_header_.reset();
+  stream_serializer_.reset();
+  if (http_version_ < 11) return DoClose();
+  net::async_write(
+      stream_, http::make_chunk_last(),
+      beast::bind_front_handler(&Session<P>::OnWrite, this->shared_from_this(), keep_alive));
 }
 
 // --- server-sent events -------------------------------------------------------------------

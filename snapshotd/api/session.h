@@ -1,8 +1,11 @@
 // One HTTP connection: reads requests with header and body limits and a read timeout set before
-// every read (slow clients are dropped), answers each through the dispatcher, keeps the
-// connection alive when the client asks, and turns into a server-sent event stream when a
-// handler answers with one. All work for a session runs on its own strand. One class serves both
-// TCP and the Unix socket: it is a template on the stream's protocol.
+// every read (slow clients are dropped), prepares each through the dispatcher on its I/O thread
+// and runs its handler there or on the worker pool (the route says which; a full pool is a 503),
+// keeps the connection alive when the client asks, writes a large answer piece by piece with
+// chunked encoding (each piece rendered on a worker), and turns into a server-sent event stream
+// when a handler answers with one. The session's own work runs on its strand; while a worker has
+// it, no I/O is pending on the connection. One class serves both TCP and the Unix socket: it is a
+// template on the stream's protocol.
 #pragma once
 
 #include <atomic>
@@ -23,6 +26,7 @@
 #include "api/dispatcher.h"
 #include "api/event_feed.h"
 #include "api/peer.h"
+#include "api/worker_pool.h"
 #include "core/event_bus.h"
 
 namespace netsnap::api {
@@ -32,6 +36,7 @@ class Connections;
 // What every session of a server shares; owned by the server.
 struct SessionEnv {
   const Dispatcher* dispatcher = nullptr;
+  WorkerPool* workers = nullptr;
   EventBus* events = nullptr;
   Connections* connections = nullptr;
   size_t max_followers = 32;                 // event streams open at once
@@ -68,6 +73,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
  private:
   void Read();
   void OnRead(boost::beast::error_code ec, size_t bytes);
+  // Runs a prepared call on the worker pool, then answers on the session's strand.
+  void Offload(std::shared_ptr<Dispatcher::Call> call, bool keep_alive);
+  // Sends a handler's answer as it asks: events, pieces, or one body.
+  void Answer(ApiResponse&& res, bool keep_alive);
   // Sends `res`; then reads the next request, or closes when !keep_alive.
   void Reply(ApiResponse&& res, bool keep_alive);
   void OnWrite(bool keep_alive, boost::beast::error_code ec, size_t bytes);
@@ -84,6 +93,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // Answers 503 and closes: too many event streams are open.
   void RefuseStream();
 
+  // A body in pieces: the header, then per piece a worker renders it and the strand writes it,
+  // then the last chunk. HTTP/1.0 clients get the raw body and the connection closes after it.
+  void StartPieces(ApiResponse&& res, bool keep_alive);
+  void NextPiece(bool keep_alive, boost::beast::error_code ec, size_t bytes);
+  void WritePiece(bool more, bool keep_alive);
+
   Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
@@ -98,8 +113,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<boost::beast::http::response<boost::beast::http::empty_body>> stream_header_;
   std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>>
       stream_serializer_;
-  std::string pending_;   // frames not yet written
-  std::string inflight_;  // frames being written
+  std::shared_ptr<ChunkedBody> pieces_;  // the body being written in pieces
+  std::string piece_;                    // the piece being rendered or written
+  std::string pending_;                  // frames not yet written
+  std::string inflight_;                 // frames being written
   bool writing_ = false;
   uint64_t last_sent_id_ = 0;
   boost::asio::steady_timer heartbeat_;

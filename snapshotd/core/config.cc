@@ -60,6 +60,7 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
   static const std::set<std::string> kKeys = {"data_dir",
                                               "listen",
                                               "threads",
+                                              "workers",
                                               "token_file",
                                               "log_level",
                                               "log_format",
@@ -88,6 +89,7 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
   NETSNAP_RETURN_IF_ERROR(GetString(d, "socket", origin, &c->socket));
   NETSNAP_RETURN_IF_ERROR(GetString(d, "socket_group", origin, &c->socket_group));
   NETSNAP_RETURN_IF_ERROR(GetInt(d, "threads", 1, 64, origin, &c->threads));
+  NETSNAP_RETURN_IF_ERROR(GetInt(d, "workers", 1, 64, origin, &c->workers));
   NETSNAP_RETURN_IF_ERROR(GetInt(d, "max_followers", 1, 10000, origin, &c->max_followers));
   NETSNAP_RETURN_IF_ERROR(
       GetInt(d, "max_connections_per_client", 1, 10000, origin, &c->max_connections_per_client));

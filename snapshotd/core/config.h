@@ -32,7 +32,8 @@ struct DaemonConfig {
   // resolved against the file's folder when the file is parsed.
   std::string data_dir;
   std::string listen = "127.0.0.1:8470";
-  int threads = 2;
+  int threads = 2;         // API I/O threads
+  int workers = 4;         // API worker threads for handlers that may block
   std::string token_file;  // empty: no tokens, loopback only, TCP clients are viewers
   // The local API socket ("" for none) and the group whose members are operators on it.
   std::string socket = "/run/netsnap/api.sock";

@@ -14,9 +14,30 @@ Status MemorySource::Start(CaptureSink* sink) {
 }
 
 Status MemorySource::ReadLive(Snapshot* out) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  ++blocked_reads_;
+  unblocked_.wait(lock, [this] { return !block_reads_; });
+  --blocked_reads_;
   *out = live_;
   return Status::OK();
+}
+
+void MemorySource::BlockReads() {
+  std::lock_guard<std::mutex> lock(mu_);
+  block_reads_ = true;
+}
+
+void MemorySource::UnblockReads() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    block_reads_ = false;
+  }
+  unblocked_.notify_all();
+}
+
+size_t MemorySource::blocked_reads() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return blocked_reads_;
 }
 
 Status MemorySource::Apply(const Delta& changes, ApplyResult* result) {

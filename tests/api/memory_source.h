@@ -4,6 +4,7 @@
 // revert and its `failures` list are reachable over HTTP.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -41,9 +42,18 @@ class MemorySource : public Source {
   void ClearFailures();
   // Changes applied so far by Apply.
   uint64_t applied() const;
+  // From now on ReadLive waits until UnblockReads, as a source reading a huge table would: a
+  // call that needs the live state then holds its thread.
+  void BlockReads();
+  void UnblockReads();
+  // ReadLive calls waiting now.
+  size_t blocked_reads() const;
 
  private:
   mutable std::mutex mu_;
+  std::condition_variable unblocked_;
+  bool block_reads_ = false;  // GUARDED_BY(mu_)
+  size_t blocked_reads_ = 0;  // GUARDED_BY(mu_)
   Snapshot live_;
   std::set<std::string> failing_keys_;
   uint64_t budget_ = std::numeric_limits<uint64_t>::max();  // changes Apply may still make

@@ -39,6 +39,7 @@ std::vector<BadFile> BadFiles(const std::string& dir) {
       {"daemon_typo", kDaemon + "listn = \"127.0.0.1:1\"\n", 3, "listn"},
       {"threads_range", kDaemon + "threads = 0\n", 3, "threads"},
       {"threads_type", kDaemon + "threads = \"2\"\n", 3, "threads"},
+      {"workers_range", kDaemon + "workers = 65\n", 3, "workers"},
       {"retention_interval", kDaemon + "[retention]\ninterval = \"0s\"\n", 4, "interval"},
       {"unknown_table", kDaemon + "[deamon]\nlisten = \"x\"\n", 3, "deamon"},
       {"syntax", kDaemon + "listen = \n", 3, "expected value"},  // TOML syntax: no key
