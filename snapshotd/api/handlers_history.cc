@@ -179,8 +179,10 @@ Status History(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res) {
 }  // namespace
 
 void AddHistoryRoutes(const ApiContext* ctx, Router* router) {
-  router->Add(verb::get, "/v1/sources/{name}/history", Role::kViewer,
-              [ctx](const ApiRequest& req, ApiResponse* res) { return History(*ctx, req, res); });
+  router->Add(
+      verb::get, "/v1/sources/{name}/history", Role::kViewer,
+      [ctx](const ApiRequest& req, ApiResponse* res) { return History(*ctx, req, res); },
+      Runs::kWorker);  // rebuilds past versions: never on an I/O thread
 }
 
 }  // namespace netsnap::api

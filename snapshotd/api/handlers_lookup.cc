@@ -318,8 +318,10 @@ Status Lookup(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res) {
 }  // namespace
 
 void AddLookupRoutes(const ApiContext* ctx, Router* router) {
-  router->Add(verb::get, "/v1/sources/{name}/lookup", Role::kViewer,
-              [ctx](const ApiRequest& req, ApiResponse* res) { return Lookup(*ctx, req, res); });
+  router->Add(
+      verb::get, "/v1/sources/{name}/lookup", Role::kViewer,
+      [ctx](const ApiRequest& req, ApiResponse* res) { return Lookup(*ctx, req, res); },
+      Runs::kWorker);  // rebuilds past versions: never on an I/O thread
 }
 
 }  // namespace netsnap::api
