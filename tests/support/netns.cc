@@ -12,18 +12,6 @@
 
 namespace netsnap::testing {
 
-int Shell(const std::string& command, std::string* out) {
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return -1;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) {
-    if (out) out->append(buf, n);
-  }
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 NetNs::NetNs() {
   static std::atomic<int> counter{0};
   name_ = std::string(kTestPrefix) + std::to_string(getpid()) + "-" + std::to_string(counter++);

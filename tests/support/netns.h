@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "shell.h"  // Shell(): tests that make namespaces run commands too
+
 namespace netsnap::testing {
 
 class NetNs {
@@ -30,8 +32,5 @@ class NetNs {
  private:
   std::string name_;
 };
-
-// Runs a shell command; returns its exit status and captures stdout when out is given.
-int Shell(const std::string& command, std::string* out = nullptr);
 
 }  // namespace netsnap::testing
