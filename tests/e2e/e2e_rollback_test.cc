@@ -1,11 +1,11 @@
 // Rollbacks of the real daemon over HTTP: the guard and its override, a second rollback while
-// one runs, Idempotency-Key, a change that fails (a device gone) and its revert, confirmation
-// windows, cancel, and probes against a real dnsmasq.
+// one runs, a live change between plan and apply (replan, if_unchanged), Idempotency-Key, a
+// change that fails (a device gone) and its revert, confirmation windows, cancel, and probes
+// (dns against a real dnsmasq, tcp against a listener, gateway against a veth peer).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <future>
 
 #include "dnsmasq.h"
@@ -25,6 +25,8 @@ int64_t Int(const json::value& v) { return v.to_number<int64_t>(); }
 class E2eRollback : public ::testing::Test {
  protected:
   void SetUp() override {
+    hold_ = d.dir().Sub("hold-apply");
+    d.SetEnv("NETSNAP_TEST_HOLD_APPLY_FILE", hold_);
     d.Configure(KernelSource("k", ns.path()));
     ASSERT_TRUE(d.Start());
     json::value first = d.WaitForVersion("k", [](const json::object&) { return true; });
@@ -51,9 +53,30 @@ class E2eRollback : public ::testing::Test {
     return d.Post("/v1/sources/k/rollbacks", body, headers);
   }
 
+  // Posts a rollback and waits until the daemon holds it between its plan and its apply (its
+  // test hook, NETSNAP_TEST_HOLD_APPLY_FILE); Release() lets it go on.
+  std::future<HttpReply> PostHeld(const std::string& body) {
+    WriteFile(hold_, "hold\n");
+    auto reply = std::async(std::launch::async, [this, body] { return Rollback(body); });
+    EXPECT_TRUE(WaitFor([&] { return ReadFile(hold_) == "held\n"; })) << "never held";
+    return reply;
+  }
+  void Release() { std::filesystem::remove(hold_); }
+  // A held rollback; `dst` is added to table 100 in the window, and the daemon has seen it
+  // (it holds `routes` routes) before the rollback goes on.
+  HttpReply RollbackChangedInTheWindow(const std::string& body, const std::string& dst,
+                                       size_t routes) {
+    std::future<HttpReply> reply = PostHeld(body);
+    EXPECT_EQ(ns.Ip("route add " + dst + " via 10.99.0.5 dev a0 table 100"), 0);
+    WaitRecords(routes);
+    Release();
+    return reply.get();
+  }
+
   NetNs ns;
   Snapshotd d;
   size_t rules_ = 0;
+  std::string hold_;
 };
 
 TEST_F(E2eRollback, GuardRefusesEmptyingATableUnlessForcedWithAReason) {
@@ -83,47 +106,19 @@ TEST_F(E2eRollback, GuardRefusesEmptyingATableUnlessForcedWithAReason) {
 }
 
 TEST_F(E2eRollback, ASecondRollbackWhileOneRunsIsAConflict) {
-  // A rollback of 20,000 routes runs long enough to be seen in the journal as `applying`.
-  constexpr int kRoutes = 20000;
-  std::string batch = d.dir().Sub("routes.batch");
-  {
-    std::ofstream out(batch);
-    for (int i = 0; i < kRoutes; ++i) {
-      out << "route add 10.7." << (i >> 8) << "." << (i & 255) << "/32 via 10.99.0.5 dev a0 "
-          << "table 100\n";
-    }
-  }
-  ASSERT_EQ(ns.Ip("route add 10.8.0.0/16 via 10.99.0.5 dev a0 table 100"), 0);
-  int64_t one = WaitRecords(1);
-  ASSERT_EQ(ns.IpBatch(batch), 0);
-  int64_t full = WaitRecords(kRoutes + 1);
-  ASSERT_GT(full, one);
-  bool seen = false;
-  for (int attempt = 0; attempt < 3 && !seen; ++attempt) {
-    std::string to = std::to_string(attempt % 2 == 0 ? one : full);
-    auto first = std::async(std::launch::async, [&] {
-      return Rollback("{\"to\":\"" + to + "\",\"force\":true,\"reason\":\"big\"}");
-    });
-    WaitFor([&] {
-      json::value list = d.Get("/v1/rollbacks").Json();
-      if (!list.is_object() || list.at("rollbacks").as_array().empty()) return false;
-      const json::value& newest = list.at("rollbacks").at(0);
-      if (newest.at("state") == "applying") {
-        // When the first ends before the second arrives, the second simply runs: try again.
-        HttpReply second = Rollback("{\"to\":\"" + to + "\",\"force\":true,\"reason\":\"again\"}");
-        if (second.status == 409) {
-          EXPECT_EQ(second.ErrorCode(), "conflict") << second.body;
-          seen = true;
-        }
-        return true;
-      }
-      return first.wait_for(milliseconds(0)) == std::future_status::ready;
-    });
-    HttpReply done = first.get();
-    EXPECT_EQ(done.status, 200) << done.body;
-    EXPECT_EQ(done.Json().at("state"), "applied") << done.body;
-  }
-  EXPECT_TRUE(seen) << "the first rollback was never seen running";
+  int64_t target = AddAndWait({"10.1.0.0/16", "10.2.0.0/16"}, 2);
+  ASSERT_EQ(ns.Ip("route del 10.2.0.0/16 table 100"), 0);
+  WaitRecords(1);
+  std::string body = "{\"to\":" + std::to_string(target) + "}";
+  std::future<HttpReply> first = PostHeld(body);  // running, between its plan and its apply
+  HttpReply second = Rollback(body);
+  EXPECT_EQ(second.status, 409) << second.body;
+  EXPECT_EQ(second.ErrorCode(), "conflict") << second.body;
+  Release();
+  HttpReply done = first.get();
+  EXPECT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.Json().at("state"), "applied") << done.body;
+  EXPECT_EQ(RouteLines(ns.name(), "table 100").size(), 2u);
 }
 
 TEST_F(E2eRollback, IdempotencyKeyReturnsTheSameRollback) {
@@ -191,6 +186,37 @@ TEST_F(E2eRollback, ADeviceThatVanishedFailsTheRollbackWhichIsRevertedWithFailur
   const json::array& adds = rb.at("plan").at("records").at("add").as_array();
   EXPECT_NE(std::find(adds.begin(), adds.end(), failures[0].at("record")), adds.end()) << rb;
   EXPECT_EQ(again.at("failures").at(0).at("record"), failures[0].at("record"));
+}
+
+// api.md: a live state that changes between plan and apply makes the rollback plan again; with
+// "if_unchanged": true it is 409 conflict and changes nothing.
+TEST_F(E2eRollback, ALiveChangeBetweenPlanAndApplyReplansOrWithIfUnchangedIsAConflict) {
+  int64_t target = AddAndWait({"10.1.0.0/16", "10.2.0.0/16"}, 2);
+  ASSERT_EQ(ns.Ip("route del 10.2.0.0/16 table 100"), 0);
+  WaitRecords(1);
+  std::string to = "{\"to\":" + std::to_string(target);
+
+  HttpReply r = RollbackChangedInTheWindow(to + ",\"if_unchanged\":true}", "10.3.0.0/16", 2);
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.Json().at("error").at("code"), "conflict");
+  EXPECT_NE(Str(r.Json().at("error").at("message")).find("changed after the plan was made"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(RouteLines(ns.name(), "table 100").size(), 2u) << "a conflict changes nothing";
+
+  // Planned from {10.1, 10.3} the plan would add 10.2 and remove 10.3; it is planned again
+  // from {10.1, 10.3, 10.4} and removes both.
+  r = RollbackChangedInTheWindow(to + "}", "10.4.0.0/16", 3);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value rb = r.Json();
+  EXPECT_EQ(rb.at("state"), "applied") << rb;
+  EXPECT_EQ(rb.at("replans"), 1);
+  EXPECT_EQ(rb.at("plan").at("add"), 1);
+  EXPECT_EQ(rb.at("plan").at("remove"), 2);
+  std::vector<std::string> routes = RouteLines(ns.name(), "table 100");
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[0].rfind("10.1.0.0/16 ", 0), 0u) << routes[0];
+  EXPECT_EQ(routes[1].rfind("10.2.0.0/16 ", 0), 0u) << routes[1];
 }
 
 TEST_F(E2eRollback, ConfirmKeepsCancelRevertsAndAnExpiredWindowReverts) {
