@@ -3,6 +3,8 @@
 // change that fails (a device gone) and its revert, confirmation windows, cancel, and probes
 // (dns against a real dnsmasq, tcp against a listener, gateway against a veth peer).
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -72,6 +74,19 @@ class E2eRollback : public ::testing::Test {
     Release();
     return reply.get();
   }
+
+  // Waits until rollback `id` is no longer awaiting confirmation; returns it as shown then.
+  json::value WaitDecided(const std::string& id) {
+    json::value ev = d.WaitForEvent("rollback", [&](const json::object& e) {
+      return Str(e.at("rollback")) == id && e.at("state") != "awaiting_confirmation";
+    });
+    EXPECT_TRUE(ev.is_object()) << "rollback " << id << " was never decided";
+    return d.GetJson("/v1/rollbacks/" + id);
+  }
+  static std::string TcpProbe(uint16_t port) {
+    return "{\"type\":\"tcp\",\"target\":\"10.99.0.2:" + std::to_string(port) + "\"}";
+  }
+  static constexpr const char* kGatewayProbe = "{\"type\":\"gateway\",\"target\":\"10.99.0.2\"}";
 
   NetNs ns;
   Snapshotd d;
@@ -261,6 +276,66 @@ TEST_F(E2eRollback, ConfirmKeepsCancelRevertsAndAnExpiredWindowReverts) {
   EXPECT_EQ(ev.at("state"), "reverted");
   EXPECT_NE(Str(ev.at("error")).find("not confirmed within the deadline"), std::string::npos) << ev;
   EXPECT_EQ(RouteLines(ns.name(), "table 100").size(), 1u);
+}
+
+// api.md: a `tcp` probe passes when host:port accepts a connection, a `gateway` probe when the
+// address answers one ICMP echo; both run inside the source's namespace (here b0's address).
+// Passing before and after the change, they confirm the rollback.
+TEST_F(E2eRollback, TcpAndGatewayProbesThatPassConfirm) {
+  int64_t target = AddAndWait({"10.1.0.0/16", "10.2.0.0/16"}, 2);
+  ASSERT_EQ(ns.Ip("route del 10.2.0.0/16 table 100"), 0);
+  WaitRecords(1);
+  uint16_t port = 0;
+  int listener = ns.Socket(SOCK_STREAM, "10.99.0.2", &port);
+  ASSERT_GE(listener, 0);
+  HttpReply r =
+      Rollback("{\"to\":" + std::to_string(target) + ",\"confirm_within_s\":60,\"probes\":[" +
+               TcpProbe(port) + "," + kGatewayProbe + "]}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("state"), "awaiting_confirmation");
+  json::value rb = WaitDecided(Str(r.Json().at("id")));
+  EXPECT_EQ(rb.at("state"), "confirmed") << rb;
+  EXPECT_EQ(rb.at("error"), "confirmed by its probes");
+  for (const json::value& p : rb.at("probes").as_array()) EXPECT_EQ(p.at("failed_before"), false);
+  EXPECT_EQ(RouteLines(ns.name(), "table 100").size(), 2u);
+  close(listener);
+}
+
+// Each probe decides alone: a listener that closes, or an address that stops answering pings,
+// after the probes passed before the change, reverts the rollback at its deadline. The change
+// is made while the daemon holds the rollback between its plan and its apply.
+TEST_F(E2eRollback, ATcpOrGatewayProbeThatFailsAfterTheChangeRevertsIt) {
+  int64_t target = AddAndWait({"10.1.0.0/16", "10.2.0.0/16"}, 2);
+  ASSERT_EQ(ns.Ip("route del 10.2.0.0/16 table 100"), 0);
+  WaitRecords(1);
+  for (bool break_tcp : {true, false}) {
+    SCOPED_TRACE(break_tcp ? "the listener closes" : "the address stops answering pings");
+    uint16_t port = 0;
+    int listener = ns.Socket(SOCK_STREAM, "10.99.0.2", &port);
+    ASSERT_GE(listener, 0);
+    std::future<HttpReply> reply =
+        PostHeld("{\"to\":" + std::to_string(target) + ",\"confirm_within_s\":2,\"probes\":[" +
+                 TcpProbe(port) + "," + kGatewayProbe + "]}");
+    if (break_tcp) {
+      close(listener);
+    } else {
+      ASSERT_EQ(ns.Exec("sysctl -qw net.ipv4.icmp_echo_ignore_all=1"), 0);
+    }
+    Release();
+    HttpReply r = reply.get();
+    ASSERT_EQ(r.status, 200) << r.body;
+    json::value rb = WaitDecided(Str(r.Json().at("id")));
+    EXPECT_EQ(rb.at("state"), "reverted") << rb;
+    EXPECT_EQ(Str(rb.at("error")),
+              "its probes did not pass before the deadline; reverted to "
+              "version " +
+                  std::to_string(Int(rb.at("pre_version"))));
+    for (const json::value& p : rb.at("probes").as_array()) {
+      EXPECT_EQ(p.at("failed_before"), false) << p;
+    }
+    EXPECT_EQ(RouteLines(ns.name(), "table 100").size(), 1u);
+    if (!break_tcp) close(listener);
+  }
 }
 
 // A resolver source in a temp folder; probes ask a real dnsmasq on a loopback port.

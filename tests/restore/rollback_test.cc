@@ -321,31 +321,6 @@ TEST_F(RollbackTest, ADeadlineSurvivesARestart) {
   EXPECT_TRUE(Live().hash() == Version(bad).hash());
 }
 
-// A socket of `type` bound to b0's address and an ephemeral port (*port) inside the namespace,
-// where the probes run; a stream socket listens. -1 when it cannot be made.
-int SocketInNamespace(const std::string& netns, int type, uint16_t* port) {
-  int server = -1;
-  std::thread([&] {
-    int fd = open(netns.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return;
-    close(fd);
-    server = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    inet_pton(AF_INET, "10.99.0.2", &a.sin_addr);
-    if (bind(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        (type == SOCK_STREAM && listen(server, 16) != 0)) {
-      close(server);
-      server = -1;
-    }
-  }).join();
-  sockaddr_in bound{};
-  socklen_t len = sizeof bound;
-  if (server >= 0) getsockname(server, reinterpret_cast<sockaddr*>(&bound), &len);
-  *port = ntohs(bound.sin_port);
-  return server;
-}
-
 TEST_F(RollbackTest, ProbesConfirmWhenTheyPassAndRevertWhenTheyFail) {
   uint64_t good = LoseOneOfTwenty("10.100.9.0/24").good;
   RollbackRequest req = To(std::to_string(good));
@@ -359,7 +334,7 @@ TEST_F(RollbackTest, ProbesConfirmWhenTheyPassAndRevertWhenTheyFail) {
 
   // A listener that passes the probe before the change and is gone after it.
   uint16_t port = 0;
-  int server = SocketInNamespace(ns_.path(), SOCK_STREAM, &port);
+  int server = ns_.Socket(SOCK_STREAM, "10.99.0.2", &port);
   ASSERT_GE(server, 0);
   Stop();
   RollbackOptions o;
@@ -534,7 +509,7 @@ TEST_F(RollbackTest, MoreThanSixteenProbesAreRefused) {
 // and it is reverted before the probe round is over.
 TEST_F(RollbackTest, ASlowProbeDoesNotDelayAnotherDeadline) {
   uint16_t port = 0;
-  int server = SocketInNamespace(ns_.path(), SOCK_DGRAM | SOCK_NONBLOCK, &port);
+  int server = ns_.Socket(SOCK_DGRAM | SOCK_NONBLOCK, "10.99.0.2", &port);
   ASSERT_GE(server, 0);
   std::string target = "ok.example@10.99.0.2:" + std::to_string(port);
   int queries = 0;
