@@ -301,6 +301,24 @@ TEST_F(E2eRollback, TcpAndGatewayProbesThatPassConfirm) {
   close(listener);
 }
 
+// api.md: a `dns` probe without a server uses the system resolver, from inside the source's
+// namespace: `localhost` resolves from /etc/hosts; a name that needs a DNS server cannot be
+// resolved there (the namespace has no route out), so it failed before and is not required.
+TEST_F(E2eRollback, ADnsProbeWithoutAServerUsesTheSystemResolver) {
+  int64_t target = AddAndWait({"10.1.0.0/16", "10.2.0.0/16"}, 2);
+  ASSERT_EQ(ns.Ip("route del 10.2.0.0/16 table 100"), 0);
+  WaitRecords(1);
+  HttpReply r = Rollback("{\"to\":" + std::to_string(target) +
+                         ",\"confirm_within_s\":60,\"probes\":["
+                         "{\"type\":\"dns\",\"target\":\"localhost\"},"
+                         "{\"type\":\"dns\",\"target\":\"nstest-probe.invalid\"}]}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value rb = WaitDecided(Str(r.Json().at("id")));
+  EXPECT_EQ(rb.at("state"), "confirmed") << rb;
+  EXPECT_EQ(rb.at("probes").at(0).at("failed_before"), false) << rb;
+  EXPECT_EQ(rb.at("probes").at(1).at("failed_before"), true) << rb;
+}
+
 // Each probe decides alone: a listener that closes, or an address that stops answering pings,
 // after the probes passed before the change, reverts the rollback at its deadline. The change
 // is made while the daemon holds the rollback between its plan and its apply.
