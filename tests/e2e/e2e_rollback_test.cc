@@ -120,6 +120,30 @@ TEST_F(E2eRollback, GuardRefusesEmptyingATableUnlessForcedWithAReason) {
   EXPECT_TRUE(RouteLines(ns.name(), "table 100").empty());
 }
 
+// configuration.md: guard_shrink_share and guard_min_records set the guard. Going from 3 routes
+// to 2 is no shrink under the defaults (at least 10 records), and is refused once both
+// thresholds are low; the message names the group.
+TEST_F(E2eRollback, TheGuardSettingsOfTheConfigurationFileDecide) {
+  int64_t three = AddAndWait({"10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16"}, 3);
+  ASSERT_EQ(ns.Ip("route add 10.4.0.0/16 via 10.99.0.5 dev a0 table 100"), 0);
+  WaitRecords(4);
+  std::string body = "{\"to\":" + std::to_string(three) + ",\"dry_run\":true}";
+  HttpReply r = Rollback(body);
+  ASSERT_EQ(r.status, 200) << "4 -> 3 under the defaults: " << r.body;
+
+  d.Configure(KernelSource("k", ns.path()), "guard_shrink_share = 0.2\nguard_min_records = 1");
+  ASSERT_TRUE(d.Restart());
+  r = Rollback(body);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.ErrorCode(), "refused") << r.body;
+  EXPECT_NE(Str(r.Json().at("error").at("message")).find("table 100: 4 -> 3"), std::string::npos)
+      << r.body;
+  // A share above what goes (1 of 4 is 25%) lets it through again.
+  d.Configure(KernelSource("k", ns.path()), "guard_shrink_share = 0.3\nguard_min_records = 1");
+  ASSERT_TRUE(d.Restart());
+  EXPECT_EQ(Rollback(body).status, 200);
+}
+
 TEST_F(E2eRollback, ASecondRollbackWhileOneRunsIsAConflict) {
   int64_t target = AddAndWait({"10.1.0.0/16", "10.2.0.0/16"}, 2);
   ASSERT_EQ(ns.Ip("route del 10.2.0.0/16 table 100"), 0);

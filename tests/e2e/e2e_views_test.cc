@@ -223,5 +223,28 @@ TEST(E2eCaptureCounters, ANotificationOverflowIsCountedAndHealedByAFullRead) {
   EXPECT_GE(Sample(p, "netsnap_duplicate_keys_total{source=\"k\"}"), 1) << p;
 }
 
+// store.md, "Retention": the daemon runs a pass every `interval`; /metrics shows the passes,
+// what they removed (nothing here: all is young), the disk after the last pass and the budget.
+TEST(E2eRetention, PassesRunEveryIntervalAndAreShownInMetrics) {
+  Snapshotd d;
+  std::string resolv = d.dir().Sub("resolv.conf");
+  WriteFile(resolv, "nameserver 127.0.0.1\n");
+  d.Configure(ResolverSource("r", "resolv.conf", resolv) + "[retention]\ninterval = \"1s\"\n",
+              "max_disk_bytes = 123456789");
+  ASSERT_TRUE(d.Start());
+  std::string p;
+  ASSERT_TRUE(WaitFor([&] {
+    p = d.Get("/metrics").body;
+    return Sample(p, "netsnap_retention_runs_total") >= 2;
+  })) << p;
+  EXPECT_EQ(Sample(p, "netsnap_disk_budget_bytes"), 123456789);
+  EXPECT_GT(Sample(p, "netsnap_disk_bytes"), 0) << p;
+  EXPECT_GT(Sample(p, "netsnap_retention_last_run_timestamp_seconds"), 1.7e9) << p;
+  for (const char* kind : {"versions", "events", "rollbacks", "idempotency"}) {
+    EXPECT_EQ(Sample(p, "netsnap_retention_removed_total{kind=\"" + std::string(kind) + "\"}"), 0)
+        << kind;
+  }
+}
+
 }  // namespace
 }  // namespace netsnap::e2e
