@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/source_counters.h"
 #include "sources/registry.h"
 
 namespace netsnap {
@@ -24,16 +25,13 @@ void StartRecorder(Recorder* r) {
 }  // namespace
 
 Daemon::Daemon(DaemonConfig config) : config_(std::move(config)) {
-  metrics_.Describe("netsnap_versions_total", "counter", "Versions stored since start.");
+  DescribeSourceCounters(&metrics_);
   metrics_.Describe("netsnap_records", "gauge", "Records in the latest version.");
   metrics_.Describe("netsnap_latest_version", "gauge", "Number of the latest version.");
   metrics_.Describe("netsnap_capture_seconds", "histogram", "Time to read a source's live state.");
   metrics_.Describe("netsnap_commit_seconds", "histogram", "Time to store a capture.");
   metrics_.Describe("netsnap_capture_lag_seconds", "gauge",
                     "Delay between a capture's time and its commit.");
-  metrics_.Describe("netsnap_capture_errors_total", "counter", "Failed captures.");
-  metrics_.Describe("netsnap_commit_failures_total", "counter",
-                    "Captures the store failed to write (disk full, I/O error).");
 }
 
 Daemon::~Daemon() { Stop(); }

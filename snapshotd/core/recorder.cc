@@ -8,6 +8,8 @@
 #include <fstream>
 #include <thread>
 
+#include "core/source_counters.h"
+
 namespace netsnap {
 
 namespace {
@@ -29,7 +31,9 @@ Recorder::Recorder(std::unique_ptr<Source> source, Store* store, Metrics* metric
       metrics_(metrics),
       events_(events),
       clock_(clock),
-      stall_file_(std::getenv("NETSNAP_TEST_STALL_FILE")) {}
+      stall_file_(std::getenv("NETSNAP_TEST_STALL_FILE")) {
+  if (metrics_) SeedSourceCounters(metrics_, name(), source_->kind());
+}
 
 Recorder::~Recorder() { Stop(); }
 

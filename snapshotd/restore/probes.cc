@@ -235,14 +235,6 @@ Status Dns(const std::string& target) {
   return Resolve(name);
 }
 
-uint16_t Checksum(const unsigned char* p, size_t n) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < n; i += 2) sum += (p[i] << 8) | p[i + 1];
-  if (n % 2) sum += p[n - 1] << 8;
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
-}
-
 // Whether `from` is the address `want` names (family, address; the port is not used).
 bool SameAddress(const sockaddr_storage& from, const sockaddr_storage& want) {
   if (from.ss_family != want.ss_family) return false;
@@ -273,11 +265,7 @@ Status Gateway(const std::string& target) {
                            static_cast<unsigned char>(id),
                            static_cast<unsigned char>(seq >> 8),
                            static_cast<unsigned char>(seq)};
-  if (!v6) {  // the kernel fills in the ICMPv6 checksum
-    uint16_t c = Checksum(pkt, sizeof pkt);
-    pkt[2] = static_cast<unsigned char>(c >> 8);
-    pkt[3] = static_cast<unsigned char>(c);
-  }
+  if (!v6) SetIcmpChecksum(pkt, sizeof pkt);  // the kernel fills in the ICMPv6 checksum
   if (sendto(s.fd, pkt, sizeof pkt, 0, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
     return Status::Unavailable("gateway " + target + ": " + strerror(errno));
   }
@@ -352,6 +340,16 @@ Status RunProbe(const Probe& probe, const std::string& netns_path) {
   });
   t.join();
   return result;
+}
+
+void SetIcmpChecksum(unsigned char* msg, size_t n) {
+  msg[2] = msg[3] = 0;
+  uint32_t sum = 0;
+  for (size_t i = 0; i + 1 < n; i += 2) sum += (msg[i] << 8) | msg[i + 1];
+  if (n % 2) sum += msg[n - 1] << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  msg[2] = static_cast<unsigned char>(~sum >> 8);
+  msg[3] = static_cast<unsigned char>(~sum);
 }
 
 }  // namespace netsnap

@@ -57,9 +57,13 @@ struct RollbackRequest {
   std::vector<Probe> probes;
 };
 
+// A record that did not take. `value` is the record as the change wanted it (an add or a
+// replace) or as it was live (a removal), so that the API shows the whole record (docs/api.md);
+// nullopt only for journal entries written before it was kept.
 struct RecordFailure {
   std::string key;
   std::string error;
+  std::optional<std::string> value;
 };
 
 // A rollback as it is journalled and shown.

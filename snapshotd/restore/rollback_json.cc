@@ -179,7 +179,7 @@ json::object RollbackToJson(const Rollback& r) {
   json::array failures;
   for (const RecordFailure& f : r.failures) {
     json::object fo;
-    fo["record"] = RecordKeyToJson({f.key, ""});
+    fo["record"] = f.value ? RecordToJson({f.key, *f.value}) : RecordKeyToJson({f.key, ""});
     fo["error"] = f.error;
     failures.push_back(std::move(fo));
   }
@@ -197,8 +197,11 @@ std::string EncodeRollback(const Rollback& r) {
   o["idempotency_key"] = r.request.idempotency_key;
   o["counts"] = {r.adds, r.removes, r.replaces};
   json::array failures;
-  for (const RecordFailure& f : r.failures)
-    failures.push_back({{"key", HexEncode(f.key)}, {"error", f.error}});
+  for (const RecordFailure& f : r.failures) {
+    json::object fo{{"key", HexEncode(f.key)}, {"error", f.error}};
+    if (f.value) fo["value"] = HexEncode(*f.value);
+    failures.push_back(std::move(fo));
+  }
   o["failures"] = std::move(failures);
   return json::serialize(o);
 }
@@ -288,6 +291,13 @@ Status DecodeRollback(const std::string& text, Rollback* out) {
       RecordFailure rf;
       HexDecode(f.at("key").as_string(), &rf.key);
       rf.error = json::value_to<std::string>(f.at("error"));
+      if (const json::value* v = f.as_object().if_contains("value")) {  // older journals: none
+        std::string value;
+        if (!HexDecode(v->as_string(), &value)) {
+          return Status::Corruption("rollback journal entry: bad failure value");
+        }
+        rf.value = std::move(value);
+      }
       r.failures.push_back(std::move(rf));
     }
     *out = std::move(r);

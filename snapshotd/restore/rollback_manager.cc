@@ -54,6 +54,17 @@ void ShowPlan(const Snapshot& live, const RollbackPlan& plan, Rollback* rb) {
   }
 }
 
+// The failure of the change to `key` towards `want` from `have`, with the record it concerns:
+// the wanted one, or the live one a removal did not remove.
+RecordFailure FailureOf(std::string key, std::string error, const Snapshot& want,
+                        const Snapshot& have) {
+  std::optional<RecordRef> rec = want.Find(key);
+  if (!rec) rec = have.Find(key);
+  std::optional<std::string> value;
+  if (rec) value = std::string(rec->value);
+  return {std::move(key), std::move(error), std::move(value)};
+}
+
 // Records of `want` (within scope) that `have` lacks or holds with another value, and records
 // `have` holds that `want` does not.
 std::vector<RecordFailure> Mismatches(const Snapshot& have, const Snapshot& want,
@@ -61,8 +72,10 @@ std::vector<RecordFailure> Mismatches(const Snapshot& have, const Snapshot& want
   std::vector<RecordFailure> out;
   if (scope.empty() && have.hash() == want.hash()) return out;  // the usual outcome, in O(1)
   for (const Change& c : ScopedDelta(have, want, scope)) {
-    out.push_back({c.key, c.value ? "not in the live state as the target has it after applying"
-                                  : "still in the live state after applying"});
+    out.push_back(FailureOf(c.key,
+                            c.value ? "not in the live state as the target has it after applying"
+                                    : "still in the live state after applying",
+                            want, have));
   }
   return out;
 }
@@ -467,7 +480,9 @@ Status RollbackManager::ApplyTo(Recorder* rec, const Snapshot& target, const Rol
   for (const Delta& phase : OrderForApply(plan.changes, live)) {
     ApplyResult result;
     Status s = rec->source()->Apply(phase, &result);
-    for (ApplyFailure& f : result.failures) rb->failures.push_back({f.key, f.message});
+    for (ApplyFailure& f : result.failures) {
+      rb->failures.push_back(FailureOf(std::move(f.key), std::move(f.message), target, live));
+    }
     if (!s.ok()) return s;
     if (!result.failures.empty()) break;
   }

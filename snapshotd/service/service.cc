@@ -2,7 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
 
 #include "detect/owner_config.h"
 #include "detect/policy.h"
@@ -24,6 +29,24 @@ bool SameApiSettings(const DaemonConfig& a, const DaemonConfig& b) {
          a.allow_loopback_operator == b.allow_loopback_operator &&
          a.allowed_hosts == b.allowed_hosts && a.max_followers == b.max_followers &&
          a.max_connections_per_client == b.max_connections_per_client;
+}
+
+// Test hook (tests/e2e, like the recorder's NETSNAP_TEST_STALL_FILE): while the file that
+// $NETSNAP_TEST_HOLD_APPLY_FILE names holds "hold", a rollback between its plan and its apply
+// writes "held" there and waits until the file is gone, so that a test can change the live
+// state in that window (docs/api.md: the rollback plans again, or answers 409 with
+// if_unchanged). Nothing when the variable is unset, as it is in production.
+std::function<void()> HoldApplyHook() {
+  const char* env = std::getenv("NETSNAP_TEST_HOLD_APPLY_FILE");
+  if (!env || !*env) return {};
+  return [file = std::string(env)] {
+    std::string word;
+    if (!(std::ifstream(file) >> word) || word != "hold") return;
+    std::ofstream(file) << "held\n";
+    while (access(file.c_str(), F_OK) == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
 }
 
 }  // namespace
@@ -55,6 +78,7 @@ Status Service::StartModules(const DaemonConfig& config) {
   RollbackOptions rollback_options;
   rollback_options.guard.shrink_share = config.guard_shrink_share;
   rollback_options.guard.min_records = config.guard_min_records;
+  rollback_options.before_apply = HoldApplyHook();
   rollbacks_ = std::make_unique<RollbackManager>(RollbackDeps::Of(&daemon_), rollback_options);
   NETSNAP_RETURN_IF_ERROR(rollbacks_->Start().WithContext("rollbacks"));
   NETSNAP_RETURN_IF_ERROR(

@@ -18,22 +18,10 @@
 
 #include "api/peer.h"
 #include "api_harness.h"
+#include "shell.h"
 
 namespace netsnap::testing {
 namespace {
-
-// Runs a shell command; returns its exit code and, in *out, its stdout and stderr.
-int Sh(const std::string& cmd, std::string* out = nullptr) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return -1;
-  std::array<char, 4096> buf;
-  std::string text;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
-  int rc = pclose(p);
-  if (out) *out = text;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 // The CLI, copied where `nobody` may run it: the build tree may sit below a folder only root can
 // enter (a clone in a mktemp -d folder is 0700). "" when NETSNAP_CLI is not set.
@@ -65,9 +53,11 @@ std::vector<std::string> AuditWho(const std::string& socket) {
 // A temporary group, deleted at the end.
 class TempGroup {
  public:
-  TempGroup() : name_("nstest" + std::to_string(getpid())) { ok_ = Sh("groupadd " + name_) == 0; }
+  TempGroup() : name_("nstest" + std::to_string(getpid())) {
+    ok_ = ShellCombined("groupadd " + name_) == 0;
+  }
   ~TempGroup() {
-    if (ok_) Sh("groupdel " + name_);
+    if (ok_) ShellCombined("groupdel " + name_);
   }
   bool ok() const { return ok_; }
   const std::string& name() const { return name_; }
@@ -91,7 +81,7 @@ class ApiAccess : public ::testing::Test {
   }
   // `netsnap ARGS` as nobody (runuser OPTIONS), on the socket.
   int AsNobody(const std::string& runuser_opts, const std::string& args, std::string* out) {
-    return Sh(
+    return ShellCombined(
         "runuser -u nobody " + runuser_opts + " -- " + Cli() + " --socket " + socket_ + " " + args,
         out);
   }
@@ -105,14 +95,17 @@ TEST_F(ApiAccess, TcpWithoutTokensIsReadOnlyForEveryone) {
   Start();
   std::string server = " --server " + h_->base_url() + " ";
   std::string out;
-  EXPECT_EQ(Sh("runuser -u nobody -- " + Cli() + server + "sources", &out), 0) << out;
-  EXPECT_EQ(Sh("runuser -u nobody -- " + Cli() + server + "snapshot main", &out), 5) << out;
+  EXPECT_EQ(ShellCombined("runuser -u nobody -- " + Cli() + server + "sources", &out), 0) << out;
+  EXPECT_EQ(ShellCombined("runuser -u nobody -- " + Cli() + server + "snapshot main", &out), 5)
+      << out;
   EXPECT_NE(out.find(socket_), std::string::npos) << "the 403 names the socket: " << out;
   EXPECT_NE(out.find("token file"), std::string::npos) << out;
-  EXPECT_EQ(Sh("runuser -u nobody -- " + Cli() + server + "rollback main --to 1 --yes", &out), 5)
+  EXPECT_EQ(
+      ShellCombined("runuser -u nobody -- " + Cli() + server + "rollback main --to 1 --yes", &out),
+      5)
       << out;
   // Root over TCP is no different: the TCP peer's uid is unknown.
-  EXPECT_EQ(Sh(Cli() + server + "snapshot main", &out), 5) << out;
+  EXPECT_EQ(ShellCombined(Cli() + server + "snapshot main", &out), 5) << out;
   HttpReply r = Http(h_->port(), "POST", "/v1/sources/main/snapshots");
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(r.json().at("error").at("code"), "forbidden");
@@ -134,15 +127,16 @@ TEST_F(ApiAccess, SocketIsClosedToOthersAndRootIsOperator) {
   EXPECT_EQ(AsNobody("", "sources", &out), 4) << out;  // cannot connect
   EXPECT_NE(out.find("ermission denied"), std::string::npos) << out;
 
-  EXPECT_EQ(Sh(Cli() + " --socket " + socket_ + " snapshot main", &out), 0) << out;
-  EXPECT_EQ(Sh("NETSNAP_SOCKET=" + socket_ + " " + Cli() + " snapshot main", &out), 0) << out;
+  EXPECT_EQ(ShellCombined(Cli() + " --socket " + socket_ + " snapshot main", &out), 0) << out;
+  EXPECT_EQ(ShellCombined("NETSNAP_SOCKET=" + socket_ + " " + Cli() + " snapshot main", &out), 0)
+      << out;
   std::vector<std::string> who = AuditWho(socket_);
   ASSERT_EQ(who.size(), 2u);
   EXPECT_EQ(who[0], "root (uid 0)");
   // --server forces TCP, where root is a viewer like anyone.
-  EXPECT_EQ(Sh("NETSNAP_SOCKET=" + socket_ + " " + Cli() + " --server " + h_->base_url() +
-                   " snapshot main",
-               &out),
+  EXPECT_EQ(ShellCombined("NETSNAP_SOCKET=" + socket_ + " " + Cli() + " --server " +
+                              h_->base_url() + " snapshot main",
+                          &out),
             5)
       << out;
 }
@@ -163,7 +157,7 @@ TEST_F(ApiAccess, SocketGroupMembersAreOperatorsOthersViewers) {
   EXPECT_EQ(AsNobody("-g nogroup -G " + group.name(), "sources", &out), 0) << out;
   EXPECT_EQ(AsNobody("-g nogroup -G " + group.name(), "snapshot main", &out), 5) << out;
   // Listed in the group database: operator.
-  ASSERT_EQ(Sh("gpasswd -a nobody " + group.name()), 0);
+  ASSERT_EQ(ShellCombined("gpasswd -a nobody " + group.name()), 0);
   EXPECT_EQ(AsNobody("-g nogroup -G " + group.name(), "snapshot main", &out), 0) << out;
   std::vector<std::string> who = AuditWho(socket_);
   ASSERT_EQ(who.size(), 2u);
@@ -188,14 +182,14 @@ TEST_F(ApiAccess, StaleSocketIsReplacedOtherFilesAreNot) {
   h_.reset();
   // The first removed its socket on stop; a leftover socket file (a crash) is replaced.
   EXPECT_NE(access(socket_.c_str(), F_OK), 0);
-  ASSERT_EQ(Sh("python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('" + socket_ +
-               "')\""),
+  ASSERT_EQ(ShellCombined("python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('" +
+                          socket_ + "')\""),
             0);
   Start();
   EXPECT_EQ(HttpSocket(socket_, "GET", "/v1/health").status, 200);
   h_.reset();
   // A file that is not a socket is never removed.
-  ASSERT_EQ(Sh("touch " + socket_), 0);
+  ASSERT_EQ(ShellCombined("touch " + socket_), 0);
   EXPECT_THROW(Start(), std::runtime_error);
   EXPECT_EQ(access(socket_.c_str(), F_OK), 0);
 }

@@ -12,21 +12,10 @@
 #include "api/auth.h"
 #include "api_harness.h"
 #include "netsnap/token_hash.h"
+#include "shell.h"
 
 namespace netsnap::testing {
 namespace {
-
-int Sh(const std::string& cmd, std::string* out = nullptr) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return -1;
-  std::array<char, 4096> buf;
-  std::string text;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
-  int rc = pclose(p);
-  if (out) *out = text;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 void Write(const std::string& path, const std::string& text, mode_t mode) {
   std::ofstream(path) << text;
@@ -62,7 +51,7 @@ TEST(ApiTokens, TheDaemonRefusesToStartWithAnOpenTokenFile) {
       << "[daemon]\ndata_dir = \"" << dir.Sub("data") << "\"\nlisten = \"127.0.0.1:0\"\n"
       << "socket = \"\"\ntoken_file = \"" << dir.Sub("tokens") << "\"\n";
   std::string out;
-  int rc = Sh(std::string(snapshotd) + " --config " + dir.Sub("netsnap.toml"), &out);
+  int rc = ShellCombined(std::string(snapshotd) + " --config " + dir.Sub("netsnap.toml"), &out);
   // An invalid configuration (exit 2), found before anything is created (the store's modes are
   // checked by E2eDaemon.HistorySurvivesKillNineAndRestart).
   EXPECT_EQ(rc, 2) << out;
@@ -95,7 +84,9 @@ TEST(ApiTokens, TokenNewOutputIsUsable) {
   const char* cli = std::getenv("NETSNAP_CLI");
   if (!cli) GTEST_SKIP() << "NETSNAP_CLI is not set";
   std::string out;
-  ASSERT_EQ(Sh(std::string(cli) + " token new operator 'Ann Admin' 2>/dev/null", &out), 0) << out;
+  ASSERT_EQ(ShellCombined(std::string(cli) + " token new operator 'Ann Admin' 2>/dev/null", &out),
+            0)
+      << out;
   std::string token, line;
   std::istringstream lines(out);
   for (std::string l; std::getline(lines, l);) {
@@ -112,9 +103,9 @@ TEST(ApiTokens, TokenNewOutputIsUsable) {
   EXPECT_EQ(r.json().at("events").at(0).at("who"), "Ann Admin") << r.body;
   // Two runs give two tokens.
   std::string again;
-  ASSERT_EQ(Sh(std::string(cli) + " token new viewer v 2>/dev/null", &again), 0);
+  ASSERT_EQ(ShellCombined(std::string(cli) + " token new viewer v 2>/dev/null", &again), 0);
   EXPECT_EQ(again.find(token), std::string::npos);
-  EXPECT_EQ(Sh(std::string(cli) + " token new admin x", &again), 2) << again;
+  EXPECT_EQ(ShellCombined(std::string(cli) + " token new admin x", &again), 2) << again;
 }
 
 TEST(ApiTokens, ReloadSwapsTheSetAndKeepsItOnError) {

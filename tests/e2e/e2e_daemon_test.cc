@@ -245,5 +245,33 @@ TEST(E2eDaemon, TheCliAsAnotherUserCannotReadTheDaemonsTokenFile) {
   EXPECT_EQ(d.Cli({"status"}).exit_code, 0);
 }
 
+// api.md: a stale socket left by a crash is replaced; any other file at the socket's path is
+// left alone and the daemon does not start.
+TEST(E2eDaemon, AStaleSocketIsReplacedAndAnyOtherFileThereStopsStartUp) {
+  Snapshotd d;
+  std::string resolv = d.dir().Sub("resolv.conf");
+  WriteFile(resolv, "nameserver 127.0.0.1\n");
+  d.Configure(ResolverSource("r", "resolv.conf", resolv));
+  std::string socket = d.dir().Sub("api.sock");
+  std::string health = "curl -sf --unix-socket " + socket + " http://localhost/v1/health";
+  ASSERT_TRUE(d.Start());
+  d.Kill9();
+  struct stat st;
+  ASSERT_EQ(lstat(socket.c_str(), &st), 0);
+  ASSERT_TRUE(S_ISSOCK(st.st_mode)) << "kill -9 leaves the socket file behind";
+  ASSERT_NE(netsnap::testing::Shell(health + " >/dev/null 2>&1"), 0) << "nobody listens on it";
+  ASSERT_TRUE(d.Start());
+  std::string out;
+  EXPECT_EQ(netsnap::testing::Shell(health, &out), 0) << out;
+  EXPECT_NE(out.find("\"status\""), std::string::npos) << out;
+  EXPECT_EQ(d.Stop(), 0);
+
+  std::filesystem::remove(socket);
+  WriteFile(socket, "not a socket\n");
+  EXPECT_NE(d.StartExpectingExit(), 0);
+  EXPECT_NE(d.Log().find(socket), std::string::npos) << d.Log();
+  EXPECT_EQ(ReadFile(socket), "not a socket\n");
+}
+
 }  // namespace
 }  // namespace netsnap::e2e

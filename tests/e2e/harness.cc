@@ -149,6 +149,14 @@ pid_t Snapshotd::Spawn(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {SnapshotdPath(), "--config", config_path()};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string log = log_path();
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string var(*e);
+    if (!env_.contains(var.substr(0, var.find('=')))) env.push_back(std::move(var));
+  }
+  for (const auto& [name, value] : env_) env.push_back(name + "=" + value);
+  // Built before fork: the child only calls what is safe between fork and exec.
+  std::vector<char*> argv_p = Argv(argv), env_p = Argv(env);
   pid_t pid = fork();
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test, even when it crashes
@@ -157,7 +165,7 @@ pid_t Snapshotd::Spawn(const std::vector<std::string>& args) {
     if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
       _exit(126);
     }
-    execv(argv[0].c_str(), Argv(argv).data());
+    execve(argv_p[0], argv_p.data(), env_p.data());
     _exit(127);
   }
   return pid;

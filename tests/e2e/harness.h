@@ -81,6 +81,8 @@ class Snapshotd {
   void Kill9();
   bool Restart() { return Stop() == 0 && Start(last_args_); }
   bool running() const { return pid_ > 0; }
+  // Sets an environment variable of the daemons started from now on (a test hook's file).
+  void SetEnv(const std::string& name, const std::string& value) { env_[name] = value; }
 
   // HTTP with the operator token (or `token`), Host and Content-Type as a careful client sends.
   HttpReply Get(const std::string& target, const std::string& token = kOperatorToken) const;
@@ -121,6 +123,7 @@ class Snapshotd {
   pid_t pid_ = 0;
   std::vector<std::string> last_args_;
   std::optional<uint16_t> last_port_;
+  std::map<std::string, std::string> env_;
 
   pid_t Spawn(const std::vector<std::string>& args);
   int Reap(milliseconds limit);

@@ -35,7 +35,8 @@ Rollback Sample() {
   rb.pre_version = 4;
   rb.post_version = 5;
   rb.adds = 2;
-  rb.failures = {{std::string("\x01\x00", 2), "refused"}};
+  rb.failures = {{std::string("\x01\x00", 2), "refused", std::string("\x00v", 2)},
+                 {"k2", "gone", std::nullopt}};
   rb.plan_ms = 1.5;
   rb.total_ms = 9.25;
   return rb;
@@ -51,8 +52,10 @@ TEST(Journal, RoundTripKeepsScopeKeysAndOutcome) {
   EXPECT_EQ(back.request.cause, Cause::kRestore);
   EXPECT_EQ(back.post_version, 5u);
   EXPECT_EQ(back.adds, 2u);
-  ASSERT_EQ(back.failures.size(), 1u);
+  ASSERT_EQ(back.failures.size(), 2u);
   EXPECT_EQ(back.failures[0].key, rb.failures[0].key);
+  EXPECT_EQ(back.failures[0].value, rb.failures[0].value) << "the failed record, journalled";
+  EXPECT_EQ(back.failures[1].value, std::nullopt) << "a journal entry without one";
   EXPECT_EQ(back.total_ms, 9.25);
 }
 

@@ -151,14 +151,6 @@ TEST(DnsProbeCheck, BadNamesAreRefused) {
   EXPECT_TRUE(ValidateProbe({"dns", "ok.example."}).ok());
 }
 
-uint16_t Checksum(const unsigned char* p, size_t n) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < n; i += 2) sum += (p[i] << 8) | p[i + 1];
-  if (n % 2) sum += p[n - 1] << 8;
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
-}
-
 // In the namespace, where the kernel is told not to answer pings: a raw socket waits for the
 // probe's echo request to 10.99.0.2 and answers it with `replies` (source address, and whether
 // the id is right), in order.
@@ -203,11 +195,8 @@ class Pinger {
       unsigned char pkt[16];
       std::memcpy(pkt, req + off, sizeof pkt);
       pkt[0] = 0;  // echo reply
-      pkt[2] = pkt[3] = 0;
       if (!r.right_id) pkt[4] ^= 0x5a;
-      uint16_t c = Checksum(pkt, sizeof pkt);
-      pkt[2] = static_cast<unsigned char>(c >> 8);
-      pkt[3] = static_cast<unsigned char>(c);
+      SetIcmpChecksum(pkt, sizeof pkt);
       if (sendto(out.fd, pkt, sizeof pkt, 0, reinterpret_cast<sockaddr*>(&prober), sizeof prober) ==
           sizeof pkt) {
         ++sent_;

@@ -103,6 +103,16 @@ class RollbackTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.ToString();
     return h.version;
   }
+  // Stores 20 routes (the good version), deletes `dst`, one of them, and stores that (bad).
+  struct GoodAndBad {
+    uint64_t good, bad;
+  };
+  GoodAndBad LoseOneOfTwenty(const std::string& dst) {
+    Routes(0, 20, "proto static");
+    uint64_t good = Captured();
+    Batch({"route del " + dst});
+    return {good, Captured()};
+  }
   Snapshot Live() {
     Snapshot s;
     EXPECT_TRUE(rec_->source()->ReadLive(&s).ok());
@@ -277,10 +287,7 @@ TEST_F(RollbackTest, DryRunPlansAndChangesNothing) {
 }
 
 TEST_F(RollbackTest, AConfirmWindowRevertsWhenNobodyConfirms) {
-  Routes(0, 20, "proto static");
-  uint64_t good = Captured();
-  Batch({"route del 10.100.5.0/24"});
-  uint64_t bad = Captured();
+  auto [good, bad] = LoseOneOfTwenty("10.100.5.0/24");
   RollbackRequest req = To(std::to_string(good));
   req.confirm_within_ns = 1'000'000'000;
   Rollback rb = Roll(req);
@@ -342,10 +349,7 @@ TEST_F(RollbackTest, AConfirmDeadlineRunsOnTheMonotonicClock) {
 }
 
 TEST_F(RollbackTest, ADeadlineSurvivesARestart) {
-  Routes(0, 20, "proto static");
-  uint64_t good = Captured();
-  Batch({"route del 10.100.7.0/24"});
-  uint64_t bad = Captured();
+  auto [good, bad] = LoseOneOfTwenty("10.100.7.0/24");
   RollbackRequest req = To(std::to_string(good));
   req.confirm_within_ns = 2'000'000'000;
   Rollback rb = Roll(req);
@@ -359,34 +363,8 @@ TEST_F(RollbackTest, ADeadlineSurvivesARestart) {
   EXPECT_TRUE(Live().hash() == Version(bad).hash());
 }
 
-// A TCP listener on b0's address inside the namespace, where the probes run.
-int ListenInNamespace(const std::string& netns, uint16_t* port) {
-  int server = -1;
-  std::thread([&] {
-    int fd = open(netns.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return;
-    close(fd);
-    server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    inet_pton(AF_INET, "10.99.0.2", &a.sin_addr);
-    if (bind(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(server, 16) != 0) {
-      close(server);
-      server = -1;
-    }
-  }).join();
-  sockaddr_in bound{};
-  socklen_t len = sizeof bound;
-  if (server >= 0) getsockname(server, reinterpret_cast<sockaddr*>(&bound), &len);
-  *port = ntohs(bound.sin_port);
-  return server;
-}
-
 TEST_F(RollbackTest, ProbesConfirmWhenTheyPassAndRevertWhenTheyFail) {
-  Routes(0, 20, "proto static");
-  uint64_t good = Captured();
-  Batch({"route del 10.100.9.0/24"});
-  Captured();
+  uint64_t good = LoseOneOfTwenty("10.100.9.0/24").good;
   RollbackRequest req = To(std::to_string(good));
   req.confirm_within_ns = 3'000'000'000;
   req.probes = {{"gateway", "10.99.0.2"}};  // b0 in the namespace answers
@@ -398,7 +376,7 @@ TEST_F(RollbackTest, ProbesConfirmWhenTheyPassAndRevertWhenTheyFail) {
 
   // A listener that passes the probe before the change and is gone after it.
   uint16_t port = 0;
-  int server = ListenInNamespace(ns_.path(), &port);
+  int server = ns_.Socket(SOCK_STREAM, "10.99.0.2", &port);
   ASSERT_GE(server, 0);
   Stop();
   RollbackOptions o;
@@ -422,10 +400,7 @@ TEST_F(RollbackTest, ProbesConfirmWhenTheyPassAndRevertWhenTheyFail) {
 // A probe that already failed before the change is reported and does not decide: the rollback
 // is confirmed by the probe that passes.
 TEST_F(RollbackTest, ProbesFailingBeforeTheChangeAreReportedAndNotRequired) {
-  Routes(0, 20, "proto static");
-  uint64_t good = Captured();
-  Batch({"route del 10.100.9.0/24"});
-  Captured();
+  uint64_t good = LoseOneOfTwenty("10.100.9.0/24").good;
   RollbackRequest req = To(std::to_string(good));
   req.confirm_within_ns = 3'000'000'000;
   req.probes = {{"gateway", "10.99.0.2"}, {"tcp", "10.99.0.1:9"}};  // nothing listens on :9
@@ -449,10 +424,7 @@ TEST_F(RollbackTest, AChangeBetweenPlanAndApplyIsNotLost) {
     if (calls++ == 0) ns_.Ip("route add 10.77.0.0/16 via 10.99.0.3 dev a0 proto static");
   };
   Start(o);
-  Routes(0, 20, "proto static");
-  uint64_t good = Captured();
-  Batch({"route del 10.100.2.0/24"});
-  Captured();
+  uint64_t good = LoseOneOfTwenty("10.100.2.0/24").good;
   Rollback rb = Roll(To(std::to_string(good)));
   EXPECT_EQ(RollbackStateName(rb.state), "applied") << rb.error;
   EXPECT_GE(rb.replans, 1u);
@@ -480,10 +452,7 @@ TEST_F(RollbackTest, OneRollbackAtATimePerSource) {
     cv.wait(l, [&] { return release; });
   };
   Start(o);
-  Routes(0, 20, "proto static");
-  uint64_t good = Captured();
-  Batch({"route del 10.100.4.0/24"});
-  Captured();
+  uint64_t good = LoseOneOfTwenty("10.100.4.0/24").good;
   Rollback first;
   Status first_status;
   std::thread t([&] { first = Roll(To(std::to_string(good)), &first_status); });
@@ -520,10 +489,7 @@ TEST_F(RollbackTest, BadVersionsAreRefused) {
 }
 
 TEST_F(RollbackTest, IdempotencyKeysBindToThePrincipalAndTheRequest) {
-  Routes(0, 20, "proto static");
-  uint64_t good = Captured();
-  Batch({"route del 10.100.4.0/24"});
-  Captured();
+  uint64_t good = LoseOneOfTwenty("10.100.4.0/24").good;
   RollbackRequest req = DryRun(To(std::to_string(good)));
   req.idempotency_key = "abc";
   req.principal = "alice";
@@ -584,23 +550,10 @@ TEST_F(RollbackTest, MoreThanSixteenProbesAreRefused) {
 // a socket of the test that never answers, a second each), another rollback's deadline passes
 // and it is reverted before the probe round is over.
 TEST_F(RollbackTest, ASlowProbeDoesNotDelayAnotherDeadline) {
-  // A UDP socket on b0's address inside the namespace, where the probes run.
-  int server = -1;
-  std::thread([&] {
-    int fd = open(ns_.path().c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return;
-    close(fd);
-    server = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    inet_pton(AF_INET, "10.99.0.2", &a.sin_addr);
-    if (bind(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) server = -1;
-  }).join();
+  uint16_t port = 0;
+  int server = ns_.Socket(SOCK_DGRAM | SOCK_NONBLOCK, "10.99.0.2", &port);
   ASSERT_GE(server, 0);
-  sockaddr_in bound{};
-  socklen_t len = sizeof bound;
-  getsockname(server, reinterpret_cast<sockaddr*>(&bound), &len);
-  std::string target = "ok.example@10.99.0.2:" + std::to_string(ntohs(bound.sin_port));
+  std::string target = "ok.example@10.99.0.2:" + std::to_string(port);
   int queries = 0;
   auto count = [&] {
     char buf[512];
@@ -631,10 +584,7 @@ TEST_F(RollbackTest, ASlowProbeDoesNotDelayAnotherDeadline) {
   RollbackOptions o;
   o.before_apply = [&] { answering = false; };
   Start(std::move(o));
-  Routes(0, 20, "proto static");
-  uint64_t good = Captured();
-  Batch({"route del 10.100.1.0/24"});
-  Captured();
+  uint64_t good = LoseOneOfTwenty("10.100.1.0/24").good;
   RollbackRequest slow = To(std::to_string(good));
   slow.confirm_within_ns = 600'000'000'000;
   slow.probes.assign(kMaxProbes, Probe{"dns", target});
@@ -729,10 +679,7 @@ TEST_F(RollbackTest, ConfirmCancelAndTheDeadlineRaceAndExactlyOneWins) {
 // (state applied) it awaits confirmation until the journalled deadline; one whose deadline
 // passed meanwhile is reverted.
 TEST_F(RollbackTest, ARestartAfterApplyingReArmsTheConfirmWindow) {
-  Routes(0, 20, "proto static");
-  uint64_t good = Captured();
-  Batch({"route del 10.100.6.0/24"});
-  uint64_t bad = Captured();
+  auto [good, bad] = LoseOneOfTwenty("10.100.6.0/24");
   Batch({"route add 10.100.6.0/24 via 10.99.0.4 dev a0 proto static"});  // "applied"
   uint64_t applied = Captured();
   ASSERT_TRUE(Version(applied).hash() == Version(good).hash());
@@ -782,10 +729,7 @@ TEST_F(RollbackTest, ARestartAfterApplyingReArmsTheConfirmWindow) {
 // confirmation; a manager started on the same store keeps the deadline and reverts the
 // rollback when it passes.
 TEST_F(RollbackTest, ACrashDuringTheConfirmWindowKeepsTheDeadline) {
-  Routes(0, 20, "proto static");
-  uint64_t good = Captured();
-  Batch({"route del 10.100.8.0/24"});
-  uint64_t bad = Captured();
+  auto [good, bad] = LoseOneOfTwenty("10.100.8.0/24");
   Stop();
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);

@@ -1,5 +1,10 @@
 #include "netns.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <sys/wait.h>
@@ -7,22 +12,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 #include "temp_dir.h"
 
 namespace netsnap::testing {
-
-int Shell(const std::string& command, std::string* out) {
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return -1;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) {
-    if (out) out->append(buf, n);
-  }
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 NetNs::NetNs() {
   static std::atomic<int> counter{0};
@@ -72,6 +66,35 @@ int NetNs::Exec(const std::string& command, std::string* out) const {
     }
   }
   return Shell("ip netns exec " + name_ + " sh -c '" + quoted + "'", out);
+}
+
+int NetNs::Socket(int type, const std::string& address, uint16_t* port) const {
+  int sock = -1;
+  // A thread of its own enters the namespace: sockets keep the namespace they were made in.
+  std::thread([&] {
+    int ns = open(path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns < 0) return;
+    bool in = setns(ns, CLONE_NEWNET) == 0;
+    close(ns);
+    if (!in) return;
+    sock = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    if (sock < 0 || inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1 ||
+        bind(sock, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ((type & 0xf) == SOCK_STREAM && listen(sock, 16) != 0)) {
+      if (sock >= 0) close(sock);
+      sock = -1;
+    }
+  }).join();
+  sockaddr_in bound{};
+  socklen_t len = sizeof bound;
+  if (sock >= 0 && getsockname(sock, reinterpret_cast<sockaddr*>(&bound), &len) != 0) {
+    close(sock);
+    sock = -1;
+  }
+  *port = ntohs(bound.sin_port);
+  return sock;
 }
 
 }  // namespace netsnap::testing

@@ -2,7 +2,10 @@
 // it (the `dummy` link type is not available). Nothing here touches the host's own namespace.
 #pragma once
 
+#include <cstdint>
 #include <string>
+
+#include "shell.h"  // Shell(): tests that make namespaces run commands too
 
 namespace netsnap::testing {
 
@@ -26,12 +29,13 @@ class NetNs {
   int IpBatch(const std::string& file) const;
   // Runs a shell command inside the namespace (`ip netns exec NAME sh -c ...`).
   int Exec(const std::string& command, std::string* out = nullptr) const;
+  // A socket of `type` (SOCK_STREAM or SOCK_DGRAM, with flags) made inside the namespace and
+  // bound to the IPv4 `address` and an ephemeral port (*port); a stream socket listens. The
+  // caller closes it. -1 when it cannot be made.
+  int Socket(int type, const std::string& address, uint16_t* port) const;
 
  private:
   std::string name_;
 };
-
-// Runs a shell command; returns its exit status and captures stdout when out is given.
-int Shell(const std::string& command, std::string* out = nullptr);
 
 }  // namespace netsnap::testing
