@@ -76,7 +76,7 @@ Status ListEvents(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res
   NETSNAP_RETURN_IF_ERROR(ParseFilter(req, &f));
   const std::string* follow = req.Query("follow");
   if (follow && *follow != "0" && *follow != "false") {
-    bool backlog = req.Query("since") || f.after_id != 0;
+    bool backlog = req.Query("since") || req.Query("after") || req.headers.count("last-event-id");
     auto stream = std::make_shared<EventStream>();
     Store* store = ctx.store;
     stream->backlog = [store, f, backlog](std::vector<StoredEvent>* out) {

@@ -108,6 +108,19 @@ TEST_F(E2eOpenApi, EveryOperationAnswersAsDescribed) {
   EXPECT_EQ(Call("GET", v1, "/v1/sources/r/versions/1").status, 200);
   EXPECT_EQ(Call("GET", v1, "/v1/sources/k/versions/latest?format=text").status, 200);
   EXPECT_EQ(Call("GET", v1, "/v1/sources/k/versions/99999").status, 404);
+  HttpReply records = Call("GET", v1, "/v1/sources/k/versions/latest?limit=2");
+  ASSERT_EQ(records.status, 200) << records.body;
+  EXPECT_TRUE(records.Json().at("next_cursor").is_string()) << records.body;
+  EXPECT_EQ(Call("GET", v1, "/v1/sources/k/versions/latest?limit=2&cursor=zz").status, 400);
+  const std::string lookup = "/v1/sources/{name}/lookup";
+  EXPECT_EQ(Call("GET", lookup, "/v1/sources/k/lookup?dst=10.40.3.9").status, 200);
+  EXPECT_EQ(Call("GET", lookup, "/v1/sources/k/lookup?dst=10.40.3.9&at=now&compare=now").status,
+            200);
+  EXPECT_EQ(Call("GET", lookup, "/v1/sources/r/lookup?name=db.corp.example").status, 200);
+  EXPECT_EQ(Call("GET", lookup, "/v1/sources/k/lookup?dst=not-an-address").status, 400);
+  const std::string history = "/v1/sources/{name}/history";
+  EXPECT_EQ(Call("GET", history, "/v1/sources/k/history?dst=10.40.3.0/24&table=main").status, 200);
+  EXPECT_EQ(Call("GET", history, "/v1/sources/k/history").status, 400);
   const std::string at = "/v1/sources/{name}/at/{time}";
   EXPECT_EQ(Call("GET", at, "/v1/sources/k/at/now").status, 200);
   EXPECT_EQ(Call("GET", at, "/v1/sources/k/at/yesterday-ish").status, 400);
