@@ -259,6 +259,8 @@ TEST(Detect, FlappingWriterEndsInConflictNamingItsPid) {
   EXPECT_EQ(applied(), restores);
   ASSERT_TRUE(env.detection()->GetPolicy("k", &policy).ok());
   EXPECT_TRUE(policy["state"].as_object()["conflict"].is_object());
+  // One conflict, counted once (docs/api.md, Metrics).
+  EXPECT_EQ(env.daemon()->metrics()->Get("netsnap_detect_conflicts_total", {{"source", "k"}}), 1);
   ASSERT_TRUE(env.detection()->Resume("k").ok());
   ASSERT_TRUE(env.detection()->GetPolicy("k", &policy).ok());
   EXPECT_TRUE(policy["state"].as_object()["conflict"].is_null());
