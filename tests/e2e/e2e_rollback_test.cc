@@ -120,6 +120,39 @@ TEST_F(E2eRollback, GuardRefusesEmptyingATableUnlessForcedWithAReason) {
   EXPECT_TRUE(RouteLines(ns.name(), "table 100").empty());
 }
 
+// api.md: a kernel rollback of more than 4,096 records (and half the table) is recorded as one
+// version: the capture stops following notifications while it applies and reads once after.
+TEST_F(E2eRollback, ALargeRollbackIsRecordedAsOneVersion) {
+  constexpr int kRoutes = 20000;
+  std::string batch;
+  for (int i = 0; i < kRoutes; ++i) {
+    batch += "route add 10." + std::to_string(100 + i / 256) + "." + std::to_string(i % 256) +
+             ".0/24 via 10.99.0.5 dev a0 table 100\n";
+  }
+  WriteFile(d.dir().Sub("add.batch"), batch);
+  ASSERT_EQ(ns.IpBatch(d.dir().Sub("add.batch")), 0);
+  int64_t full = WaitRecords(kRoutes);
+  ASSERT_EQ(ns.Ip("route flush table 100"), 0);
+  WaitRecords(0);
+  HttpReply r = Rollback("{\"to\":\"" + std::to_string(full) + "\"}");
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 2000);
+  json::value rb = r.Json();
+  ASSERT_EQ(rb.at("state"), "applied") << r.body.substr(0, 2000);
+  EXPECT_EQ(rb.at("plan").at("add"), kRoutes);
+  int64_t pre = Int(rb.at("pre_version")), post = Int(rb.at("post_version"));
+  EXPECT_EQ(post, pre + 1) << "the rollback's changes are one version";
+  json::value v = d.GetJson("/v1/sources/k/versions?order=asc&since=0&limit=1000");
+  int64_t after_pre = 0;
+  for (const json::value& h : v.at("versions").as_array()) {
+    if (Int(h.at("version")) <= pre) continue;
+    ++after_pre;
+    EXPECT_EQ(h.at("cause"), "rollback") << h;
+    EXPECT_EQ(Int(h.at("records")), static_cast<int64_t>(rules_) + kRoutes) << h;
+  }
+  EXPECT_EQ(after_pre, 1) << v;
+  EXPECT_EQ(RouteLines(ns.name(), "table 100").size(), static_cast<size_t>(kRoutes));
+}
+
 // configuration.md: guard_shrink_share and guard_min_records set the guard. Going from 3 routes
 // to 2 is no shrink under the defaults (at least 10 records), and is refused once both
 // thresholds are low; the message names the group.
