@@ -75,11 +75,17 @@ std::string RecordLine(const json::value& record) {
 int CmdStatus(const CliContext& ctx) {
   // A degraded daemon answers 503 with the same body: show it, and exit kExitDegraded.
   HttpResponse r;
-  Status s = ctx.client.Call("GET", "/v1/health", "", &r);
-  json::value v = s.ok() ? r.Json() : json::value();
+  if (Status s = ctx.client.Call("GET", "/v1/health", "", &r); !s.ok()) {
+    std::cerr << "netsnap: " << s.message() << "\n";
+    return kExitServer;
+  }
+  json::value v = r.Json();
   bool health =
       (r.status == 200 || r.status == 503) && v.is_object() && v.as_object().contains("status");
-  if (!health) return Request(ctx, "GET", "/v1/health", "", &r);
+  if (!health) {  // an error answer (401, 5xx), or one that is not the health body
+    std::cerr << "netsnap: " << r.ErrorText() << "\n";
+    return r.status == 200 ? kExitServer : ExitCodeForHttp(r.status);
+  }
   bool ok = v.at("status") == "ok";
   int code = ok ? kExitOk : kExitDegraded;
   if (ctx.json) return PrintJson(v), code;
