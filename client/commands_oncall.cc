@@ -20,17 +20,17 @@ bool IsStateKey(std::string_view key) {
   return key == "source" || key == "webhook" || key == "state";
 }
 
-Status FetchRollbacks(const CliContext& ctx, json::array* out, int* rc) {
+// Every rollback, newest first; returns an exit code (the problem printed when not kExitOk).
+int FetchRollbacks(const CliContext& ctx, json::array* out) {
   HttpResponse r;
-  if ((*rc = Request(ctx, "GET", "/v1/rollbacks", "", &r))) return Status::Unavailable("");
+  if (int rc = Request(ctx, "GET", "/v1/rollbacks", "", &r)) return rc;
   json::value v = r.Json();
-  if (!v.is_object() || !v.as_object().contains("rollbacks")) {
-    *rc = kExitServer;
-    std::cerr << "netsnap: the server's rollback list is not JSON\n";
-    return Status::Unavailable("");
+  if (!v.is_object() || !v.as_object().contains("rollbacks") || !v.at("rollbacks").is_array()) {
+    std::cerr << "netsnap: the server's rollback list is not the expected JSON\n";
+    return kExitServer;
   }
   *out = v.at("rollbacks").as_array();
-  return Status::OK();
+  return kExitOk;
 }
 
 void PrintRollbackTable(const json::array& rollbacks, bool color, std::ostream& os) {
@@ -74,8 +74,7 @@ void PrintPolicy(const CliContext& ctx, const json::value& p) {
 
 int TheAwaitingRollback(const CliContext& ctx, const char* action, std::string* id) {
   json::array all, awaiting;
-  int rc = kExitOk;
-  if (!FetchRollbacks(ctx, &all, &rc).ok()) return rc;
+  if (int rc = FetchRollbacks(ctx, &all)) return rc;
   for (const json::value& rb : all) {
     if (rb.at("state") == kAwaiting) awaiting.push_back(rb);
   }
@@ -95,8 +94,7 @@ int TheAwaitingRollback(const CliContext& ctx, const char* action, std::string* 
 
 int CmdRollbacks(const CliContext& ctx, bool pending) {
   json::array all, shown;
-  int rc = kExitOk;
-  if (!FetchRollbacks(ctx, &all, &rc).ok()) return rc;
+  if (int rc = FetchRollbacks(ctx, &all)) return rc;
   for (const json::value& rb : all) {
     if (!pending || rb.at("state") == kAwaiting) shown.push_back(rb);
   }
