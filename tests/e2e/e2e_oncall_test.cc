@@ -15,6 +15,7 @@
 namespace netsnap::e2e {
 namespace {
 
+namespace json = boost::json;
 using netsnap::testing::NetNs;
 
 // Occurrences of `needle` in `text`.
@@ -134,6 +135,45 @@ TEST(E2eOnCall, TheServerHonoursLastEventId) {
                               {{"Last-Event-ID", "yesterday"}});
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_NE(bad.body.find("Last-Event-ID"), std::string::npos) << bad.body;
+}
+
+// The on-call commands against the real daemon: pause, policy --set, resume, and a rollback
+// with --confirm that `rollbacks --pending` lists and a bare `confirm` keeps.
+TEST(E2eOnCall, PausePolicyAndAnIdLessConfirm) {
+  NetNs ns;
+  Snapshotd d;
+  d.Configure(KernelSource("k", ns.path()));
+  ASSERT_TRUE(d.Start());
+  json::value first = d.WaitForVersion("k", [](const json::object&) { return true; });
+  ASSERT_TRUE(first.is_object());
+
+  CliResult r = d.Cli({"pause", "k", "--for", "30m", "--reason", "CHG-1234"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("(CHG-1234)"), std::string::npos) << r.out;
+  EXPECT_EQ(d.GetJson("/v1/sources/k/policy").at("state").at("pause_reason"), "CHG-1234");
+  r = d.Cli({"policy", "k", "--set", "settle_ms=250", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(d.GetJson("/v1/sources/k/policy").at("settle_ms"), 250);
+  r = d.Cli({"resume", "k"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(d.GetJson("/v1/sources/k/policy").at("state").at("paused"), false);
+
+  ASSERT_EQ(ns.Ip("route add 10.1.0.0/16 via 10.99.0.5 dev a0 table 100"), 0);
+  ASSERT_TRUE(d.WaitForVersion("k", [&](const json::object& h) {
+                 return h.at("version") != first.at("version");
+               }).is_object());
+  r = d.Cli({"rollback", "k", "--to", std::to_string(first.at("version").to_number<int64_t>()),
+             "--yes", "--confirm", "5m", "--force", "--reason", "emptying table 100"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("unless confirmed: netsnap confirm 1"), std::string::npos) << r.out;
+  r = d.Cli({"rollbacks", "--pending"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("awaiting_confirmation"), std::string::npos) << r.out;
+  r = d.Cli({"confirm"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(d.GetJson("/v1/rollbacks/1").at("state"), "confirmed");
+  r = d.Cli({"cancel"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
 }
 
 }  // namespace
