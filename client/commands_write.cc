@@ -105,10 +105,11 @@ bool AskYes(const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-// True when the rollback ended `failed`, or in `bad_end` (the state its command did not want).
-bool Ended(const json::value& rb, std::string_view bad_end) {
+// True when the rollback ended `failed`: what it applied did not take and was reverted (or, for
+// a cancel, the revert itself did not take).
+bool Failed(const json::value& rb) {
   const json::value* state = rb.is_object() ? rb.as_object().if_contains("state") : nullptr;
-  return state && state->is_string() && (*state == "failed" || state->as_string() == bad_end);
+  return state && *state == "failed";
 }
 
 // Confirm or cancel `id`, or the one rollback awaiting confirmation when `id` is empty.
@@ -122,8 +123,7 @@ int PostRollbackCall(const CliContext& ctx, std::string id, const char* action) 
   }
   json::value rb = r.Json();
   PrintRollback(ctx, rb);
-  // A cancel ends `reverted` as asked; a confirm that did not end `confirmed` did not keep it.
-  return Ended(rb, std::string_view(action) == "confirm" ? "reverted" : "") ? kExitFailed : kExitOk;
+  return Failed(rb) ? kExitFailed : kExitOk;
 }
 
 }  // namespace
@@ -191,7 +191,7 @@ int CmdRollback(const CliContext& ctx, const RollbackArgs& args) {
   if (int rc = Request(ctx, "POST", target, json::serialize(body), &r)) return rc;
   json::value rb = r.Json();
   PrintRollback(ctx, rb);
-  return Ended(rb, "reverted") ? kExitFailed : kExitOk;
+  return Failed(rb) ? kExitFailed : kExitOk;
 }
 
 int CmdConfirm(const CliContext& ctx, const std::string& id) {
