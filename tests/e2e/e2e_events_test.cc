@@ -17,15 +17,10 @@ int64_t Int(const json::value& v) { return v.to_number<int64_t>(); }
 
 class E2eEvents : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::filesystem::create_directory(d.dir().Sub("etc"));
-    WriteFile(d.dir().Sub("etc/resolv.conf"), "nameserver 127.0.0.1\n");
-    d.Configure(KernelSource("k", ns.path()) +
-                ResolverSource("r", "resolv.conf", d.dir().Sub("etc/resolv.conf")));
-    ASSERT_TRUE(d.Start());
-  }
+  void SetUp() override { ASSERT_NE(StartKernelAndResolver(&d, ns.path(), &resolv), 0); }
   NetNs ns;
   Snapshotd d;
+  std::string resolv;
 };
 
 TEST_F(E2eEvents, SourceTypeAfterAndLimitFilter) {

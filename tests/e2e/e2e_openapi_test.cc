@@ -31,12 +31,8 @@ int64_t Int(const json::value& v) { return v.to_number<int64_t>(); }
 class E2eOpenApi : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::filesystem::create_directory(d.dir().Sub("etc"));
-    resolv = d.dir().Sub("etc/resolv.conf");
-    WriteFile(resolv, "nameserver 127.0.0.1\n");
-    d.Configure(KernelSource("k", ns.path()) + ResolverSource("r", "resolv.conf", resolv));
-    ASSERT_TRUE(d.Start());
-    first = Int(d.WaitForVersion("k", [](const json::object&) { return true; }).at("version"));
+    first = StartKernelAndResolver(&d, ns.path(), &resolv);
+    ASSERT_NE(first, 0);
     answers.open(d.dir().Sub("answers.jsonl"));
   }
 

@@ -48,10 +48,8 @@ TEST(E2eResync, TheTablesAreReadAgainEveryResyncS) {
 
 TEST(E2eResync, TheResolverReReadHealsAMountOverAFileThatInotifyCannotSee) {
   Snapshotd d;
-  std::filesystem::create_directory(d.dir().Sub("etc"));
-  std::string resolv = d.dir().Sub("etc/resolv.conf");
+  std::string resolv = WriteResolvConf(d);
   std::string other = d.dir().Sub("other.conf");
-  WriteFile(resolv, "nameserver 127.0.0.1\n");
   WriteFile(other, "nameserver 192.0.2.53\n");
   d.Configure(ResolverSource("r", "resolv.conf", resolv, "reread_s = 1"));
   ASSERT_TRUE(d.Start());

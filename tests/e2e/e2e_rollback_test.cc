@@ -425,9 +425,7 @@ TEST(E2eProbes, ADnsProbeConfirmsAndOneFailingBeforeIsNotRequired) {
   netsnap::testing::Dnsmasq dnsmasq(conf, d.dir().Sub("dnsmasq.log"));
   ASSERT_EQ(netsnap::testing::WaitForAnswer(dns_port, "corp.example", "10.1.2.3"), "10.1.2.3");
 
-  std::filesystem::create_directory(d.dir().Sub("etc"));
-  std::string resolv = d.dir().Sub("etc/resolv.conf");
-  WriteFile(resolv, "nameserver 127.0.0.1\n");
+  std::string resolv = WriteResolvConf(d);
   // reread_s = 1: a write right after a rollback's own write was seen missed by inotify
   // (see the report); the periodic re-read keeps this test about probes.
   d.Configure(ResolverSource("r", "resolv.conf", resolv, "reread_s = 1"));

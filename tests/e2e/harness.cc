@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -104,6 +105,23 @@ std::string ResolverSource(const std::string& name, const std::string& format,
                            const std::string& path, const std::string& extra) {
   return "[[source]]\nname = \"" + name + "\"\nkind = \"resolver\"\nformat = \"" + format +
          "\"\npath = \"" + path + "\"\n" + extra + "\n";
+}
+
+std::string WriteResolvConf(const Snapshotd& d, const std::string& text) {
+  std::filesystem::create_directories(d.dir().Sub("etc"));
+  std::string path = d.dir().Sub("etc/resolv.conf");
+  WriteFile(path, text);
+  return path;
+}
+
+int64_t StartKernelAndResolver(Snapshotd* d, const std::string& netns_path, std::string* resolv) {
+  *resolv = WriteResolvConf(*d);
+  d->Configure(KernelSource("k", netns_path) + ResolverSource("r", "resolv.conf", *resolv));
+  if (!d->Start()) return 0;
+  boost::json::value first =
+      d->WaitForVersion("k", [](const boost::json::object&) { return true; });
+  EXPECT_TRUE(first.is_object()) << "no first version of k";
+  return first.is_object() ? first.at("version").to_number<int64_t>() : 0;
 }
 
 const char* CliPath() {

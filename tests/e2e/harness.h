@@ -129,6 +129,15 @@ class Snapshotd {
   int Reap(milliseconds limit);
 };
 
+// Writes DIR/etc/resolv.conf of the daemon's temp folder with `text` and returns its path: the
+// file the usual resolver source watches.
+std::string WriteResolvConf(const Snapshotd& d, const std::string& text = "nameserver 127.0.0.1\n");
+
+// The set-up most views need: configures a kernel source "k" on `netns_path` and a resolver
+// source "r" on a fresh resolv.conf (its path in *resolv), starts the daemon and waits for k's
+// first version. Returns that version, or 0 with a test failure when a step fails.
+int64_t StartKernelAndResolver(Snapshotd* d, const std::string& netns_path, std::string* resolv);
+
 // The `netsnap` binary (NETSNAP_CLI) and `snapshotd` binary (NETSNAP_SNAPSHOTD) under test.
 const char* CliPath();
 const char* SnapshotdPath();
