@@ -325,6 +325,13 @@ Status ParsePolicies(const toml::table* doc, const std::string& origin,
         return Status::InvalidArgument(where(n) + "two default [[policy]] tables");
       }
       if (pass == 0) seen_default = true;
+      // What GET …/policy shows besides the settings; in a file they would be silently ignored.
+      for (const char* shown : {"state", "webhook"}) {
+        if (const toml::node* x = t.get(shown)) {
+          return Status::InvalidArgument(where(*x) + "[[policy]] '" + source + "': '" + shown +
+                                         "' is shown by the API, not a setting; remove it");
+        }
+      }
       json::object obj;
       for (const auto& [k, v] : t) obj[k.str()] = TomlToJson(v);
       std::string bad;

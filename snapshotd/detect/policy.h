@@ -83,7 +83,8 @@ enum class WebhookUrl { kHidden, kShown };
 boost::json::object PolicyToJson(const DetectPolicy& policy, WebhookUrl url = WebhookUrl::kHidden);
 // Builds a policy from JSON: keys absent take their value from `base`. Unknown keys and bad
 // values are InvalidArgument naming the key; *bad_key is set to it when given. "source",
-// "state" and "webhook" are read-only and ignored.
+// "state" and "webhook" are read-only and ignored (a policy read, edited and put back);
+// ParsePolicies refuses them in a file.
 Status PolicyFromJson(const boost::json::object& in, const DetectPolicy& base, DetectPolicy* out,
                       std::string* bad_key = nullptr);
 // A policy from an API request (PUT …/policy): as PolicyFromJson, but the webhook keys are

@@ -81,6 +81,12 @@ TEST(Policy, BadValuesNameTheLine) {
   EXPECT_NE(s.message().find("two [[policy]]"), std::string::npos) << s.message();
   s = Parse("[[policy]]\nsettle_ms = 500\nsettle_max_ms = 100\n", &m);
   EXPECT_NE(s.message().find("settle_max_ms"), std::string::npos) << s.message();
+  // The read-only keys of the API's view are not settings in a file.
+  s = Parse("[[policy]]\nsource = \"k\"\nstate = \"paused\"\n", &m);
+  EXPECT_NE(s.message().find("test.toml:10:"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("'state' is shown by the API"), std::string::npos) << s.message();
+  s = Parse("[[policy]]\nwebhook = \"configured\"\n", &m);
+  EXPECT_NE(s.message().find("'webhook' is shown by the API"), std::string::npos) << s.message();
 }
 
 TEST(Policy, JsonRoundTrip) {
