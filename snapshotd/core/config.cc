@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -18,6 +20,15 @@ namespace {
 
 std::string Where(const std::string& origin, const toml::source_region& r) {
   return origin + ":" + std::to_string(r.begin.line);
+}
+
+// A source's name goes into URLs, CLI arguments (SOURCE@VERSION), log fields and metric labels:
+// only characters that need no escaping anywhere, and no "." or ".." path segment.
+bool ValidSourceName(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name.front() == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
 }
 
 Status Bad(const std::string& origin, const toml::node& n, const std::string& msg) {
@@ -211,8 +222,10 @@ Status ParseConfig(const std::string& text, const std::string& origin, DaemonCon
       NETSNAP_RETURN_IF_ERROR(GetString(t, "name", origin, &spec.name));
       NETSNAP_RETURN_IF_ERROR(GetString(t, "kind", origin, &spec.kind));
       if (spec.name.empty()) return Bad(origin, n, "[[source]] needs a 'name'");
-      if (spec.name.find_first_of("/?#% \t") != std::string::npos) {
-        return Bad(origin, n, "source name '" + spec.name + "' may not contain / ? # % or spaces");
+      if (!ValidSourceName(spec.name)) {
+        return Bad(origin, n,
+                   "source name '" + spec.name +
+                       "' must be 1-64 letters, digits, '-', '_' or '.', not starting with '.'");
       }
       if (spec.kind.empty()) return Bad(origin, n, "[[source]] '" + spec.name + "' needs a 'kind'");
       if (!names.insert(spec.name).second) {
