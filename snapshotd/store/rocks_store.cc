@@ -147,7 +147,7 @@ Status RocksStore::OpenDb() {
   durable_options_.sync = true;
   NETSNAP_RETURN_IF_ERROR(CheckFormatMarker(db_.get(), meta_, options_.path, options_.read_only));
   NETSNAP_RETURN_IF_ERROR(LoadSources());
-  if (!options_.sync && options_.wal_sync_ms > 0)
+  if (!options_.sync && options_.wal_sync_ms > 0 && !options_.read_only)
     sync_thread_ = std::thread([this] { SyncLoop(); });
   return Status::OK();
 }
