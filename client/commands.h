@@ -81,6 +81,15 @@ struct HistoryArgs {
 // Every change to one record: GET /v1/sources/{name}/history.
 int CmdHistory(const CliContext& ctx, const HistoryArgs& args);
 
+struct ExportArgs {
+  std::string source;
+  std::string since, until;
+  std::string format = "jsonl";  // or "text"
+  bool diffs = false;            // after the first version, its diff from the one before
+};
+// Every version of a source in the range, oldest first (docs/cli.md, "Export").
+int CmdExport(const CliContext& ctx, const ExportArgs& args);
+
 // Prints a new random token and the token file line that grants it ROLE as NAME; needs no server.
 int CmdTokenNew(const std::string& role, const std::string& name);
 

@@ -10,6 +10,7 @@ constexpr int kExitServer = 4;    // cannot connect, 401, 5xx, a garbled answer
 constexpr int kExitRefused = 5;   // 403, 409 (a guard refused, a conflict), declined prompt
 constexpr int kExitFailed = 6;    // the rollback ran and ended failed or reverted
 constexpr int kExitDegraded = 7;  // status: a source or the store needs attention (health 503)
+constexpr int kExitOutput = 8;    // export: standard output could not be written (disk full)
 
 // The exit code for an HTTP status.
 inline int ExitCodeForHttp(int status) {

@@ -85,6 +85,7 @@ Status ApiClient::Call(std::string_view method, const std::string& target, const
   NETSNAP_RETURN_IF_ERROR(HttpCall(MakeRequest(method, target, body), limits_, &answer));
   out->status = answer.status;
   out->content_type = answer.Header("content-type");
+  out->next_cursor = answer.Header("next-cursor");
   out->body = std::move(answer.body);
   return Status::OK();
 }

@@ -18,6 +18,7 @@ struct HttpResponse {
   int status = 0;
   std::string content_type;
   std::string body;
+  std::string next_cursor;  // the Next-Cursor header (text pages of a version), "" when absent
   // The body as JSON (null when it is not JSON).
   boost::json::value Json() const;
   // "code: message" from an error body, or the status line.

@@ -182,6 +182,16 @@ int main(int argc, char** argv) {
   history->add_option("--since", hist.since, "time");
   history->add_option("--until", hist.until, "time");
 
+  ExportArgs exp;
+  auto* export_cmd =
+      app.add_subcommand("export", "every version of a source, oldest first, for an archive");
+  export_cmd->add_option("SOURCE", exp.source)->required();
+  export_cmd->add_option("--since", exp.since, "time");
+  export_cmd->add_option("--until", exp.until, "time");
+  export_cmd->add_option("--format", exp.format, "jsonl or text")->capture_default_str();
+  export_cmd->add_flag("--diffs", exp.diffs,
+                       "after the first version, its changes from the one before");
+
   std::string token_role, token_name;
   auto* token_cmd = app.add_subcommand("token", "bearer tokens for the token file");
   token_cmd->require_subcommand(1);
@@ -229,6 +239,7 @@ int main(int argc, char** argv) {
   if (*pause) return CmdPause(ctx, source, pause_for, note);
   if (*resume) return CmdResume(ctx, source);
   if (*policy) return CmdPolicy(ctx, source, policy_sets);
+  if (*export_cmd) return CmdExport(ctx, exp);
   if (*why) {
     why_args.selectors = {{"src", why_from},    {"iif", why_iif},     {"oif", why_oif},
                           {"mark", why_mark},   {"uid", why_uid},     {"ipproto", why_proto},

@@ -1,9 +1,10 @@
 // snapshotd: keeps a versioned history of this host's network configuration and rolls it back.
 //
 // Exit codes (docs/operations.md, snapshotd(8)):
-//   0  stopped on SIGTERM or SIGINT; --version, --help; --check-config found the file valid
+//   0  stopped on SIGTERM or SIGINT; --version, --help; --check-config found the file valid;
+//      `backup OUT` made a backup and verified it
 //   1  could not start or keep running (the store, a listening socket, a failed reload that
-//      left nothing running)
+//      left nothing running, a store format this build does not read); `backup` failed
 //   2  invalid command line or configuration (nothing was started)
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 #include "core/watchdog.h"
 #include "netsnap/time.h"
 #include "netsnap_version.h"
+#include "service/backup_command.h"
 #include "service/config_check.h"
 #include "service/service.h"
 
@@ -103,6 +105,13 @@ int main(int argc, char** argv) {
                                "default) and exit: 0 valid, 2 invalid")
                     ->expected(0, 1);
   app.add_flag("--version", version, "print the version and exit");
+  std::string backup_out;
+  auto* backup = app.add_subcommand(
+      "backup",
+      "make a verified online backup of the store into the new directory OUT (through "
+      "the running daemon's socket when one answers) and exit");
+  backup->add_option("OUT", backup_out, "the backup directory; must not exist")->required();
+  backup->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -121,6 +130,10 @@ int main(int argc, char** argv) {
   if (!s.ok()) {
     std::fprintf(stderr, "snapshotd: %s\n", s.message().c_str());
     return kExitInvalid;
+  }
+  if (backup->parsed()) {
+    umask(077);  // the copy is the history: as closed as the store
+    return netsnap::RunBackupCommand(config, backup_out);
   }
   if (check->count()) {
     std::string path = ConfigPath(flags);

@@ -18,6 +18,7 @@ void AddMetricsRoutes(const ApiContext* ctx, Router* router);   // /metrics
 void AddPolicyRoutes(const ApiContext* ctx, Router* router);    // pause, resume, policy
 void AddLookupRoutes(const ApiContext* ctx, Router* router);    // lookup
 void AddHistoryRoutes(const ApiContext* ctx, Router* router);   // history of one record
+void AddBackupRoutes(const ApiContext* ctx, Router* router);    // POST /v1/backup
 
 // Every route above.
 inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
@@ -32,6 +33,7 @@ inline void AddAllRoutes(const ApiContext* ctx, Router* router) {
   AddPolicyRoutes(ctx, router);
   AddLookupRoutes(ctx, router);
   AddHistoryRoutes(ctx, router);
+  AddBackupRoutes(ctx, router);
 }
 
 }  // namespace netsnap::api

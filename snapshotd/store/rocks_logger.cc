@@ -41,4 +41,10 @@ class DaemonLogger : public rocksdb::Logger {
 
 std::shared_ptr<rocksdb::Logger> NewDaemonLogger() { return std::make_shared<DaemonLogger>(); }
 
+void UseDaemonInfoLog(rocksdb::DBOptions* options) {
+  options->info_log = NewDaemonLogger();
+  options->max_log_file_size = kInfoLogFileBytes;
+  options->keep_log_file_num = kInfoLogFiles;
+}
+
 }  // namespace netsnap::store

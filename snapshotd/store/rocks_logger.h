@@ -9,6 +9,7 @@
 #pragma once
 
 #include <rocksdb/env.h>
+#include <rocksdb/options.h>
 
 #include <memory>
 
@@ -16,5 +17,12 @@ namespace netsnap::store {
 
 // A logger for DBOptions::info_log; its level is InfoLogLevel::WARN_LEVEL.
 std::shared_ptr<rocksdb::Logger> NewDaemonLogger();
+
+// Sets `options` so that RocksDB keeps no LOG files growing in the store: the daemon's logger
+// above, and, should RocksDB ever write a LOG file itself (a DBOptions made without info_log),
+// at most kInfoLogFiles of kInfoLogFileBytes each.
+inline constexpr size_t kInfoLogFileBytes = 1 << 20;
+inline constexpr size_t kInfoLogFiles = 2;
+void UseDaemonInfoLog(rocksdb::DBOptions* options);
 
 }  // namespace netsnap::store

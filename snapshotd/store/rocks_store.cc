@@ -14,6 +14,7 @@
 #include "netsnap/time.h"
 #include "store/keylog.h"
 #include "store/rocks_logger.h"
+#include "store/store_format.h"
 #include "store/version_codec.h"
 
 namespace netsnap {
@@ -103,14 +104,16 @@ Status RocksStore::FromRocks(const rocksdb::Status& s, const std::string& what) 
 }
 
 Status RocksStore::OpenDb() {
-  std::error_code ec;
-  std::filesystem::create_directories(options_.path, ec);
-  if (ec) return Status::IOError("cannot create " + options_.path + ": " + ec.message());
+  if (!options_.read_only) {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.path, ec);
+    if (ec) return Status::IOError("cannot create " + options_.path + ": " + ec.message());
+  }
   rocksdb::DBOptions dbo;
-  dbo.create_if_missing = true;
+  dbo.create_if_missing = !options_.read_only;
   dbo.create_missing_column_families = true;
   dbo.IncreaseParallelism(2);
-  dbo.info_log = NewDaemonLogger();
+  UseDaemonInfoLog(&dbo);
   dbo.listeners.push_back(recovery_);
   dbo.max_total_wal_size = 256 << 20;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
@@ -122,8 +125,15 @@ Status RocksStore::OpenDb() {
       {"meta", CfOptions(true)},
       {"keylog", CfOptions(true)},
   };
+  std::vector<std::string> known;
+  for (const auto& cf : cfs) known.push_back(cf.name);
+  bool exists = false;
+  NETSNAP_RETURN_IF_ERROR(CheckBeforeOpen(options_.path, known, &exists));
+  if (options_.read_only && !exists) return Status::NotFound("no store at " + options_.path);
   rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(dbo, options_.path, cfs, &handles_, &db);
+  rocksdb::Status s = options_.read_only
+                          ? rocksdb::DB::OpenForReadOnly(dbo, options_.path, cfs, &handles_, &db)
+                          : rocksdb::DB::Open(dbo, options_.path, cfs, &handles_, &db);
   if (!s.ok())
     return Status::IOError("cannot open store at " + options_.path + ": " + s.ToString());
   db_.reset(db);
@@ -135,8 +145,9 @@ Status RocksStore::OpenDb() {
   keylog_ = handles_[6];
   write_options_.sync = options_.sync;
   durable_options_.sync = true;
+  NETSNAP_RETURN_IF_ERROR(CheckFormatMarker(db_.get(), meta_, options_.path, options_.read_only));
   NETSNAP_RETURN_IF_ERROR(LoadSources());
-  if (!options_.sync && options_.wal_sync_ms > 0)
+  if (!options_.sync && options_.wal_sync_ms > 0 && !options_.read_only)
     sync_thread_ = std::thread([this] { SyncLoop(); });
   return Status::OK();
 }

@@ -53,6 +53,7 @@ class RocksStore : public Store {
   Status Compact() override;
   std::string WriteError() override;
   Status CheckWritable() override;
+  Status Checkpoint(const std::string& dir) override;  // checkpoint.cc
 
  private:
   // What the store keeps in memory about each source's newest version.

@@ -50,6 +50,9 @@ struct StoreOptions {
   double checkpoint_share = 0.5;
   uint32_t max_chain = 1024;
   int zstd_level = 3;
+  // Opens an existing store for reading only (a backup being verified): no write, no format
+  // marker written, and no RocksDB lock taken.
+  bool read_only = false;
 };
 
 // What the caller knows about a new state.
@@ -175,6 +178,11 @@ class Store {
   // once a second, as a write would): a caller can wait for space to come back before it
   // prepares a write, e.g. a re-read of a large table.
   virtual Status CheckWritable() = 0;
+  // Writes an openable copy of the whole store to `dir`, which must not exist, while commits go
+  // on (RocksDB's Checkpoint: SST files hard-linked when on the same file system). The caller
+  // checks `dir` first (backup_target.h). The copy holds at least every write acknowledged
+  // before the call.
+  virtual Status Checkpoint(const std::string& dir) = 0;
 };
 
 }  // namespace netsnap

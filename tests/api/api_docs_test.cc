@@ -47,6 +47,7 @@ TEST(ApiDocs, EveryCurlExampleWorks) {
   ApiHarness h(ApiOptions{}, "docs-operator-token-0123456789 operator docs\n");
   h.Capture(TestRoutes(12, "192.0.2.1"));  // version 2
   setenv("NETSNAP_TOKEN", "docs-operator-token-0123456789", 1);
+  setenv("BACKUP_DIR", h.dir().path().c_str(), 1);  // the backup example writes there
 
   // Each curl reports its HTTP status on stderr.
   const std::string prelude =

@@ -203,6 +203,15 @@ TEST_F(E2eOpenApi, EveryOperationAnswersAsDescribed) {
       200);
   EXPECT_EQ(Call("PUT", policy, "/v1/sources/k/policy", R"({"action":"sometimes"})").status, 400);
 
+  // Backup: one made and verified; a viewer, a relative path and an existing one refused.
+  const std::string backup = "/v1/backup";
+  const std::string target = R"({"path":")" + d.dir().Sub("backup") + R"("})";
+  HttpReply made = Call("POST", backup, backup, target);
+  EXPECT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(Call("POST", backup, backup, target).status, 409);
+  EXPECT_EQ(Call("POST", backup, backup, R"({"path":"relative/dir"})").status, 400);
+  EXPECT_EQ(Call("POST", backup, backup, target, {}, kViewerToken).status, 403);
+
   // Events, stored and followed.
   EXPECT_EQ(Call("GET", "/v1/events", "/v1/events?limit=1000").status, 200);
   EXPECT_EQ(Call("GET", "/v1/events", "/v1/events?limit=0").status, 400);
