@@ -44,6 +44,16 @@ boost::json::object RecordToJson(RecordRef rec) {
   return s.ok() ? o : Fallback(rec, s);
 }
 
+void AppendRecordJson(RecordRef rec, std::string* out) {
+  const KindRenderer* r = RendererFor(KindOfKey(rec.key));
+  if (r && r->append_json) {
+    size_t start = out->size();
+    if (r->append_json(rec, out).ok()) return;
+    out->resize(start);  // a record that does not decode renders as RecordToJson's fallback
+  }
+  out->append(boost::json::serialize(RecordToJson(rec)));
+}
+
 boost::json::object RecordKeyToJson(RecordRef rec) {
   const KindRenderer* r = RendererFor(KindOfKey(rec.key));
   if (!r || !r->key_json) return Fallback(rec, Status::OK());

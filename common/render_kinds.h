@@ -14,6 +14,9 @@ struct KindRenderer {
   Status (*to_json)(RecordRef rec, boost::json::object* out);
   Status (*key_json)(RecordRef rec, boost::json::object* out);
   Status (*to_text)(RecordRef rec, std::string* out);
+  // to_json's object serialized, appended without building it; null when the kind has no
+  // faster way than serializing to_json's.
+  Status (*append_json)(RecordRef rec, std::string* out);
 };
 
 const KindRenderer* RouteRenderer();

@@ -185,7 +185,7 @@ Status ToText(RecordRef rec, std::string* out) {
   }
 }
 
-const KindRenderer kResolver = {&ToJson, &KeyJson, &ToText};
+const KindRenderer kResolver = {&ToJson, &KeyJson, &ToText, nullptr};
 
 }  // namespace
 

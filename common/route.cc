@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include "coding.h"
@@ -54,6 +55,16 @@ bool GetPrefixKey(Reader* r, uint8_t family, Prefix* p) {
 
 std::string Address::ToString() const {
   if (family == 0) return "";
+  if (family == kAfInet) {
+    // inet_ntop prints IPv4 with sprintf: about a tenth of rendering a whole version (perf).
+    char buf[16];
+    char* p = buf;
+    for (int i = 0; i < 4; ++i) {
+      if (i) *p++ = '.';
+      p = std::to_chars(p, buf + sizeof buf, addr[i]).ptr;
+    }
+    return std::string(buf, p);
+  }
   char buf[INET6_ADDRSTRLEN];
   inet_ntop(family == kAfInet6 ? AF_INET6 : AF_INET, addr, buf, sizeof buf);
   return buf;

@@ -1,6 +1,10 @@
-// Route records as `ip -j route show` JSON and as `ip route` text.
+// Route records as `ip -j route show` JSON and as `ip route` text. The JSON comes in two forms
+// that must give the same bytes: a boost::json::object for callers that add to it (findings,
+// rollback plans), and text written directly for whole versions (json_writer.h; about five
+// times faster). tests/common/render_test.cc holds them equal.
 #include <boost/json.hpp>
 
+#include "netsnap/json_writer.h"
 #include "netsnap/route.h"
 #include "netsnap/route_protocols.h"
 #include "render_kinds.h"
@@ -9,13 +13,23 @@ namespace netsnap {
 
 namespace {
 
+// RTNH_F_* names, bit i of the flags named by entry i.
+constexpr const char* kFlagNames[] = {"dead", "pervasive", "onlink", "offload", "linkdown"};
+// RTAX_* names by type.
+constexpr const char* kMetricNames[] = {
+    "unspec",   "lock",    "mtu",      "window",     "rtt",      "rttvar",
+    "ssthresh", "cwnd",    "advmss",   "reordering", "hoplimit", "initcwnd",
+    "features", "rto_min", "initrwnd", "quickack",   "congctl",  "fastopen_no_cookie"};
+
+std::string MetricName(uint16_t type) {
+  return type < std::size(kMetricNames) ? kMetricNames[type] : std::to_string(type);
+}
+
 boost::json::array NexthopFlags(uint32_t flags) {
   boost::json::array a;
-  if (flags & 1) a.push_back("dead");
-  if (flags & 2) a.push_back("pervasive");
-  if (flags & 4) a.push_back("onlink");
-  if (flags & 8) a.push_back("offload");
-  if (flags & 16) a.push_back("linkdown");
+  for (size_t i = 0; i < std::size(kFlagNames); ++i) {
+    if (flags & (1u << i)) a.push_back(kFlagNames[i]);
+  }
   return a;
 }
 
@@ -62,18 +76,121 @@ Status ToJson(RecordRef rec, boost::json::object* o) {
   }
   if (!r.metrics.empty()) {
     boost::json::array ms;
-    static const char* const kNames[] = {
-        "unspec",   "lock",    "mtu",      "window",     "rtt",      "rttvar",
-        "ssthresh", "cwnd",    "advmss",   "reordering", "hoplimit", "initcwnd",
-        "features", "rto_min", "initrwnd", "quickack",   "congctl",  "fastopen_no_cookie"};
     for (const auto& [t, v] : r.metrics) {
       boost::json::object m;
-      m[t < std::size(kNames) ? kNames[t] : std::to_string(t)] = v;
+      m[MetricName(t)] = v;
       ms.push_back(std::move(m));
     }
     (*o)["metrics"] = std::move(ms);
   }
   if (!r.raw.empty()) (*o)["raw_attributes"] = r.raw.size();
+  return Status::OK();
+}
+
+void WriteFlags(uint32_t flags, JsonWriter* w) {
+  w->BeginArray();
+  for (size_t i = 0; i < std::size(kFlagNames); ++i) {
+    if (flags & (1u << i)) w->String(kFlagNames[i]);
+  }
+  w->EndArray();
+}
+
+// ToJson's object, written directly: the same fields in the same order.
+Status AppendJson(RecordRef rec, std::string* out) {
+  Route r;
+  NETSNAP_RETURN_IF_ERROR(Route::FromRecord(rec, &r));
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("kind");
+  w.String("route");
+  w.Key("family");
+  w.String(r.family == 10 ? "inet6" : "inet");
+  w.Key("table");
+  w.String(TableName(r.table));
+  w.Key("dst");
+  w.String(r.dst.ToString());
+  if (r.tos) {
+    w.Key("tos");
+    w.Uint(r.tos);
+  }
+  if (r.metric) {
+    w.Key("metric");
+    w.Uint(r.metric);
+  }
+  if (r.src.family && r.src.len) {
+    w.Key("src");
+    w.String(r.src.ToString());
+  }
+  if (r.type != 1) {
+    w.Key("type");
+    w.String(RouteTypeName(r.type));
+  }
+  if (!r.gateway.empty()) {
+    w.Key("gateway");
+    w.String(r.gateway.ToString());
+  }
+  if (!r.dev.empty()) {
+    w.Key("dev");
+    w.String(r.dev);
+  }
+  auto protocols = CurrentRouteProtocols();
+  w.Key("protocol");
+  w.String(protocols->Name(r.protocol));
+  if (const auto& owners = protocols->Owners(r.protocol); !owners.empty()) {
+    w.Key("owner");
+    w.BeginArray();
+    for (const std::string& p : owners) w.String(p);
+    w.EndArray();
+  }
+  w.Key("scope");
+  w.String(ScopeName(r.scope));
+  if (!r.prefsrc.empty()) {
+    w.Key("prefsrc");
+    w.String(r.prefsrc.ToString());
+  }
+  if (r.nhid) {
+    w.Key("nhid");
+    w.Uint(r.nhid);
+  }
+  w.Key("flags");
+  WriteFlags(r.flags, &w);
+  if (!r.nexthops.empty()) {
+    w.Key("nexthops");
+    w.BeginArray();
+    for (const RouteNexthop& nh : r.nexthops) {
+      w.BeginObject();
+      if (!nh.gateway.empty()) {
+        w.Key("gateway");
+        w.String(nh.gateway.ToString());
+      }
+      if (!nh.dev.empty()) {
+        w.Key("dev");
+        w.String(nh.dev);
+      }
+      w.Key("weight");
+      w.Uint(nh.weight);
+      w.Key("flags");
+      WriteFlags(nh.flags, &w);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (!r.metrics.empty()) {
+    w.Key("metrics");
+    w.BeginArray();
+    for (const auto& [t, v] : r.metrics) {
+      w.BeginObject();
+      w.Key(MetricName(t));
+      w.Uint(v);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (!r.raw.empty()) {
+    w.Key("raw_attributes");
+    w.Uint(r.raw.size());
+  }
+  w.EndObject();
   return Status::OK();
 }
 
@@ -111,7 +228,7 @@ Status ToText(RecordRef rec, std::string* out) {
   return Status::OK();
 }
 
-const KindRenderer kRoute = {&ToJson, &KeyJson, &ToText};
+const KindRenderer kRoute = {&ToJson, &KeyJson, &ToText, &AppendJson};
 
 }  // namespace
 

@@ -148,7 +148,7 @@ int Fetch(const std::string& dir) {
     std::string piece;
     api::AppendVersionJson(h, &piece);
     for (RecordRef r : snap) {
-      api::AppendRecordJson(r, &piece);
+      AppendRecordJson(r, &piece);
       if (piece.size() >= api::ChunkedBody::kPieceBytes) piece.clear();
     }
     rendered.push_back(Ms(Clock::now() - t0));

@@ -12,6 +12,9 @@ namespace netsnap {
 // {"kind": "...", field: value...}. A record that does not decode renders as
 // {"kind": "...", "key_hex": ..., "value_hex": ..., "error": ...}.
 boost::json::object RecordToJson(RecordRef rec);
+// Appends RecordToJson(rec) serialized: the same bytes, written without building the object
+// where the kind can (routes, the bulk of a whole version).
+void AppendRecordJson(RecordRef rec, std::string* out);
 // Only the key fields, for diffs ("changed" entries name the key).
 boost::json::object RecordKeyToJson(RecordRef rec);
 // One line without a trailing newline ("10.0.0.0/8 via 192.0.2.1 dev eth0 proto static").

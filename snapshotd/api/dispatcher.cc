@@ -42,7 +42,9 @@ Dispatcher::Dispatcher(const ApiContext* ctx, std::shared_ptr<const Authenticato
       auth_(std::move(auth)) {
   AddAllRoutes(ctx_, &router_);
   ctx_->metrics->Describe(kRequests, "counter", "HTTP requests by route, method and status.");
-  ctx_->metrics->Describe(kDuration, "histogram", "HTTP request handling time by route.");
+  ctx_->metrics->Describe(kDuration, "histogram",
+                          "HTTP request handling time by route; an answer written in pieces (a "
+                          "whole version, a diff) until its last byte.");
   ctx_->metrics->Describe(kRejections, "counter",
                           "Requests answered 503 because every API worker was busy and the "
                           "worker queue was full, by route.");
@@ -104,11 +106,15 @@ void Dispatcher::Overloaded(Call* call, ApiResponse* res) const {
 }
 
 void Dispatcher::Count(const Call& call, const ApiResponse& res) const {
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - call.start).count();
   ctx_->metrics->Add(kRequests, {{"route", call.label},
                                  {"method", std::string(http::to_string(call.req.method))},
                                  {"status", std::to_string(res.status)}});
+  if (!res.chunked) Finish(call);
+}
+
+void Dispatcher::Finish(const Call& call) const {
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - call.start).count();
   ctx_->metrics->Observe(kDuration, {{"route", call.label}}, seconds);
 }
 

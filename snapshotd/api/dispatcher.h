@@ -48,9 +48,13 @@ class Dispatcher {
   // before its handler has res->refused set: the session closes the connection after it.
   bool Prepare(boost::beast::http::request<boost::beast::http::string_body>&& raw, const Peer& peer,
                Call* call, ApiResponse* res) const;
-  // Runs the handler of a prepared call, then counts and audits it. Never throws; a handler that
+  // Runs the handler of a prepared call, then counts and audits it (an answer in pieces is
+  // timed by Finish). Never throws; a handler that
   // throws is answered with 500. Any thread.
   void Run(Call* call, ApiResponse* res) const;
+  // Observes the duration of a call whose answer was written in pieces (res->chunked), which
+  // Run leaves to the session: it ends at the last byte, not when the handler returns.
+  void Finish(const Call& call) const;
   // Answers a prepared call the worker pool had no room for: 503 with Retry-After, counted in
   // netsnap_api_worker_rejections_total.
   void Overloaded(Call* call, ApiResponse* res) const;
@@ -62,7 +66,8 @@ class Dispatcher {
   // Routes and authorises; sets call->label, and call->route when the handler may run.
   void Route(Call* call, std::string_view target, std::string_view authorization, const Peer& peer,
              ApiResponse* res) const;
-  // Counts a finished call in the request metrics.
+  // Counts a call in the request metrics and, unless its answer is written in pieces, observes
+  // its duration.
   void Count(const Call& call, const ApiResponse& res) const;
   // Who sent the request, or false with the 401 in *res.
   bool Identify(std::string_view authorization, const Peer& peer, Principal* who,

@@ -2,8 +2,9 @@
 //
 //   GET /v1/events?since=&after=&type=&source=&limit=  -> {"events":[…],"last_id"}
 //   GET /v1/events?follow=1[&since=&after=&type=&source=]  -> server-sent events: the stored
-//       events matching since/after first (none when neither is given), then live ones. A
-//       Last-Event-ID header (a client reconnecting) counts as `after` when that is not given.
+//       events matching since/after first (none when neither is given), read in batches on a
+//       worker, then live ones. A Last-Event-ID header (a client reconnecting) counts as `after`
+//       when that is not given.
 #include <boost/json/object.hpp>
 
 #include "api/handlers.h"
@@ -49,23 +50,34 @@ Status ParseFilter(const ApiRequest& req, EventFilter* f) {
   return Status::OK();
 }
 
+// One store read of up to kBatch events after *after: appends those `f` accepts while *out
+// holds fewer than `limit`, and moves *after to the last event looked at. *more: the store may
+// hold events after it.
+Status ReadBatch(Store* store, const EventFilter& f, size_t limit, uint64_t* after,
+                 std::vector<StoredEvent>* out, bool* more) {
+  std::vector<StoredEvent> batch;
+  NETSNAP_RETURN_IF_ERROR(
+      store->ListEvents(*after, f.since_ns == INT64_MIN ? 0 : f.since_ns, kBatch, &batch));
+  *more = batch.size() == kBatch;
+  for (StoredEvent& e : batch) {
+    if (out->size() == limit) {
+      *more = true;
+      break;
+    }
+    *after = e.id;
+    if (f.Accepts(e)) out->push_back(std::move(e));
+  }
+  return Status::OK();
+}
+
 // Up to `limit` stored events the filter accepts; *last_id is the last id looked at.
 Status Collect(Store* store, const EventFilter& f, size_t limit, std::vector<StoredEvent>* out,
                uint64_t* last_id) {
   uint64_t after = f.after_id;
-  size_t scanned = 0;
-  while (out->size() < limit && scanned < kMaxScanned) {
-    std::vector<StoredEvent> batch;
-    NETSNAP_RETURN_IF_ERROR(
-        store->ListEvents(after, f.since_ns == INT64_MIN ? 0 : f.since_ns, kBatch, &batch));
-    if (batch.empty()) break;
-    for (StoredEvent& e : batch) {
-      after = e.id;
-      ++scanned;
-      if (f.Accepts(e)) out->push_back(std::move(e));
-      if (out->size() == limit) break;
-    }
-    if (batch.size() < kBatch) break;
+  bool more = true;
+  for (size_t scanned = 0; more && out->size() < limit && scanned < kMaxScanned;
+       scanned += kBatch) {
+    NETSNAP_RETURN_IF_ERROR(ReadBatch(store, f, limit, &after, out, &more));
   }
   *last_id = after;
   return Status::OK();
@@ -76,14 +88,19 @@ Status ListEvents(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res
   NETSNAP_RETURN_IF_ERROR(ParseFilter(req, &f));
   const std::string* follow = req.Query("follow");
   if (follow && *follow != "0" && *follow != "false") {
-    bool backlog = req.Query("since") || req.Query("after") || req.headers.count("last-event-id");
     auto stream = std::make_shared<EventStream>();
-    Store* store = ctx.store;
-    stream->backlog = [store, f, backlog](std::vector<StoredEvent>* out) {
-      if (!backlog) return Status::OK();
-      uint64_t last = 0;
-      return Collect(store, f, kMaxLimit * 10, out, &last);
-    };
+    if (req.Query("since") || req.Query("after") || req.headers.count("last-event-id")) {
+      // The whole backlog, one store read of kBatch events a call: the session writes each
+      // batch before it asks for the next, so a long backlog costs one batch of memory.
+      Store* store = ctx.store;
+      stream->backlog = [store, f, after = f.after_id](std::vector<StoredEvent>* out,
+                                                       bool* done) mutable {
+        bool more = false;
+        NETSNAP_RETURN_IF_ERROR(ReadBatch(store, f, SIZE_MAX, &after, out, &more));
+        *done = !more;
+        return Status::OK();
+      };
+    }
     stream->filter = [f](const StoredEvent& e) { return f.Accepts(e); };
     res->stream = std::move(stream);
     return Status::OK();

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/event_bus.h"
+#include "netsnap/json_writer.h"
 #include "netsnap/render.h"
 #include "netsnap/time.h"
 
@@ -43,49 +44,6 @@ json::object VersionJson(const VersionHeader& h) {
 }
 
 namespace {
-// Appends `s` as a JSON string, escaping as Boost.JSON's serializer does; other bytes pass as
-// they are.
-void AppendString(std::string_view s, std::string* out) {
-  static const char* hex = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    out->push_back('\\');
-    switch (c) {
-      case '"':
-        out->push_back('"');
-        break;
-      case '\\':
-        out->push_back('\\');
-        break;
-      case '\b':
-        out->push_back('b');
-        break;
-      case '\f':
-        out->push_back('f');
-        break;
-      case '\n':
-        out->push_back('n');
-        break;
-      case '\r':
-        out->push_back('r');
-        break;
-      case '\t':
-        out->push_back('t');
-        break;
-      default:
-        out->append("u00");
-        out->push_back(hex[c >> 4]);
-        out->push_back(hex[c & 15]);
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
-}
 void AppendQuoted(const std::string& plain, std::string* out) {
   out->push_back('"');
   out->append(plain);
@@ -106,7 +64,7 @@ void AppendVersionJson(const VersionHeader& h, std::string* out) {
   AppendField("time", out);
   AppendQuoted(FormatTime(h.time_ns), out);
   AppendField("cause", out);
-  AppendString(CauseName(h.cause), out);
+  AppendJsonString(CauseName(h.cause), out);
   AppendField("records", out);
   out->append(std::to_string(h.records));
   AppendField("added", out);
@@ -122,9 +80,9 @@ void AppendVersionJson(const VersionHeader& h, std::string* out) {
     out->append("{\"pid\":");
     out->append(std::to_string(h.actor.pid));
     out->append(",\"process\":");
-    AppendString(h.actor.process, out);
+    AppendJsonString(h.actor.process, out);
     out->append(",\"cmdline\":");
-    AppendString(h.actor.cmdline, out);
+    AppendJsonString(h.actor.cmdline, out);
     out->push_back('}');
   } else {
     out->append("null");
@@ -136,12 +94,8 @@ void AppendVersionJson(const VersionHeader& h, std::string* out) {
     out->append("null");
   }
   AppendField("note", out);
-  AppendString(h.note, out);
+  AppendJsonString(h.note, out);
   out->push_back('}');
-}
-
-void AppendRecordJson(RecordRef rec, std::string* out) {
-  out->append(json::serialize(RecordToJson(rec)));
 }
 
 void AppendRecordText(RecordRef rec, std::string* out) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "netsnap/record.h"
+#include "netsnap/render.h"  // AppendRecordJson: records in every answer that lists them
 #include "netsnap/version.h"
 #include "store/store.h"
 
@@ -22,8 +23,6 @@ boost::json::object VersionJson(const VersionHeader& h);
 // Appends VersionJson(h) serialized, without building the object (the hot path of version
 // pages); the same bytes as boost::json::serialize(VersionJson(h)).
 void AppendVersionJson(const VersionHeader& h, std::string* out);
-// Appends RecordToJson(rec) serialized.
-void AppendRecordJson(RecordRef rec, std::string* out);
 // Appends one line: `ip route` / `ip rule` form, resolver files as their text.
 void AppendRecordText(RecordRef rec, std::string* out);
 // Appends a diff's changed record: {"key","old","new"}.

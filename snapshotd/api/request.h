@@ -45,10 +45,12 @@ struct ApiRequest {
 };
 
 // A server-sent event stream (GET /v1/events?follow=1). The session subscribes to the event bus
-// first, then sends `backlog()`, then every live event that `filter` accepts and whose id is
-// above the last one sent.
+// first, then sends the backlog batch by batch, then every live event that `filter` accepts and
+// whose id is above the last one sent.
 struct EventStream {
-  std::function<Status(std::vector<StoredEvent>* out)> backlog;
+  // Appends the next batch of stored events to send first, reading a bounded number from the
+  // store; *done once none are left. Null: no backlog. Called on a worker, one call at a time.
+  std::function<Status(std::vector<StoredEvent>* out, bool* done)> backlog;
   std::function<bool(const StoredEvent&)> filter;
 };
 

@@ -40,6 +40,7 @@ Session<P>::Session(typename P::socket&& socket, Peer peer, const SessionEnv* en
 
 template <typename P>
 Session<P>::~Session() {
+  EndPieces();
   if (counted_follower_) --*env_->followers;
   if (feed_) feed_->Close();
   if (subscription_) env_->events->Unsubscribe(subscription_);
@@ -108,7 +109,7 @@ void Session<P>::OnRead(beast::error_code ec, size_t) {
   }
   if (call->route->runs == Runs::kWorker) return Offload(std::move(call), keep_alive);
   env_->dispatcher->Run(call.get(), &res);
-  Answer(std::move(res), keep_alive);
+  Answer(std::move(call), std::move(res), keep_alive);
 }
 
 template <typename P>
@@ -118,7 +119,7 @@ void Session<P>::Offload(std::shared_ptr<Dispatcher::Call> call, bool keep_alive
     auto res = std::make_shared<ApiResponse>();
     self->env_->dispatcher->Run(call.get(), res.get());
     net::post(self->stream_.get_executor(),
-              [self, res, keep_alive] { self->Answer(std::move(*res), keep_alive); });
+              [self, call, res, keep_alive] { self->Answer(call, std::move(*res), keep_alive); });
   });
   if (queued) return;
   ApiResponse res;
@@ -127,9 +128,10 @@ void Session<P>::Offload(std::shared_ptr<Dispatcher::Call> call, bool keep_alive
 }
 
 template <typename P>
-void Session<P>::Answer(ApiResponse&& res, bool keep_alive) {
+void Session<P>::Answer(std::shared_ptr<Dispatcher::Call> call, ApiResponse&& res,
+                        bool keep_alive) {
   if (res.stream) return StartStream(std::move(res.stream));
-  if (res.chunked) return StartPieces(std::move(res), keep_alive);
+  if (res.chunked) return StartPieces(std::move(call), std::move(res), keep_alive);
   Reply(std::move(res), keep_alive);
 }
 
@@ -177,8 +179,10 @@ void Session<P>::RefuseStream() {
 // --- a body in pieces ---------------------------------------------------------------------
 
 template <typename P>
-void Session<P>::StartPieces(ApiResponse&& res, bool keep_alive) {
+void Session<P>::StartPieces(std::shared_ptr<Dispatcher::Call> call, ApiResponse&& res,
+                             bool keep_alive) {
   pieces_ = std::move(res.chunked);
+  pieces_call_ = std::move(call);
   // HTTP/1.0 has no chunked encoding: the body runs until the server closes.
   if (http_version_ < 11) keep_alive = false;
   stream_header_.emplace(static_cast<http::status>(res.status), http_version_);
@@ -189,46 +193,86 @@ void Session<P>::StartPieces(ApiResponse&& res, bool keep_alive) {
   stream_header_->keep_alive(keep_alive);
   if (http_version_ >= 11) stream_header_->chunked(true);
   stream_serializer_.emplace(*stream_header_);
+  // The first piece renders while the header goes out.
+  RenderPiece(keep_alive);
   stream_.expires_after(env_->read_timeout);
+  writing_ = true;
   http::async_write_header(
       stream_, *stream_serializer_,
-      beast::bind_front_handler(&Session<P>::NextPiece, this->shared_from_this(), keep_alive));
+      beast::bind_front_handler(&Session<P>::OnPiecesHeader, this->shared_from_this(), keep_alive));
 }
 
 template <typename P>
-void Session<P>::NextPiece(bool keep_alive, beast::error_code ec, size_t) {
+void Session<P>::OnPiecesHeader(bool keep_alive, beast::error_code ec, size_t) {
+  writing_ = false;
   if (ec) return DoClose();
+  WritePiece(keep_alive);
+}
+
+template <typename P>
+void Session<P>::RenderPiece(bool keep_alive) {
   auto self = this->shared_from_this();
   // Rendering a piece costs about a millisecond (chunked_body.h): a worker does it, so that the
-  // I/O thread only writes. The piece belongs to the worker until WritePiece runs.
+  // I/O thread only writes. rendered_ and the body belong to the worker until it posts back.
   bool queued = env_->workers->Continue([self, keep_alive] {
-    self->piece_.clear();
-    bool more = self->pieces_->Next(&self->piece_);
-    net::post(self->stream_.get_executor(),
-              [self, more, keep_alive] { self->WritePiece(more, keep_alive); });
+    self->rendered_.clear();
+    bool more = self->pieces_->Next(&self->rendered_);
+    net::post(self->stream_.get_executor(), [self, more, keep_alive] {
+      self->rendered_ready_ = true;
+      self->rendered_more_ = more;
+      self->WritePiece(keep_alive);
+    });
   });
   if (!queued) DoClose();  // the server stops
 }
 
 template <typename P>
-void Session<P>::WritePiece(bool more, bool keep_alive) {
+void Session<P>::WritePiece(bool keep_alive) {
+  if (writing_ || !rendered_ready_ || !stream_.socket().is_open()) return;
+  rendered_ready_ = false;
+  if (!rendered_more_) {
+    piece_ = std::string();
+    rendered_ = std::string();
+    stream_header_.reset();
+    stream_serializer_.reset();
+    if (http_version_ < 11) {
+      EndPieces();
+      return DoClose();
+    }
+    writing_ = true;
+    return net::async_write(
+        stream_, http::make_chunk_last(),
+        beast::bind_front_handler(&Session<P>::OnLastChunk, this->shared_from_this(), keep_alive));
+  }
+  piece_.swap(rendered_);
+  RenderPiece(keep_alive);
+  writing_ = true;
   stream_.expires_after(env_->read_timeout);  // a client that stops reading is dropped
-  auto next =
-      beast::bind_front_handler(&Session<P>::NextPiece, this->shared_from_this(), keep_alive);
-  if (more && http_version_ < 11) {
-    return net::async_write(stream_, net::buffer(piece_), std::move(next));
-  }
-  if (more) {
-    return net::async_write(stream_, http::make_chunk(net::buffer(piece_)), std::move(next));
-  }
+  auto done =
+      beast::bind_front_handler(&Session<P>::OnPieceWritten, this->shared_from_this(), keep_alive);
+  if (http_version_ < 11) return net::async_write(stream_, net::buffer(piece_), std::move(done));
+  net::async_write(stream_, http::make_chunk(net::buffer(piece_)), std::move(done));
+}
+
+template <typename P>
+void Session<P>::OnPieceWritten(bool keep_alive, beast::error_code ec, size_t) {
+  writing_ = false;
+  if (ec) return DoClose();
+  WritePiece(keep_alive);
+}
+
+template <typename P>
+void Session<P>::OnLastChunk(bool keep_alive, beast::error_code ec, size_t bytes) {
+  writing_ = false;
+  EndPieces();
+  OnWrite(keep_alive, ec, bytes);
+}
+
+template <typename P>
+void Session<P>::EndPieces() {
+  if (pieces_call_) env_->dispatcher->Finish(*pieces_call_);
+  pieces_call_.reset();
   pieces_.reset();
-  piece_ = std::string();
-  stream_header_.reset();
-  stream_serializer_.reset();
-  if (http_version_ < 11) return DoClose();
-  net::async_write(
-      stream_, http::make_chunk_last(),
-      beast::bind_front_handler(&Session<P>::OnWrite, this->shared_from_this(), keep_alive));
 }
 
 // --- server-sent events -------------------------------------------------------------------
@@ -260,6 +304,8 @@ void Session<P>::StartStream(std::shared_ptr<EventStream> spec) {
   stream_header_->keep_alive(false);
   stream_serializer_.emplace(*stream_header_);
   stream_.expires_after(env_->read_timeout);
+  backlog_done_ = !spec_->backlog;
+  writing_ = true;  // frames wait for the header
   http::async_write_header(
       stream_, *stream_serializer_,
       beast::bind_front_handler(&Session<P>::OnStreamHeader, this->shared_from_this()));
@@ -267,15 +313,36 @@ void Session<P>::StartStream(std::shared_ptr<EventStream> spec) {
 
 template <typename P>
 void Session<P>::OnStreamHeader(beast::error_code ec, size_t) {
+  writing_ = false;
   if (ec) return DoClose();
-  std::vector<StoredEvent> backlog;
-  Status s = spec_->backlog(&backlog);
+  ArmHeartbeat();
+  Pump();
+}
+
+template <typename P>
+void Session<P>::ReadBacklog() {
+  reading_backlog_ = true;
+  auto self = this->shared_from_this();
+  bool queued = env_->workers->Continue([self] {
+    auto batch = std::make_shared<std::vector<StoredEvent>>();
+    bool done = false;
+    Status s = self->spec_->backlog(batch.get(), &done);
+    net::post(self->stream_.get_executor(),
+              [self, batch, done, s] { self->OnBacklog(*batch, done, s); });
+  });
+  if (!queued) DoClose();  // the server stops
+}
+
+template <typename P>
+void Session<P>::OnBacklog(const std::vector<StoredEvent>& batch, bool done, const Status& s) {
+  reading_backlog_ = false;
   if (!s.ok()) {
     spdlog::warn("api: event backlog: {}", s.ToString());
     pending_ += ": backlog unavailable: " + s.message() + "\n\n";
+    done = true;
   }
-  for (const StoredEvent& e : backlog) AppendFrame(e);
-  ArmHeartbeat();
+  for (const StoredEvent& e : batch) AppendFrame(e);
+  backlog_done_ = done;
   Pump();
 }
 
@@ -290,15 +357,20 @@ void Session<P>::AppendFrame(const StoredEvent& e) {
 
 template <typename P>
 void Session<P>::Pump() {
-  if (writing_ || !feed_) return;
-  bool overflowed = false;
-  for (const StoredEvent& e : feed_->Take(&overflowed)) AppendFrame(e);
-  if (overflowed) {
-    spdlog::warn("api: dropping an event follower that fell {} events behind",
-                 EventFeed::kMaxQueued);
-    return DoClose();
+  if (writing_ || !feed_ || !stream_.socket().is_open()) return;
+  if (backlog_done_) {
+    bool overflowed = false;
+    for (const StoredEvent& e : feed_->Take(&overflowed)) AppendFrame(e);
+    if (overflowed) {
+      spdlog::warn("api: dropping an event follower that fell {} events behind",
+                   EventFeed::kMaxQueued);
+      return DoClose();
+    }
   }
-  if (pending_.empty()) return;
+  if (pending_.empty()) {
+    if (!backlog_done_ && !reading_backlog_) ReadBacklog();
+    return;
+  }
   inflight_.swap(pending_);
   pending_.clear();
   writing_ = true;

@@ -75,8 +75,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void OnRead(boost::beast::error_code ec, size_t bytes);
   // Runs a prepared call on the worker pool, then answers on the session's strand.
   void Offload(std::shared_ptr<Dispatcher::Call> call, bool keep_alive);
-  // Sends a handler's answer as it asks: events, pieces, or one body.
-  void Answer(ApiResponse&& res, bool keep_alive);
+  // Sends the answer to `call` as its handler asks: events, pieces, or one body.
+  void Answer(std::shared_ptr<Dispatcher::Call> call, ApiResponse&& res, bool keep_alive);
   // Sends `res`; then reads the next request, or closes when !keep_alive.
   void Reply(ApiResponse&& res, bool keep_alive);
   void OnWrite(bool keep_alive, boost::beast::error_code ec, size_t bytes);
@@ -85,6 +85,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // Server-sent events.
   void StartStream(std::shared_ptr<EventStream> spec);
   void OnStreamHeader(boost::beast::error_code ec, size_t bytes);
+  // Reads the next batch of the backlog on a worker (a store read may wait for the disk); the
+  // strand sends it, then asks for the next once it is written.
+  void ReadBacklog();
+  void OnBacklog(const std::vector<StoredEvent>& batch, bool done, const Status& s);
+  // Writes pending frames; after the backlog, takes live events first; during it, asks for the
+  // next batch when nothing is left to write.
   void Pump();
   void OnStreamWrite(boost::beast::error_code ec, size_t bytes);
   void ArmHeartbeat();
@@ -93,11 +99,20 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // Answers 503 and closes: too many event streams are open.
   void RefuseStream();
 
-  // A body in pieces: the header, then per piece a worker renders it and the strand writes it,
-  // then the last chunk. HTTP/1.0 clients get the raw body and the connection closes after it.
-  void StartPieces(ApiResponse&& res, bool keep_alive);
-  void NextPiece(bool keep_alive, boost::beast::error_code ec, size_t bytes);
-  void WritePiece(bool more, bool keep_alive);
+  // A body in pieces: the header, then a worker renders piece n+1 while the strand writes piece
+  // n (two pieces in memory at most), then the last chunk. HTTP/1.0 clients get the raw body
+  // and the connection closes after it. The call's duration is observed after the last byte,
+  // or when the connection fails before it.
+  void StartPieces(std::shared_ptr<Dispatcher::Call> call, ApiResponse&& res, bool keep_alive);
+  void OnPiecesHeader(bool keep_alive, boost::beast::error_code ec, size_t bytes);
+  // Has a worker render the next piece into rendered_.
+  void RenderPiece(bool keep_alive);
+  // Writes the rendered piece when it is ready and no write is pending.
+  void WritePiece(bool keep_alive);
+  void OnPieceWritten(bool keep_alive, boost::beast::error_code ec, size_t bytes);
+  void OnLastChunk(bool keep_alive, boost::beast::error_code ec, size_t bytes);
+  // Observes the streamed call's duration once and lets go of the body.
+  void EndPieces();
 
   Stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -113,11 +128,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<boost::beast::http::response<boost::beast::http::empty_body>> stream_header_;
   std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>>
       stream_serializer_;
-  std::shared_ptr<ChunkedBody> pieces_;  // the body being written in pieces
-  std::string piece_;                    // the piece being rendered or written
-  std::string pending_;                  // frames not yet written
-  std::string inflight_;                 // frames being written
-  bool writing_ = false;
+  std::shared_ptr<ChunkedBody> pieces_;            // the body being written in pieces
+  std::shared_ptr<Dispatcher::Call> pieces_call_;  // its call, until the last byte
+  std::string piece_;                              // the piece being written (strand)
+  std::string rendered_;  // the next piece: a worker's until the strand learns it is rendered
+  bool rendered_ready_ = false;  // rendered_ holds a piece (or the end of the body)
+  bool rendered_more_ = false;   // ... and it is a piece, not the end
+  std::string pending_;          // frames not yet written
+  std::string inflight_;         // frames being written
+  bool writing_ = false;         // a write of the header, frames or a piece is pending
+  bool backlog_done_ = false;
+  bool reading_backlog_ = false;  // a worker reads a batch
   uint64_t last_sent_id_ = 0;
   boost::asio::steady_timer heartbeat_;
 };

@@ -88,6 +88,15 @@ TEST(Prefix, ParsePrintAndCover) {
   EXPECT_FALSE(Prefix::Parse("banana", &p).ok());
 }
 
+TEST(Address, PrintsAsInetNtop) {
+  for (const char* text :
+       {"0.0.0.0", "255.255.255.255", "10.0.100.7", "192.0.2.1", "2001:db8::1"}) {
+    Address a;
+    ASSERT_TRUE(Address::Parse(text, &a).ok()) << text;
+    EXPECT_EQ(a.ToString(), text);
+  }
+}
+
 TEST(Render, RouteAsIpPrintsIt) {
   Record rec = Sample().ToRecord();
   EXPECT_EQ(RecordToText(rec.ref()),
