@@ -23,7 +23,11 @@ class RollbackService;
 
 struct ApiOptions {
   std::string listen = "127.0.0.1:8470";  // "ADDR:PORT", "[ADDR6]:PORT"; port 0 = ephemeral
-  int threads = 2;                        // I/O threads: parse, route, write
+  // A second TCP listener ("" for none) that serves only GET /metrics and GET /v1/health, to
+  // every client without a token (the browser guard still applies), with connection caps of
+  // its own; any address may be given, as scrapers are usually remote.
+  std::string metrics_listen;
+  int threads = 2;  // I/O threads: parse, route, write
   // Worker threads for handlers that may block (worker_pool.h), and how many new requests may
   // wait for one before the server answers 503.
   int workers = 4;
@@ -65,6 +69,8 @@ class ApiServer {
   void Stop();
   // The port listened on (the chosen one when the options said 0).
   uint16_t port() const;
+  // The metrics listener's port; 0 without one.
+  uint16_t metrics_port() const;
   // Re-reads the token file (with the checks of the start). On error the tokens in use stay.
   // Thread-safe; requests being answered finish with the tokens they started with.
   Status ReloadTokens();
