@@ -202,8 +202,6 @@ ApiServer::~ApiServer() { Stop(); }
 
 uint16_t ApiServer::port() const { return impl_->port; }
 
-uint16_t ApiServer::metrics_port() const { return impl_->metrics_port; }
-
 void ApiServer::Post(std::function<void()> fn) { net::post(impl_->ioc, std::move(fn)); }
 
 Status ApiServer::Start(Daemon* daemon, const ApiOptions& opts, std::unique_ptr<ApiServer>* out) {

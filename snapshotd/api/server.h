@@ -69,8 +69,6 @@ class ApiServer {
   void Stop();
   // The port listened on (the chosen one when the options said 0).
   uint16_t port() const;
-  // The metrics listener's port; 0 without one.
-  uint16_t metrics_port() const;
   // Re-reads the token file (with the checks of the start). On error the tokens in use stay.
   // Thread-safe; requests being answered finish with the tokens they started with.
   Status ReloadTokens();
