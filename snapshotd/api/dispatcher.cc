@@ -8,7 +8,6 @@
 
 #include "api/audit.h"
 #include "api/errors.h"
-#include "api/handlers.h"
 #include "netsnap/time.h"
 
 namespace netsnap::api {
@@ -34,13 +33,13 @@ bool ParseTarget(std::string_view target, ApiRequest* req, std::vector<std::stri
 }  // namespace
 
 Dispatcher::Dispatcher(const ApiContext* ctx, std::shared_ptr<const Authenticator> auth,
-                       BrowserGuard guard, AccessRules rules)
+                       BrowserGuard guard, AccessRules rules, RouteTable routes)
     : ctx_(ctx),
       guard_(std::move(guard)),
       rules_(std::move(rules)),
       refusals_(ctx->metrics),
       auth_(std::move(auth)) {
-  AddAllRoutes(ctx_, &router_);
+  routes(ctx_, &router_);
   ctx_->metrics->Describe(kRequests, "counter", "HTTP requests by route, method and status.");
   ctx_->metrics->Describe(kDuration, "histogram",
                           "HTTP request handling time by route; an answer written in pieces (a "

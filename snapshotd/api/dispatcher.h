@@ -14,6 +14,7 @@
 #include "api/auth.h"
 #include "api/browser_guard.h"
 #include "api/context.h"
+#include "api/handlers.h"
 #include "api/peer.h"
 #include "api/refusals.h"
 #include "api/request.h"
@@ -31,9 +32,9 @@ struct AccessRules {
 
 class Dispatcher {
  public:
-  // ctx must outlive the dispatcher.
+  // ctx must outlive the dispatcher. `routes`: what it serves (anything else is a 404).
   Dispatcher(const ApiContext* ctx, std::shared_ptr<const Authenticator> auth, BrowserGuard guard,
-             AccessRules rules);
+             AccessRules rules, RouteTable routes = AddAllRoutes);
 
   // A request between Prepare and Run.
   struct Call {

@@ -7,6 +7,9 @@
 
 namespace netsnap::api {
 
+// A set of routes a dispatcher serves (AddAllRoutes, AddMonitoringRoutes).
+using RouteTable = void (*)(const ApiContext* ctx, Router* router);
+
 void AddHealthRoutes(const ApiContext* ctx, Router* router);    // /v1/health
 void AddSourceRoutes(const ApiContext* ctx, Router* router);    // /v1/sources
 void AddVersionRoutes(const ApiContext* ctx, Router* router);   // versions, at
@@ -19,6 +22,12 @@ void AddPolicyRoutes(const ApiContext* ctx, Router* router);    // pause, resume
 void AddLookupRoutes(const ApiContext* ctx, Router* router);    // lookup
 void AddHistoryRoutes(const ApiContext* ctx, Router* router);   // history of one record
 void AddBackupRoutes(const ApiContext* ctx, Router* router);    // POST /v1/backup
+
+// The routes of [daemon] metrics_listen: health and metrics only.
+inline void AddMonitoringRoutes(const ApiContext* ctx, Router* router) {
+  AddHealthRoutes(ctx, router);
+  AddMetricsRoutes(ctx, router);
+}
 
 // Every route above.
 inline void AddAllRoutes(const ApiContext* ctx, Router* router) {

@@ -12,6 +12,7 @@ class ManagedRollbacks : public RollbackService {
   Status Rollback(const RollbackRequest& req, boost::json::object* out) override;
   Status List(boost::json::object* out) override;
   Status Get(const std::string& id, boost::json::object* out) override;
+  size_t AwaitingConfirmation() override { return manager_->AwaitingConfirmation(); }
   Status Confirm(const std::string& id, const Actor& actor, boost::json::object* out) override;
   Status Cancel(const std::string& id, const Actor& actor, boost::json::object* out) override;
 

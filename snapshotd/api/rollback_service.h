@@ -5,6 +5,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -40,6 +41,8 @@ class RollbackService {
   // {"rollbacks":[...]}, newest first.
   virtual Status List(boost::json::object* out) = 0;
   virtual Status Get(const std::string& id, boost::json::object* out) = 0;
+  // How many rollbacks await confirmation now; cheap (no store read), for /metrics.
+  virtual size_t AwaitingConfirmation() = 0;
   // Confirm and Cancel: Conflict when the rollback is not awaiting confirmation, with *out the
   // rollback in its actual state.
   virtual Status Confirm(const std::string& id, const Actor& actor, boost::json::object* out) = 0;

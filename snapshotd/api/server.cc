@@ -66,31 +66,40 @@ struct ApiServer::Impl {
   api::SessionEnv env;
   std::string server_full_reply;  // sent to connections beyond the caps
   std::string client_full_reply;
+  // [daemon] metrics_listen: its own routes (metrics and health), no tokens, and its own
+  // connection caps, so that scrapers never take the API's connections.
+  std::unique_ptr<api::Dispatcher> metrics_dispatcher;
+  api::Connections metrics_connections;
+  api::SessionEnv metrics_env;
   net::io_context ioc;
   // After the I/O context: queued jobs hold sessions, which must go before the context does.
   api::WorkerPool workers;
   tcp::acceptor acceptor;
   std::optional<local::acceptor> socket_acceptor;
+  std::optional<tcp::acceptor> metrics_acceptor;
   std::string socket_path;
   std::vector<std::thread> threads;
   uint16_t port = 0;
+  uint16_t metrics_port = 0;
   bool stopped = false;
 
   Impl(const api::ApiContext& c, const ApiOptions& opts)
       : ctx(c),
         token_file(opts.token_file),
         connections(opts.max_connections, opts.max_connections_per_client),
+        metrics_connections(opts.max_connections, opts.max_connections_per_client),
         ioc(opts.threads),
         workers(static_cast<size_t>(opts.workers), opts.worker_queue),
         acceptor(net::make_strand(ioc)) {}
 
+  // Accepts connections on `a` for sessions that share `e`.
   template <typename Acceptor>
-  void Accept(Acceptor& a) {
+  void Accept(Acceptor& a, const api::SessionEnv* e) {
     using Socket = typename Acceptor::protocol_type::socket;
-    a.async_accept(net::make_strand(ioc), [this, &a](boost::system::error_code ec, Socket s) {
+    a.async_accept(net::make_strand(ioc), [this, &a, e](boost::system::error_code ec, Socket s) {
       if (!a.is_open()) return;
-      if (!ec) Admit(std::move(s));
-      Accept(a);
+      if (!ec) Admit(std::move(s), e);
+      Accept(a, e);
     });
   }
 
@@ -121,12 +130,12 @@ struct ApiServer::Impl {
   }
 
   template <typename Socket>
-  void Admit(Socket socket) {
+  void Admit(Socket socket, const api::SessionEnv* e) {
     using Session = api::Session<typename Socket::protocol_type>;
     api::Peer peer = PeerOf(socket);
     std::string client = peer.client;
-    auto session = std::make_shared<Session>(std::move(socket), std::move(peer), &env);
-    switch (connections.Admit(session, client)) {
+    auto session = std::make_shared<Session>(std::move(socket), std::move(peer), e);
+    switch (e->connections->Admit(session, client)) {
       case api::Connections::Admission::kAdmitted:
         return session->Run();
       case api::Connections::Admission::kServerFull:
@@ -136,14 +145,35 @@ struct ApiServer::Impl {
     }
   }
 
-  Status ListenTcp(const tcp::endpoint& endpoint, const std::string& listen) {
+  static Status ListenTcp(tcp::acceptor& a, const tcp::endpoint& endpoint,
+                          const std::string& listen, uint16_t* bound_port) {
     boost::system::error_code ec;
-    acceptor.open(endpoint.protocol(), ec);
-    if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor.bind(endpoint, ec);
-    if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+    a.open(endpoint.protocol(), ec);
+    if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) a.bind(endpoint, ec);
+    if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
     if (ec) return Status::IOError("api: cannot listen on " + listen + ": " + ec.message());
-    port = acceptor.local_endpoint().port();
+    *bound_port = a.local_endpoint().port();
+    return Status::OK();
+  }
+
+  // The listener of [daemon] metrics_listen: GET /metrics and /v1/health to every client,
+  // without a token; the browser guard against DNS rebinding as on the API.
+  Status ListenMetrics(const ApiOptions& opts) {
+    tcp::endpoint endpoint;
+    NETSNAP_RETURN_IF_ERROR(api::ParseListenAddress(opts.metrics_listen, &endpoint));
+    std::unique_ptr<api::Authenticator> none;
+    NETSNAP_RETURN_IF_ERROR(api::Authenticator::Load("", &none));  // every client a viewer
+    metrics_dispatcher = std::make_unique<api::Dispatcher>(
+        &ctx, std::move(none), api::BrowserGuard(HostOf(endpoint), opts.allowed_hosts),
+        api::AccessRules{}, api::AddMonitoringRoutes);
+    metrics_env = env;
+    metrics_env.dispatcher = metrics_dispatcher.get();
+    metrics_env.connections = &metrics_connections;
+    metrics_acceptor.emplace(net::make_strand(ioc));
+    NETSNAP_RETURN_IF_ERROR(
+        ListenTcp(*metrics_acceptor, endpoint, opts.metrics_listen, &metrics_port));
+    spdlog::info("api: metrics and health on {}:{} (no tokens)", HostOf(endpoint), metrics_port);
     return Status::OK();
   }
 
@@ -240,11 +270,13 @@ Status ApiServer::Start(const api::ApiContext& ctx, const ApiOptions& opts,
       "this client has " + std::to_string(opts.max_connections_per_client) +
           " connections open ([daemon] max_connections_per_client); close some and retry");
 
-  NETSNAP_RETURN_IF_ERROR(impl->ListenTcp(endpoint, opts.listen));
+  NETSNAP_RETURN_IF_ERROR(Impl::ListenTcp(impl->acceptor, endpoint, opts.listen, &impl->port));
   if (!opts.socket.empty()) NETSNAP_RETURN_IF_ERROR(impl->ListenSocket(opts.socket));
+  if (!opts.metrics_listen.empty()) NETSNAP_RETURN_IF_ERROR(impl->ListenMetrics(opts));
 
-  impl->Accept(impl->acceptor);
-  if (impl->socket_acceptor) impl->Accept(*impl->socket_acceptor);
+  impl->Accept(impl->acceptor, &impl->env);
+  if (impl->socket_acceptor) impl->Accept(*impl->socket_acceptor, &impl->env);
+  if (impl->metrics_acceptor) impl->Accept(*impl->metrics_acceptor, &impl->metrics_env);
   for (int i = 0; i < opts.threads; ++i) {
     impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
   }
@@ -282,9 +314,11 @@ void ApiServer::Stop() {
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
   if (impl_->socket_acceptor) impl_->socket_acceptor->close(ec);
+  if (impl_->metrics_acceptor) impl_->metrics_acceptor->close(ec);
   // No I/O thread runs now. Sessions still alive (their sockets close when the I/O context is
   // destroyed) must stop taking events before then: their feeds post to it.
   impl_->connections.DetachFeeds();
+  impl_->metrics_connections.DetachFeeds();
 }
 
 }  // namespace netsnap

@@ -23,7 +23,11 @@ class RollbackService;
 
 struct ApiOptions {
   std::string listen = "127.0.0.1:8470";  // "ADDR:PORT", "[ADDR6]:PORT"; port 0 = ephemeral
-  int threads = 2;                        // I/O threads: parse, route, write
+  // A second TCP listener ("" for none) that serves only GET /metrics and GET /v1/health, to
+  // every client without a token (the browser guard still applies), with connection caps of
+  // its own; any address may be given, as scrapers are usually remote.
+  std::string metrics_listen;
+  int threads = 2;  // I/O threads: parse, route, write
   // Worker threads for handlers that may block (worker_pool.h), and how many new requests may
   // wait for one before the server answers 503.
   int workers = 4;

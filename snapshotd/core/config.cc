@@ -70,6 +70,7 @@ Status GetInt(const toml::table& t, const char* key, int min, int max, const std
 Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig* c) {
   static const std::set<std::string> kKeys = {"data_dir",
                                               "listen",
+                                              "metrics_listen",
                                               "threads",
                                               "workers",
                                               "token_file",
@@ -94,6 +95,7 @@ Status ParseDaemon(const toml::table& d, const std::string& origin, DaemonConfig
     return Bad(origin, *n, "'data_dir' must not be empty (leave it out for the default)");
   }
   NETSNAP_RETURN_IF_ERROR(GetString(d, "listen", origin, &c->listen));
+  NETSNAP_RETURN_IF_ERROR(GetString(d, "metrics_listen", origin, &c->metrics_listen));
   NETSNAP_RETURN_IF_ERROR(GetString(d, "token_file", origin, &c->token_file));
   NETSNAP_RETURN_IF_ERROR(GetString(d, "log_level", origin, &c->log_level));
   NETSNAP_RETURN_IF_ERROR(GetString(d, "log_format", origin, &c->log_format));

@@ -32,6 +32,8 @@ struct DaemonConfig {
   // resolved against the file's folder when the file is parsed.
   std::string data_dir;
   std::string listen = "127.0.0.1:8470";
+  // A second listener serving only GET /metrics and /v1/health without tokens; "" for none.
+  std::string metrics_listen;
   int threads = 2;         // API I/O threads
   int workers = 4;         // API worker threads for handlers that may block
   std::string token_file;  // empty: no tokens, loopback only, TCP clients are viewers

@@ -26,8 +26,6 @@ void StartRecorder(Recorder* r) {
 
 Daemon::Daemon(DaemonConfig config) : config_(std::move(config)) {
   DescribeSourceCounters(&metrics_);
-  metrics_.Describe("netsnap_records", "gauge", "Records in the latest version.");
-  metrics_.Describe("netsnap_latest_version", "gauge", "Number of the latest version.");
   metrics_.Describe("netsnap_capture_seconds", "histogram", "Time to read a source's live state.");
   metrics_.Describe("netsnap_commit_seconds", "histogram", "Time to store a capture.");
   metrics_.Describe("netsnap_capture_lag_seconds", "gauge",

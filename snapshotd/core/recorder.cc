@@ -190,8 +190,6 @@ Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInf
   if (!degraded_) state_.error.clear();
   state_.last_capture_ns = info.time_ns;
   state_.latest = *out;
-  metrics_->Set("netsnap_records", {{"source", name()}}, static_cast<double>(out->records));
-  metrics_->Set("netsnap_latest_version", {{"source", name()}}, static_cast<double>(out->version));
   metrics_->Set("netsnap_capture_lag_seconds", {{"source", name()}},
                 static_cast<double>(clock_->NowNs() - info.time_ns) / 1e9);
   if (out->version == previous.version) return Status::OK();  // unchanged content

@@ -34,7 +34,6 @@ RetentionRunner::RetentionRunner(Store* store, const RetentionSettings& settings
                      "Records retention removed, by kind.");
   metrics_->Describe("netsnap_retention_last_run_timestamp_seconds", "gauge",
                      "Wall time the last retention pass ended.");
-  metrics_->Describe("netsnap_disk_bytes", "gauge", "Bytes the store occupies on disk.");
   metrics_->Describe("netsnap_disk_budget_bytes", "gauge",
                      "The store's disk budget ([daemon] max_disk_bytes; 0: none).");
   metrics_->Set("netsnap_disk_budget_bytes", {}, static_cast<double>(max_disk_bytes_));
@@ -155,7 +154,6 @@ Status RetentionRunner::RunOnce(RetentionReport* out) {
                 static_cast<double>(out->rollbacks));
   metrics_->Add("netsnap_retention_removed_total", {{"kind", "idempotency"}},
                 static_cast<double>(out->idempotency));
-  metrics_->Set("netsnap_disk_bytes", {}, static_cast<double>(out->disk_after));
   metrics_->Set("netsnap_retention_last_run_timestamp_seconds", {},
                 static_cast<double>(clock_->NowNs()) / 1e9);
   spdlog::info(

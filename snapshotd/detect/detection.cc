@@ -33,6 +33,10 @@ Detection::Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap polic
       hooks_(std::make_shared<WebhookSet>(daemon->metrics(), clock)) {
   daemon_->metrics()->Describe("netsnap_detections_total", "counter",
                                "Damage found in new versions, by source and kind.");
+  daemon_->metrics()->Describe("netsnap_owner_changes_total", "counter",
+                               "owner_change events: an owner changed its own routes.");
+  daemon_->metrics()->Describe("netsnap_owner_exits_total", "counter",
+                               "owner_exit events: routes vanished with their owner process.");
 }
 
 Status Detection::Create(Daemon* daemon, RollbackManager* rollbacks, const DaemonConfig& config,
@@ -208,6 +212,9 @@ void Detection::Inspect(const DetectionInbox::Entry& q) {
   }
   DropOwnerDamage(owners, &findings);
   for (auto& [type, ev] : OwnerEvents(owners, v, *protocols, policy.restore_owner_exit)) {
+    daemon_->metrics()->Add(
+        type == "owner_exit" ? "netsnap_owner_exits_total" : "netsnap_owner_changes_total",
+        {{"source", v.source}, {"protocol", std::string(ev.at("protocol").as_string())}});
     daemon_->events()->Publish(type, v.source, std::move(ev));
   }
   for (const Finding& f : findings) {
@@ -223,6 +230,12 @@ void Detection::Inspect(const DetectionInbox::Entry& q) {
     findings.push_back(OwnerExitFinding(owners, v));  // restored, not published as a detection
   }
   if (!findings.empty()) restorer_.Damage(v.source, policy, findings, q.committed_mono_ns);
+}
+
+bool Detection::Paused(const std::string& source) {
+  std::lock_guard l(mu_);
+  auto it = sources_.find(source);
+  return it != sources_.end() && PausedLocked(it->second);
 }
 
 bool Detection::WaitIdle(std::chrono::milliseconds limit) { return inbox_->WaitIdle(limit); }

@@ -74,6 +74,9 @@ class Detection {
   // a source whose configured policy is unchanged keeps a policy set at run time. Pauses stay.
   Status ReloadPolicies(PolicyMap policies);
 
+  // Whether the source's detection is paused now (false for an unknown source).
+  bool Paused(const std::string& source);
+
   // Waits until every version committed before the call has been inspected; false on timeout.
   bool WaitIdle(std::chrono::milliseconds limit);
 

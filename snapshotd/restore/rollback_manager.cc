@@ -124,7 +124,10 @@ RollbackDeps RollbackDeps::Of(Daemon* daemon, const Clock* clock) {
 }
 
 RollbackManager::RollbackManager(RollbackDeps deps, RollbackOptions options)
-    : deps_(std::move(deps)), options_(std::move(options)) {}
+    : deps_(std::move(deps)), options_(std::move(options)) {
+  deps_.metrics->Describe("netsnap_rollbacks_total", "counter",
+                          "Rollbacks by source and the state each change of state reached.");
+}
 
 Recorder* RollbackManager::FindSource(const std::string& name) const {
   for (Recorder* r : deps_.sources) {
@@ -194,6 +197,11 @@ Status RollbackManager::Load(const std::string& id, Rollback* out) {
 }
 
 Status RollbackManager::Get(const std::string& id, Rollback* out) { return Load(id, out); }
+
+size_t RollbackManager::AwaitingConfirmation() {
+  std::lock_guard l(mu_);
+  return awaiting_.size();
+}
 
 Status RollbackManager::List(size_t limit, std::vector<Rollback>* out) {
   std::vector<std::pair<std::string, std::string>> entries;

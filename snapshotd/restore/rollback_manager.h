@@ -80,6 +80,8 @@ class RollbackManager {
   Status Get(const std::string& id, Rollback* out);
   // Newest first.
   Status List(size_t limit, std::vector<Rollback>* out);
+  // How many rollbacks await confirmation now (no store read: for /metrics).
+  size_t AwaitingConfirmation();
   // Keeps a rollback that awaits confirmation. Conflict when it is in another state (it was
   // confirmed, cancelled or is being reverted): *out is then the rollback in that state.
   Status Confirm(const std::string& id, const std::string& actor, Rollback* out);

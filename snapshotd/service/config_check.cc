@@ -61,6 +61,15 @@ Status CheckConfig(const DaemonConfig& c) {
     return bad("listen", c.listen,
                Status::InvalidArgument("a non-loopback address needs a token_file"));
   }
+  if (!c.metrics_listen.empty()) {
+    boost::asio::ip::tcp::endpoint metrics;
+    s = api::ParseListenAddress(c.metrics_listen, &metrics);
+    if (!s.ok()) return bad("metrics_listen", c.metrics_listen, s);
+    if (metrics == endpoint && metrics.port() != 0) {
+      return bad("metrics_listen", c.metrics_listen,
+                 Status::InvalidArgument("must differ from listen (" + c.listen + ")"));
+    }
+  }
   if (!c.token_file.empty()) {
     s = CheckTokenFile(c.token_file);
     if (!s.ok()) return bad("token_file", c.token_file, s.WithContext(c.token_file));
@@ -76,7 +85,8 @@ Status CheckConfig(const DaemonConfig& c) {
 std::string ConfigSummary(const DaemonConfig& c) {
   std::string names;
   for (const SourceSpec& s : c.sources) names += (names.empty() ? "" : ", ") + s.name;
-  return std::to_string(c.sources.size()) + " sources (" + names + "), API on " + c.listen;
+  return std::to_string(c.sources.size()) + " sources (" + names + "), API on " + c.listen +
+         (c.metrics_listen.empty() ? "" : ", metrics on " + c.metrics_listen);
 }
 
 }  // namespace netsnap

@@ -24,8 +24,9 @@ int64_t MonotonicNs() {
 
 // True when the API server of `a` serves as that of `b` would, but for the tokens in the file.
 bool SameApiSettings(const DaemonConfig& a, const DaemonConfig& b) {
-  return a.listen == b.listen && a.threads == b.threads && a.workers == b.workers &&
-         a.token_file == b.token_file && a.socket == b.socket && a.socket_group == b.socket_group &&
+  return a.listen == b.listen && a.metrics_listen == b.metrics_listen && a.threads == b.threads &&
+         a.workers == b.workers && a.token_file == b.token_file && a.socket == b.socket &&
+         a.socket_group == b.socket_group &&
          a.allow_loopback_operator == b.allow_loopback_operator &&
          a.allowed_hosts == b.allowed_hosts && a.max_followers == b.max_followers &&
          a.max_connections_per_client == b.max_connections_per_client;
@@ -92,6 +93,7 @@ Status Service::StartApi(const DaemonConfig& config) {
   options.rollbacks = rollback_service_.get();
   options.detection = detection_.get();
   options.listen = config.listen;
+  options.metrics_listen = config.metrics_listen;
   options.threads = config.threads;
   options.workers = config.workers;
   options.token_file = config.token_file;

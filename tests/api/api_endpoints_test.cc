@@ -301,7 +301,7 @@ TEST_F(ApiEndpoints, Metrics) {
   EXPECT_NE(r.body.find("route=\"/v1/sources/{name}/versions\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("status=\"404\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("netsnap_store_disk_bytes"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("netsnap_versions_stored{source=\"main\"} 1"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("netsnap_latest_version{source=\"main\"} 1"), std::string::npos) << r.body;
 }
 
 TEST_F(ApiEndpoints, UnknownAndWrongMethod) {

@@ -54,6 +54,10 @@ TEST(E2eOwner, AnOwnerTableNamesItsProcessesAndABadOneStopsStartUp) {
   EXPECT_EQ(ev.at("protocol"), "dhcp") << ev;
   EXPECT_EQ(ev.at("writer").at("process"), "leasebot") << ev;
   EXPECT_TRUE(d.Events("detection", "k", after).empty());
+  // Counted (before the event is published) in /metrics.
+  EXPECT_NE(d.Get("/metrics")
+                .body.find("\nnetsnap_owner_changes_total{source=\"k\",protocol=\"dhcp\"} 1\n"),
+            std::string::npos);
 
   // A copy named like a built-in DHCP client is no owner under this table: damage, put back.
   std::string dhclient = d.dir().Sub("dhclient");

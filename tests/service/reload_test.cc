@@ -36,12 +36,14 @@ class ReloadTest : public ::testing::Test {
     EXPECT_EQ(daemon_->Wait(60s), 0) << daemon_->Log();
   }
 
-  // The configuration: the resolver source, tokens, and `more` at the end.
-  void WriteConfig(const std::string& more) {
+  // The configuration: the resolver source, tokens, `daemon_more` (whole lines) in [daemon] and
+  // `more` at the end.
+  void WriteConfig(const std::string& more, const std::string& daemon_more = "") {
     WriteFile(dir_.Sub("snapshotd.toml"),
               "[daemon]\ndata_dir = \"data\"\nsocket = \"api.sock\"\nlisten = \"127.0.0.1:" +
-                  std::to_string(port_) + "\"\ntoken_file = \"" + dir_.Sub("tokens") +
-                  "\"\n[[source]]\nname = \"res\"\nkind = \"resolver\"\n"
+                  std::to_string(port_) + "\"\ntoken_file = \"" + dir_.Sub("tokens") + "\"\n" +
+                  daemon_more +
+                  "[[source]]\nname = \"res\"\nkind = \"resolver\"\n"
                   "format = \"resolv.conf\"\npath = \"" +
                   dir_.Sub("resolv.conf") + "\"\n" + more);
   }
@@ -109,6 +111,28 @@ TEST_F(ReloadTest, BadFileKeepsTheOldConfigurationAndShowsTheError) {
   EXPECT_NE(error.find("keep_al"), std::string::npos) << error;
   EXPECT_EQ(Get("/v1/sources/res/policy", kTokenA).at("mass_min_records"), 42);
   EXPECT_NE(daemon_->Log().find("reload refused"), std::string::npos);
+}
+
+// configuration.md, "Metrics listener": a reload opens, refuses and closes it.
+TEST_F(ReloadTest, MetricsListenIsOpenedCheckedAndClosedOnReload) {
+  const int metrics = FreePort();
+  const std::string listen = "metrics_listen = \"127.0.0.1:" + std::to_string(metrics) + "\"\n";
+  EXPECT_EQ(Call(metrics, "GET", "/metrics").status, 0);
+  WriteConfig("", listen);
+  Reload();
+  EXPECT_EQ(Call(metrics, "GET", "/metrics").status, 200);
+  // A bad address is refused; the listener stays.
+  WriteConfig("", "metrics_listen = \"127.0.0.1\"\n");
+  Reload();
+  json::value h = Get("/v1/health", kTokenA);
+  EXPECT_EQ(h.at("reload").at("ok"), false) << h;
+  EXPECT_NE(std::string(h.at("reload").at("error").as_string()).find("metrics_listen"),
+            std::string::npos)
+      << h;
+  EXPECT_EQ(Call(metrics, "GET", "/metrics").status, 200);
+  WriteConfig("");
+  Reload();
+  EXPECT_EQ(Call(metrics, "GET", "/metrics").status, 0);
 }
 
 TEST_F(ReloadTest, SourceAddedCapturesAndRemovedStops) {
