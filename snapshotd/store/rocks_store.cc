@@ -120,7 +120,7 @@ Status RocksStore::OpenDb() {
       {"times", CfOptions(true)},
       {"events", CfOptions(true)},
       {"meta", CfOptions(true)},
-      {"keylog", CfOptions(true)},
+      {"keylog", KeyLogCfOptions()},
   };
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(dbo, options_.path, cfs, &handles_, &db);
@@ -252,10 +252,11 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
   if (tip.latest.version == 0) {
     counts.added = snapshot.size();
   } else {
-    Snapshot base = tip.snapshot;
     if (!tip.have_snapshot) {
-      NETSNAP_RETURN_IF_ERROR(ReconstructSid(sid, tip.latest.version, &base));
+      NETSNAP_RETURN_IF_ERROR(ReconstructSid(sid, tip.latest.version, &tip.snapshot));
+      tip.have_snapshot = true;  // WriteVersion writes the key log against it
     }
+    const Snapshot& base = tip.snapshot;
     bool trusted = false;
     if (delta) {
       changes = *delta;
@@ -264,9 +265,11 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
       trusted = FilterDelta(base, &changes, &counts) == snapshot.hash();
     }
     if (!trusted) {
-      // Count first: a change that ends in a checkpoint needs no delta.
-      counts = CountDiff(base, snapshot);
-      changes = ComputeDelta(base, snapshot);  // the key log needs it, checkpoint or not
+      // One comparison of the whole tables gives both the changes (the key log needs them,
+      // checkpoint or not) and their counts.
+      changes = ComputeDelta(base, snapshot);
+      counts = DiffCounts{};
+      FilterDelta(base, &changes, &counts);
     }
   }
   CommitInfo ci = info;
@@ -313,7 +316,7 @@ Status RocksStore::WriteVersion(SourceTip* tip, const Snapshot& snapshot, const 
   rocksdb::WriteBatch batch;
   PutHeader(&batch, tip->sid, h);
   batch.Put(content_, VersionKey(tip->sid, h.version), content);
-  PutKeyLog(&batch, keylog_, tip->sid, h.version, snapshot, delta, tip->latest.version == 0);
+  PutKeyLog(&batch, keylog_, tip->sid, h.version, tip->snapshot, delta);
   NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "write version"));
   tip->latest = h;
   tip->meta = meta;
@@ -741,13 +744,18 @@ void RocksStore::SyncLoop() {
     sync_cv_.wait_for(l, std::chrono::milliseconds(options_.wal_sync_ms),
                       [&] { return stopping_; });
     if (!unsynced_ || !write_error_.empty()) continue;
-    rocksdb::Status s = db_->SyncWAL();
-    if (!s.ok()) {
-      write_error_ = "sync the log: " + s.ToString();
-      last_resume_ns_ = 0;
-      continue;
-    }
+    // Writes go on while the log syncs: a commit that waited for the fsync here took 9 to
+    // 13 ms instead of 0.7 (tools/bench_history, 100,000 routes). A write during the sync
+    // marks the log unsynced again.
     unsynced_ = false;
+    l.unlock();
+    rocksdb::Status s = db_->SyncWAL();
+    l.lock();
+    if (!s.ok()) {
+      if (write_error_.empty()) write_error_ = "sync the log: " + s.ToString();
+      last_resume_ns_ = 0;
+      unsynced_ = true;
+    }
   }
 }
 
