@@ -128,7 +128,6 @@ int main(int argc, char** argv) {
                         &h),
           "commit");
     commit_ms.push_back(Ms(Clock::now() - start));
-    if (commit_ms.back() > 5) std::printf("slow commit v%zu %.1f ms\n", v, commit_ms.back());
     snap = next;
   }
 

@@ -54,13 +54,21 @@ Status TrimOne(uint32_t sid, const RecordLog& log, const std::vector<uint64_t>& 
 
 }  // namespace
 
+// Entries are small and alike (a route key, a version, a patch of a few bytes): large blocks,
+// long restart intervals and zstd 19 with a dictionary took the log of tools/bench_history
+// (100,000 routes, 1,000 versions of 100 changes) from 714 KB with the store's 16 KB blocks
+// at level 3 to 620 KB, 20% of the store. A seek then reads a 64 KB block: lookups went
+// from about 4 to 7 ms p99 under a load of 9 on 2 cores.
 rocksdb::ColumnFamilyOptions KeyLogCfOptions() {
   rocksdb::ColumnFamilyOptions o;
   rocksdb::BlockBasedTableOptions t;
   t.block_size = 64 * 1024;
+  t.block_restart_interval = 64;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   o.compression = rocksdb::kZSTD;
-  o.compression_opts.level = 9;
+  o.compression_opts.level = 19;
+  o.compression_opts.max_dict_bytes = 16 * 1024;
+  o.compression_opts.zstd_max_train_bytes = 1024 * 1024;
   return o;
 }
 

@@ -744,18 +744,13 @@ void RocksStore::SyncLoop() {
     sync_cv_.wait_for(l, std::chrono::milliseconds(options_.wal_sync_ms),
                       [&] { return stopping_; });
     if (!unsynced_ || !write_error_.empty()) continue;
-    // Writes go on while the log syncs: a commit that waited for the fsync here took 9 to
-    // 13 ms instead of 0.7 (tools/bench_history, 100,000 routes). A write during the sync
-    // marks the log unsynced again.
-    unsynced_ = false;
-    l.unlock();
     rocksdb::Status s = db_->SyncWAL();
-    l.lock();
     if (!s.ok()) {
-      if (write_error_.empty()) write_error_ = "sync the log: " + s.ToString();
+      write_error_ = "sync the log: " + s.ToString();
       last_resume_ns_ = 0;
-      unsynced_ = true;
+      continue;
     }
+    unsynced_ = false;
   }
 }
 
