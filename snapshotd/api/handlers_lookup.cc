@@ -4,8 +4,10 @@
 //                                 [&at=T][&compare=T2]          (kernel sources)
 //   GET /v1/sources/{name}/lookup?name=DOMAIN[&at=T][&compare=T2] (resolver sources)
 //
-// `at` defaults to now; the answer comes from the newest version at or before it. `held` gives
-// the run of versions with the same answer (walked at most kMaxWalk versions each way).
+// `at` defaults to now; the answer comes from the newest version at or before it, read from the
+// store's per-key change log (lookup/record_reader.h): only the records the answer needs, never
+// the whole version. `held` gives the run of versions with the same answer, bounded by the
+// versions at which a record the answer read changed (lookup/answer_interval.h).
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -30,12 +32,11 @@ using lookup::Flow;
 
 namespace {
 
-// Each side of the answer walks at most kMaxWalk versions to bound its run, and at most about
-// kWalkRecords records each way: every version walked is reconstructed, which for a 100,000-route
-// table took up to 0.8 s here (tools/bench_history), so a big table walks few versions and
-// says so with "complete": false.
-constexpr size_t kMaxWalk = 256;
-constexpr uint64_t kWalkRecords = 2000000;
+// Each side of the run asks the answer again at most this many times: at versions where a
+// record it read changed but the answer did not (a rule or route changed and changed back, a
+// route of the same prefix with another metric). Beyond, "complete": false. Each asking reads
+// a few dozen keys (about a millisecond).
+constexpr size_t kMaxSteps = 256;
 
 Status NumberParam(const ApiRequest& req, std::string_view name, uint64_t max, uint64_t* out) {
   const std::string* v = req.Query(name);
@@ -137,11 +138,10 @@ Status FlowParams(const ApiRequest& req, Flow* f) {
   return Status::OK();
 }
 
-// One question and how to answer and render it, for either kind of source.
-struct Question {
-  lookup::Fingerprint fingerprint;
-  std::function<Status(const Snapshot&, json::object*)> render;
-};
+// One question, for either kind of source: answers it from `reader`, as a fingerprint (bytes
+// equal exactly when the answers are) and, when `out` is not null, as JSON.
+using Question =
+    std::function<Status(lookup::RecordReader* reader, std::string* fp, json::object* out)>;
 
 void PutRecord(std::string* out, const std::optional<Record>& r) {
   PutLengthPrefixed(out, r ? r->key : "");
@@ -196,40 +196,28 @@ void KernelAnswerJson(const Answer& a, json::object* out) {
 }
 
 Question KernelQuestion(const Flow& flow) {
-  Question q;
-  q.fingerprint = [flow](const Snapshot& snap, std::string* fp) -> Status {
+  return [flow](lookup::RecordReader* reader, std::string* fp, json::object* out) -> Status {
     Answer a;
-    NETSNAP_RETURN_IF_ERROR(lookup::FibLookup(snap, flow, &a));
+    NETSNAP_RETURN_IF_ERROR(lookup::FibLookup(reader, flow, &a));
     *fp = KernelFingerprint(a);
+    if (out) KernelAnswerJson(a, out);
     return Status::OK();
   };
-  q.render = [flow](const Snapshot& snap, json::object* out) -> Status {
-    Answer a;
-    NETSNAP_RETURN_IF_ERROR(lookup::FibLookup(snap, flow, &a));
-    KernelAnswerJson(a, out);
-    return Status::OK();
-  };
-  return q;
 }
 
 Question ResolverQuestion(const std::string& name) {
-  Question q;
-  q.fingerprint = [name](const Snapshot& snap, std::string* fp) -> Status {
+  return [name](lookup::RecordReader* reader, std::string* fp, json::object* out) -> Status {
     lookup::ResolverAnswer a;
-    NETSNAP_RETURN_IF_ERROR(lookup::ResolverLookup(snap, name, &a));
+    NETSNAP_RETURN_IF_ERROR(lookup::ResolverLookup(reader, name, &a));
     fp->clear();
     PutRecord(fp, a.rule);
+    if (out) {
+      (*out)["outcome"] = a.rule ? "rule" : "no_rule";
+      (*out)["matched"] = a.rule ? json::value(a.matched) : json::value(nullptr);
+      (*out)["rule"] = RecordJson(a.rule);
+    }
     return Status::OK();
   };
-  q.render = [name](const Snapshot& snap, json::object* out) -> Status {
-    lookup::ResolverAnswer a;
-    NETSNAP_RETURN_IF_ERROR(lookup::ResolverLookup(snap, name, &a));
-    (*out)["outcome"] = a.rule ? "rule" : "no_rule";
-    (*out)["matched"] = a.rule ? json::value(a.matched) : json::value(nullptr);
-    (*out)["rule"] = RecordJson(a.rule);
-    return Status::OK();
-  };
-  return q;
 }
 
 json::object PointJson(const VersionHeader& h) {
@@ -248,17 +236,23 @@ Status AnswerAt(const ApiContext& ctx, const std::string& source, int64_t t, con
     return Status::NotFound("source '" + source + "' has no version at or before " + FormatTime(t));
   }
   NETSNAP_RETURN_IF_ERROR(s);
-  Snapshot snap;
-  NETSNAP_RETURN_IF_ERROR(ctx.store->Reconstruct(source, h.version, &snap));
-  NETSNAP_RETURN_IF_ERROR(q.fingerprint(snap, fingerprint));
+  auto ask = [&](uint64_t version, lookup::AsOfAnswer* a, json::object* render) -> Status {
+    lookup::KeyLogReader reader(ctx.store, source, version);
+    NETSNAP_RETURN_IF_ERROR(q(&reader, &a->fingerprint, render));
+    a->last_change = reader.last_change();
+    a->next_change = reader.next_change();
+    return Status::OK();
+  };
   (*out)["at"] = TimeJson(t);
   (*out)["version"] = VersionJson(h);
-  NETSNAP_RETURN_IF_ERROR(q.render(snap, out));
+  lookup::AsOfAnswer answer;
+  NETSNAP_RETURN_IF_ERROR(ask(h.version, &answer, out));
+  *fingerprint = answer.fingerprint;
   lookup::Held held;
-  const size_t walk = static_cast<size_t>(
-      std::clamp<uint64_t>(kWalkRecords / std::max<uint64_t>(h.records, 1), 1, kMaxWalk));
-  NETSNAP_RETURN_IF_ERROR(
-      lookup::AnswerHeld(ctx.store, source, h, *fingerprint, q.fingerprint, walk, &held));
+  NETSNAP_RETURN_IF_ERROR(lookup::AnswerHeld(
+      ctx.store, source, h, answer,
+      [&](uint64_t version, lookup::AsOfAnswer* a) { return ask(version, a, nullptr); }, kMaxSteps,
+      &held));
   json::object o;
   o["since"] = PointJson(held.since);
   o["until"] = held.until ? json::value(PointJson(*held.until)) : json::value(nullptr);
@@ -321,7 +315,7 @@ void AddLookupRoutes(const ApiContext* ctx, Router* router) {
   router->Add(
       verb::get, "/v1/sources/{name}/lookup", Role::kViewer,
       [ctx](const ApiRequest& req, ApiResponse* res) { return Lookup(*ctx, req, res); },
-      Runs::kWorker);  // rebuilds past versions: never on an I/O thread
+      Runs::kWorker);  // reads the store, maybe hundreds of keys: never on an I/O thread
 }
 
 }  // namespace netsnap::api

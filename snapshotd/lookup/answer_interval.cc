@@ -4,78 +4,66 @@ namespace netsnap::lookup {
 
 namespace {
 
-constexpr size_t kPage = 32;
-
-// Calls visit(header) for the versions after (or before) `at`, nearest first, until it returns
-// false or `max_walk` versions were visited. *exhausted tells whether the history ran out.
-Status Walk(Store* store, const std::string& source, const VersionHeader& at, bool forward,
-            size_t max_walk, const std::function<Status(const VersionHeader&, bool*)>& visit,
-            bool* exhausted) {
+// The oldest stored version of `source`.
+Status Oldest(Store* store, const std::string& source, VersionHeader* out) {
   VersionQuery q;
-  if (forward) {
-    q.since_ns = at.time_ns;
-    q.order = Order::kOldestFirst;
-  } else {
-    q.until_ns = at.time_ns;
-    q.order = Order::kNewestFirst;
-  }
-  q.limit = kPage;
-  size_t visited = 0;
-  *exhausted = false;
-  for (;;) {
-    VersionPage page;
-    NETSNAP_RETURN_IF_ERROR(store->ListVersions(source, q, &page));
-    for (const VersionHeader& h : page.versions) {
-      // Versions sharing at's time sort by number; only the far side of `at` counts.
-      if (forward ? h.version <= at.version : h.version >= at.version) continue;
-      if (visited++ == max_walk) return Status::OK();
-      bool more = true;
-      NETSNAP_RETURN_IF_ERROR(visit(h, &more));
-      if (!more) return Status::OK();
-    }
-    if (page.next_cursor.empty()) break;
-    q.cursor = page.next_cursor;
-  }
-  *exhausted = true;
+  q.order = Order::kOldestFirst;
+  q.limit = 1;
+  VersionPage page;
+  NETSNAP_RETURN_IF_ERROR(store->ListVersions(source, q, &page));
+  if (page.versions.empty()) return Status::NotFound("source '" + source + "' has no versions");
+  *out = page.versions.front();
   return Status::OK();
 }
 
 }  // namespace
 
 Status AnswerHeld(Store* store, const std::string& source, const VersionHeader& at,
-                  const std::string& at_fingerprint, const Fingerprint& fingerprint,
-                  size_t max_walk, Held* out) {
+                  const AsOfAnswer& answer, const Evaluate& evaluate, size_t max_steps, Held* out) {
   *out = Held{};
   out->since = at;
-  auto same = [&](const VersionHeader& h, bool* equal) -> Status {
-    Snapshot snap;
-    NETSNAP_RETURN_IF_ERROR(store->Reconstruct(source, h.version, &snap));
-    std::string fp;
-    NETSNAP_RETURN_IF_ERROR(fingerprint(snap, &fp));
-    *equal = fp == at_fingerprint;
-    return Status::OK();
-  };
-  // A side is complete when the answer changed on it or its history ran out.
-  bool back_changed = false, back_exhausted = false;
-  NETSNAP_RETURN_IF_ERROR(Walk(
-      store, source, at, false, max_walk,
-      [&](const VersionHeader& h, bool* more) -> Status {
-        NETSNAP_RETURN_IF_ERROR(same(h, more));
-        if (*more) out->since = h;
-        back_changed = !*more;
-        return Status::OK();
-      },
-      &back_exhausted));
-  bool forward_exhausted = false;
-  NETSNAP_RETURN_IF_ERROR(Walk(
-      store, source, at, true, max_walk,
-      [&](const VersionHeader& h, bool* more) -> Status {
-        NETSNAP_RETURN_IF_ERROR(same(h, more));
-        if (!*more) out->until = h;
-        return Status::OK();
-      },
-      &forward_exhausted));
-  out->complete = (back_changed || back_exhausted) && (out->until || forward_exhausted);
+  // Back: the records read were the same from `change` to `at`; ask the state just before.
+  bool back_done = false;
+  size_t steps = max_steps;
+  for (uint64_t change = answer.last_change;;) {
+    if (change == 0) {
+      NETSNAP_RETURN_IF_ERROR(Oldest(store, source, &out->since));
+      back_done = true;
+      break;
+    }
+    if (steps-- == 0) {
+      NETSNAP_RETURN_IF_ERROR(store->Header(source, change, &out->since));
+      break;
+    }
+    AsOfAnswer before;
+    NETSNAP_RETURN_IF_ERROR(evaluate(change - 1, &before));
+    if (before.fingerprint != answer.fingerprint) {
+      NETSNAP_RETURN_IF_ERROR(store->Header(source, change, &out->since));
+      back_done = true;
+      break;
+    }
+    change = before.last_change;  // below `change`: it was read as of change - 1
+  }
+  // Forward: the first change of a record read after which the answer differs.
+  bool forward_done = false;
+  steps = max_steps;
+  for (uint64_t change = answer.next_change; steps-- > 0;) {
+    if (change == 0) {
+      forward_done = true;
+      break;
+    }
+    AsOfAnswer then;
+    NETSNAP_RETURN_IF_ERROR(evaluate(change, &then));
+    if (then.fingerprint != answer.fingerprint) {
+      VersionHeader h;
+      NETSNAP_RETURN_IF_ERROR(store->Header(source, change, &h));
+      out->until = h;
+      forward_done = true;
+      break;
+    }
+    change = then.next_change;  // above `change`, or 0
+  }
+  out->complete = back_done && forward_done;
   return Status::OK();
 }
 

@@ -49,7 +49,7 @@ bool HostCovered(const Prefix& p, const Address& a, uint8_t family) {
 
 // The paths of `route`, next-hop objects and groups resolved. *blackhole is set when the route
 // uses a blackhole next-hop object (the kernel then rejects as for a blackhole route).
-Status ResolvePaths(const Snapshot& snap, const Route& route, std::vector<Path>* out,
+Status ResolvePaths(RecordReader* reader, const Route& route, std::vector<Path>* out,
                     bool* blackhole) {
   out->clear();
   *blackhole = false;
@@ -61,9 +61,10 @@ Status ResolvePaths(const Snapshot& snap, const Route& route, std::vector<Path>*
     return Status::OK();
   }
   auto find = [&](uint32_t id, Nexthop* nh, bool* found) -> Status {
-    std::optional<RecordRef> rec = snap.Find(Nexthop::KeyOf(id));
+    std::optional<Record> rec;
+    NETSNAP_RETURN_IF_ERROR(reader->Get(Nexthop::KeyOf(id), &rec));
     *found = rec.has_value();
-    return rec ? Nexthop::FromRecord(*rec, nh) : Status::OK();
+    return rec ? Nexthop::FromRecord(rec->ref(), nh) : Status::OK();
   };
   Nexthop top;
   bool found = false;
@@ -104,16 +105,15 @@ bool TriedBefore(const Route& a, const Route& b) {
 }
 
 // The routes of `table` whose prefix is exactly `len` bits and covers the destination.
-Status RoutesAt(const Snapshot& snap, const Flow& f, uint32_t table, uint8_t len,
+Status RoutesAt(RecordReader* reader, const Flow& f, uint32_t table, uint8_t len,
                 std::vector<std::pair<Route, Record>>* out) {
   out->clear();
-  const std::string prefix = RouteKeyPrefix(f.dst.family, table, f.dst, len);
-  for (size_t i = snap.LowerBound(prefix); i < snap.size(); ++i) {
-    RecordRef rec = snap.at(i);
-    if (rec.key.substr(0, prefix.size()) != prefix) break;
+  std::vector<Record> recs;
+  NETSNAP_RETURN_IF_ERROR(reader->Scan(RouteKeyPrefix(f.dst.family, table, f.dst, len), &recs));
+  for (Record& rec : recs) {
     Route r;
-    NETSNAP_RETURN_IF_ERROR(Route::FromRecord(rec, &r).WithContext("route record"));
-    out->push_back({std::move(r), Record{std::string(rec.key), std::string(rec.value)}});
+    NETSNAP_RETURN_IF_ERROR(Route::FromRecord(rec.ref(), &r).WithContext("route record"));
+    out->push_back({std::move(r), std::move(rec)});
   }
   std::stable_sort(out->begin(), out->end(),
                    [](const auto& a, const auto& b) { return TriedBefore(a.first, b.first); });
@@ -122,11 +122,11 @@ Status RoutesAt(const Snapshot& snap, const Flow& f, uint32_t table, uint8_t len
 
 // fib_table_lookup: the longest prefix first; a length whose every route is skipped (tos,
 // source prefix, output interface) falls back to the next shorter one.
-Status TableLookup(const Snapshot& snap, const Flow& f, uint32_t table, TableHit* hit) {
+Status TableLookup(RecordReader* reader, const Flow& f, uint32_t table, TableHit* hit) {
   const uint8_t family = f.dst.family;
   std::vector<std::pair<Route, Record>> routes;
   for (int len = family == 10 ? 128 : 32; len >= 0; --len) {
-    NETSNAP_RETURN_IF_ERROR(RoutesAt(snap, f, table, static_cast<uint8_t>(len), &routes));
+    NETSNAP_RETURN_IF_ERROR(RoutesAt(reader, f, table, static_cast<uint8_t>(len), &routes));
     for (auto& [route, record] : routes) {
       if (family == 2 && route.tos != 0 && (route.tos & 0xfc) != (f.tos & 0xfc)) continue;
       if (family == 10 && route.src.len > 0 &&
@@ -143,7 +143,7 @@ Status TableLookup(const Snapshot& snap, const Flow& f, uint32_t table, TableHit
         hit->result = TableResult::kReject;
         return Status::OK();
       }
-      NETSNAP_RETURN_IF_ERROR(ResolvePaths(snap, route, &hit->paths, &hit->blackhole_nexthop));
+      NETSNAP_RETURN_IF_ERROR(ResolvePaths(reader, route, &hit->paths, &hit->blackhole_nexthop));
       if (hit->blackhole_nexthop) {
         hit->result = TableResult::kReject;
         return Status::OK();
@@ -161,15 +161,15 @@ Status TableLookup(const Snapshot& snap, const Flow& f, uint32_t table, TableHit
 }
 
 // The rules of the flow's family, in priority order.
-Status FamilyRules(const Snapshot& snap, uint8_t family,
+Status FamilyRules(RecordReader* reader, uint8_t family,
                    std::vector<std::pair<Rule, Record>>* out) {
-  const std::string prefix{static_cast<char>(RecordKind::kRule), static_cast<char>(family)};
-  for (size_t i = snap.LowerBound(prefix); i < snap.size(); ++i) {
-    RecordRef rec = snap.at(i);
-    if (rec.key.substr(0, prefix.size()) != prefix) break;
+  std::vector<Record> recs;
+  NETSNAP_RETURN_IF_ERROR(reader->Scan(
+      std::string{static_cast<char>(RecordKind::kRule), static_cast<char>(family)}, &recs));
+  for (Record& rec : recs) {
     Rule r;
-    NETSNAP_RETURN_IF_ERROR(Rule::FromRecord(rec, &r).WithContext("rule record"));
-    out->push_back({std::move(r), Record{std::string(rec.key), std::string(rec.value)}});
+    NETSNAP_RETURN_IF_ERROR(Rule::FromRecord(rec.ref(), &r).WithContext("rule record"));
+    out->push_back({std::move(r), std::move(rec)});
   }
   return Status::OK();
 }
@@ -200,13 +200,18 @@ const char* OutcomeName(Outcome o) {
 }
 
 Status FibLookup(const Snapshot& snap, const Flow& flow, Answer* out) {
+  SnapshotReader reader(snap);
+  return FibLookup(&reader, flow, out);
+}
+
+Status FibLookup(RecordReader* reader, const Flow& flow, Answer* out) {
   *out = Answer{};
   if (flow.dst.empty()) return Status::InvalidArgument("a lookup needs a destination address");
   if (!flow.src.empty() && flow.src.family != flow.dst.family) {
     return Status::InvalidArgument("source and destination addresses are of different families");
   }
   std::vector<std::pair<Rule, Record>> rules;
-  NETSNAP_RETURN_IF_ERROR(FamilyRules(snap, flow.dst.family, &rules));
+  NETSNAP_RETURN_IF_ERROR(FamilyRules(reader, flow.dst.family, &rules));
   for (size_t i = 0; i < rules.size();) {
     const auto& [rule, record] = rules[i];
     RuleStep step{record, "", 0};
@@ -230,7 +235,7 @@ Status FibLookup(const Snapshot& snap, const Flow& flow, Answer* out) {
     } else {
       step.table = rule.table;
       TableHit hit;
-      NETSNAP_RETURN_IF_ERROR(TableLookup(snap, flow, rule.table, &hit));
+      NETSNAP_RETURN_IF_ERROR(TableLookup(reader, flow, rule.table, &hit));
       if (hit.result == TableResult::kNone) {
         step.what = "no_route";
       } else if (hit.result == TableResult::kThrow) {

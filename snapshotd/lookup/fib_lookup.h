@@ -2,9 +2,10 @@
 // policy rules walked by priority (fib_rules_lookup), then the table's longest-prefix match
 // (fib_table_lookup / fib6_lookup), with next-hop objects and groups resolved.
 //
-// Reads the snapshot by key range: a lookup costs a few dozen LowerBound calls per table
-// consulted, whatever the table's size (a route key is kind, family, table, prefix address,
-// prefix length, tos, metric; see netsnap/route.h).
+// Reads records by key range (record_reader.h): a lookup reads the family's rules, and per table
+// consulted one key range per prefix length (a route key is kind, family, table, prefix
+// address, prefix length, tos, metric; see netsnap/route.h) plus the next-hop objects the
+// winning route names, whatever the table's size.
 //
 // What the record cannot say, and so the answer leaves out: link state (dead or link-down next
 // hops), interface groups (suppress_ifgroup), the multipath hash (every path of the winning route
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "lookup/flow.h"
+#include "lookup/record_reader.h"
 #include "netsnap/nexthop.h"
 #include "netsnap/record.h"
 #include "netsnap/route.h"
@@ -76,6 +78,7 @@ struct Answer {
 
 // Answers `flow` from `snap`. InvalidArgument when the flow has no destination; Corruption (or the
 // codec's error) when a record of the snapshot does not decode.
+Status FibLookup(RecordReader* reader, const Flow& flow, Answer* out);
 Status FibLookup(const Snapshot& snap, const Flow& flow, Answer* out);
 
 }  // namespace netsnap::lookup

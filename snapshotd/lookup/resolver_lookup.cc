@@ -22,39 +22,54 @@ Status Normalize(std::string_view name, std::string* out) {
   return Status::OK();
 }
 
-bool Take(const Snapshot& snap, const std::string& domain, ResolverAnswer* out) {
+// Takes the rule of `domain` when there is one (*taken).
+Status Take(RecordReader* reader, const std::string& domain, ResolverAnswer* out, bool* taken) {
   // Parsers keep a domain as written; try it bare and with the trailing dot some formats use.
   for (const std::string& d : {domain, domain + "."}) {
-    if (std::optional<RecordRef> rec = snap.Find(ResolverRule::KeyFor(d))) {
-      out->rule = Record{std::string(rec->key), std::string(rec->value)};
+    std::optional<Record> rec;
+    NETSNAP_RETURN_IF_ERROR(reader->Get(ResolverRule::KeyFor(d), &rec));
+    if (rec) {
+      out->rule = std::move(rec);
       out->matched = domain;
-      return true;
+      *taken = true;
+      return Status::OK();
     }
   }
-  return false;
+  *taken = false;
+  return Status::OK();
 }
 
 }  // namespace
 
 Status ResolverLookup(const Snapshot& snap, std::string_view name, ResolverAnswer* out) {
+  SnapshotReader reader(snap);
+  return ResolverLookup(&reader, name, out);
+}
+
+Status ResolverLookup(RecordReader* reader, std::string_view name, ResolverAnswer* out) {
   *out = ResolverAnswer{};
   std::string n;
   NETSNAP_RETURN_IF_ERROR(Normalize(name, &n));
+  bool taken = false;
   for (std::string_view suffix = n;;) {
-    if (Take(snap, std::string(suffix), out)) return Status::OK();
+    NETSNAP_RETURN_IF_ERROR(Take(reader, std::string(suffix), out, &taken));
+    if (taken) return Status::OK();
     size_t dot = suffix.find('.');
     if (dot == std::string_view::npos) break;
     suffix.remove_prefix(dot + 1);
   }
+  std::optional<Record> rec;
   if (n.find('.') == std::string::npos) {
-    if (std::optional<RecordRef> rec = snap.Find(ResolverRule::KeyFor(""))) {
-      out->rule = Record{std::string(rec->key), std::string(rec->value)};
+    NETSNAP_RETURN_IF_ERROR(reader->Get(ResolverRule::KeyFor(""), &rec));
+    if (rec) {
+      out->rule = std::move(rec);
       out->matched = "";
       return Status::OK();
     }
   }
-  if (std::optional<RecordRef> rec = snap.Find(ResolverRule::KeyFor("."))) {
-    out->rule = Record{std::string(rec->key), std::string(rec->value)};
+  NETSNAP_RETURN_IF_ERROR(reader->Get(ResolverRule::KeyFor("."), &rec));
+  if (rec) {
+    out->rule = std::move(rec);
     out->matched = ".";
   }
   return Status::OK();

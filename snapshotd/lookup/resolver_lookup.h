@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "lookup/record_reader.h"
 #include "netsnap/record.h"
 #include "netsnap/status.h"
 
@@ -22,6 +23,8 @@ struct ResolverAnswer {
 };
 
 // InvalidArgument for a name that is empty, longer than 253 characters or has an empty label.
+// Reads at most two keys per label of the name, and the defaults.
+Status ResolverLookup(RecordReader* reader, std::string_view name, ResolverAnswer* out);
 Status ResolverLookup(const Snapshot& snap, std::string_view name, ResolverAnswer* out);
 
 }  // namespace netsnap::lookup

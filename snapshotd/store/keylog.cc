@@ -1,146 +1,93 @@
 #include "store/keylog.h"
 
+#include <rocksdb/table.h>
+
 #include <algorithm>
-#include <memory>
+#include <map>
 #include <optional>
 
-#include "common/coding.h"
+#include "store/keylog_entry.h"
 
 namespace netsnap::store {
 
 namespace {
 
-// Appends `key` with every 0x00 written as 0x00 0xff: order-preserving, and the escaped
-// form of a prefix is a prefix of the escaped key.
-void PutEscaped(std::string* out, std::string_view key) {
-  for (char c : key) {
-    out->push_back(c);
-    if (c == '\0') out->push_back('\xff');
-  }
+std::optional<std::string_view> View(const std::optional<std::string>& s) {
+  return s ? std::optional<std::string_view>(*s) : std::nullopt;
 }
 
-// The source id, the escaped record key, a 0x00 0x01 terminator (below any escaped byte, so
-// one record's entries sort together, before longer keys), and the version.
-std::string EntryKey(uint32_t sid, std::string_view key, uint64_t version) {
-  std::string k;
-  k.reserve(16 + key.size() * 5 / 4);
-  PutFixed32BE(&k, sid);
-  PutEscaped(&k, key);
-  k.append("\0\1", 2);
-  PutFixed64BE(&k, version);
-  return k;
+std::optional<std::string_view> ValueIn(const Snapshot& snap, std::string_view key) {
+  std::optional<RecordRef> r = snap.Find(key);
+  return r ? std::optional<std::string_view>(r->value) : std::nullopt;
 }
 
-std::string EntryValue(const std::optional<std::string_view>& value) {
-  std::string v(1, value ? '\1' : '\0');
-  if (value) v.append(*value);
-  return v;
-}
-
-struct Entry {
-  std::string key;  // record key
-  uint64_t version = 0;
-  std::optional<std::string> value;
-};
-
-bool ParseEntry(rocksdb::Slice k, rocksdb::Slice v, Entry* out) {
-  if (k.size() < 14 || v.empty()) return false;
-  out->key.clear();
-  size_t i = 4;
-  const size_t end = k.size() - 10;  // the terminator's position
-  for (; i < end; ++i) {
-    out->key.push_back(k[i]);
-    if (k[i] == '\0') {
-      if (k[i + 1] != '\xff') return false;
-      ++i;
+// Rewrites one record's entries for the kept versions: an entry at each kept version but the
+// oldest where the value differs from the kept version before, in this build's form.
+Status TrimOne(uint32_t sid, const RecordLog& log, const std::vector<uint64_t>& kept,
+               const Snapshot& latest, rocksdb::ColumnFamilyHandle* cf,
+               rocksdb::WriteBatch* batch) {
+  Timeline t;
+  NETSNAP_RETURN_IF_ERROR(DecodeTimeline(log, ValueIn(latest, log.key), &t));
+  std::map<uint64_t, std::string> wanted;
+  for (size_t i = 0; i < t.after.size(); ++i) {
+    auto k = std::lower_bound(kept.begin(), kept.end(), t.after[i].first);
+    const uint64_t end = i + 1 < t.after.size() ? t.after[i + 1].first : UINT64_MAX;
+    if (k == kept.end() || k == kept.begin() || *k >= end) continue;
+    const std::optional<std::string>& before = t.At(*std::prev(k));
+    if (before != t.after[i].second) {
+      wanted[*k] = UndoValue(View(before), View(t.after[i].second));
     }
   }
-  if (i != end || k[end] != '\0' || k[end + 1] != '\1') return false;
-  out->version = DecodeFixed64BE(k.data() + k.size() - 8);
-  if (v[0] == '\1') {
-    out->value.emplace(v.data() + 1, v.size() - 1);
-  } else {
-    out->value.reset();
-  }
-  return true;
-}
-
-// Applies the trim to the entries of one record (ascending versions).
-void TrimOne(uint32_t sid, const std::vector<Entry>& entries, const std::vector<uint64_t>& kept,
-             rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch* batch) {
-  std::optional<std::string> emitted;  // the value in effect at the previous kept version
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const Entry& e = entries[i];
-    const uint64_t end = i + 1 < entries.size() ? entries[i + 1].version : UINT64_MAX;
-    auto k = std::lower_bound(kept.begin(), kept.end(), e.version);
-    const bool lands = k != kept.end() && *k < end;
-    const bool needed = lands && e.value != emitted;
-    if (!needed || *k != e.version) batch->Delete(cf, EntryKey(sid, e.key, e.version));
-    if (needed) {
-      if (*k != e.version) {
-        batch->Put(cf, EntryKey(sid, e.key, *k),
-                   EntryValue(e.value ? std::optional<std::string_view>(*e.value) : std::nullopt));
-      }
-      emitted = e.value;
+  for (const RawEntry& e : log.entries) {
+    auto w = wanted.find(e.version);
+    if (w != wanted.end() && w->second == e.stored) {
+      wanted.erase(w);
+    } else if (w == wanted.end()) {
+      batch->Delete(cf, EntryKey(sid, log.key, e.version));
     }
   }
+  for (const auto& [version, stored] : wanted) {
+    batch->Put(cf, EntryKey(sid, log.key, version), stored);
+  }
+  return Status::OK();
 }
 
 }  // namespace
 
+// Entries are small and alike (a route key, a version, a patch of a few bytes): large blocks,
+// long restart intervals and zstd 19 with a dictionary took the log of tools/bench_history
+// (100,000 routes, 1,000 versions of 100 changes) from 714 KB with the store's 16 KB blocks
+// at level 3 to 620 KB, 20% of the store. A seek then reads a 64 KB block: lookups went
+// from about 4 to 7 ms p99 under a load of 9 on 2 cores.
+rocksdb::ColumnFamilyOptions KeyLogCfOptions() {
+  rocksdb::ColumnFamilyOptions o;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_size = 64 * 1024;
+  t.block_restart_interval = 64;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  o.compression = rocksdb::kZSTD;
+  o.compression_opts.level = 19;
+  o.compression_opts.max_dict_bytes = 16 * 1024;
+  o.compression_opts.zstd_max_train_bytes = 1024 * 1024;
+  return o;
+}
+
 void PutKeyLog(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* cf, uint32_t sid,
-               uint64_t version, const Snapshot& snapshot, const Delta& delta, bool first) {
-  if (first) {
-    for (RecordRef r : snapshot) batch->Put(cf, EntryKey(sid, r.key, version), EntryValue(r.value));
-    return;
-  }
+               uint64_t version, const Snapshot& base, const Delta& delta) {
   for (const Change& c : delta) {
-    batch->Put(cf, EntryKey(sid, c.key, version),
-               EntryValue(c.value ? std::optional<std::string_view>(*c.value) : std::nullopt));
+    batch->Put(cf, EntryKey(sid, c.key, version), UndoValue(ValueIn(base, c.key), View(c.value)));
   }
 }
 
 Status TrimKeyLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t sid,
-                  const std::vector<uint64_t>& kept, rocksdb::WriteBatch* batch) {
-  std::string prefix;
-  PutFixed32BE(&prefix, sid);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
-  std::vector<Entry> run;
-  auto flush = [&] {
-    TrimOne(sid, run, kept, cf, batch);
-    run.clear();
-  };
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    Entry e;
-    if (!ParseEntry(it->key(), it->value(), &e)) return Status::Corruption("bad keylog entry");
-    if (!run.empty() && run.back().key != e.key) flush();
-    run.push_back(std::move(e));
-  }
-  if (!it->status().ok()) return Status::IOError("keylog scan: " + it->status().ToString());
-  flush();
-  return Status::OK();
-}
-
-Status ReadKeyLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t sid,
-                  const KeyHistoryQuery& query, std::vector<KeyChange>* out, bool* truncated) {
-  out->clear();
-  *truncated = false;
-  std::string prefix;
-  PutFixed32BE(&prefix, sid);
-  PutEscaped(&prefix, query.key_prefix);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    Entry e;
-    if (!ParseEntry(it->key(), it->value(), &e)) return Status::Corruption("bad keylog entry");
-    if (query.match && !query.match(e.key)) continue;
-    if (out->size() == query.limit) {
-      *truncated = true;
-      break;
-    }
-    out->push_back({e.version, std::move(e.key), std::move(e.value)});
-  }
-  if (!it->status().ok()) return Status::IOError("keylog scan: " + it->status().ToString());
-  return Status::OK();
+                  const std::vector<uint64_t>& kept, const Snapshot& latest,
+                  rocksdb::WriteBatch* batch) {
+  Status trimmed;
+  NETSNAP_RETURN_IF_ERROR(WalkRecords(db, cf, sid, "", false, [&](const RecordLog& log) {
+    trimmed = TrimOne(sid, log, kept, latest, cf, batch);
+    return trimmed.ok();
+  }));
+  return trimmed;
 }
 
 }  // namespace netsnap::store

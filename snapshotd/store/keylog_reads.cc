@@ -1,14 +1,147 @@
-// RocksStore's read of the key log (keylog.h).
+// Reads of the key log (keylog.h): the change log of records, and records as of a version.
+#include <algorithm>
+
 #include "store/keylog.h"
+#include "store/keylog_entry.h"
 #include "store/rocks_store.h"
+#include "store/version_codec.h"
 
 namespace netsnap::store {
+
+namespace {
+
+// Calls visit(key, timeline) for each record under `prefix` (only `prefix` when `exact`) that
+// has entries or is in the latest content, in key order, until it returns false.
+Status WalkTimelines(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t sid,
+                     const Snapshot& latest, std::string_view prefix, bool exact,
+                     const std::function<bool(const std::string&, const Timeline&)>& visit) {
+  std::vector<RecordLog> logs;
+  NETSNAP_RETURN_IF_ERROR(WalkRecords(db, cf, sid, prefix, exact, [&](const RecordLog& log) {
+    logs.push_back(log);
+    return true;
+  }));
+  size_t i = latest.LowerBound(prefix);
+  auto in_latest = [&](size_t at) {
+    if (at >= latest.size()) return false;
+    std::string_view k = latest.at(at).key;
+    return exact ? k == prefix : k.starts_with(prefix);
+  };
+  size_t j = 0;
+  Timeline t;
+  const RecordLog empty;
+  while (in_latest(i) || j < logs.size()) {
+    const bool from_latest = in_latest(i) && (j == logs.size() || latest.at(i).key <= logs[j].key);
+    const bool from_log = j < logs.size() && (!from_latest || latest.at(i).key == logs[j].key);
+    std::optional<std::string_view> value;
+    if (from_latest) value = latest.at(i).value;
+    const RecordLog& log = from_log ? logs[j] : empty;
+    const std::string key = from_log ? log.key : std::string(latest.at(i).key);
+    NETSNAP_RETURN_IF_ERROR(DecodeTimeline(log, value, &t));
+    if (from_latest) ++i;
+    if (from_log) ++j;
+    if (!visit(key, t)) break;
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ReadKeyLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t sid,
+                  const KeyLogBase& base, const KeyHistoryQuery& query, std::vector<KeyChange>* out,
+                  bool* truncated) {
+  out->clear();
+  *truncated = false;
+  auto emit = [&](uint64_t version, const std::string& key,
+                  const std::optional<std::string>& value) {
+    if (out->size() == query.limit) {
+      *truncated = true;
+      return false;
+    }
+    out->push_back({version, key, value});
+    return true;
+  };
+  return WalkTimelines(db, cf, sid, base.latest, query.key_prefix, false,
+                       [&](const std::string& key, const Timeline& t) {
+                         if (query.match && !query.match(key)) return true;
+                         // A record of the oldest version appeared there.
+                         if (t.before && (t.after.empty() || t.after.front().first > base.oldest) &&
+                             !emit(base.oldest, key, t.before)) {
+                           return false;
+                         }
+                         for (const auto& [version, value] : t.after) {
+                           if (!emit(version, key, value)) return false;
+                         }
+                         return true;
+                       });
+}
+
+Status ReadKeyLogAsOf(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t sid,
+                      const KeyLogBase& base, std::string_view prefix, bool exact, uint64_t version,
+                      AsOfRecords* out) {
+  *out = AsOfRecords{};
+  return WalkTimelines(db, cf, sid, base.latest, prefix, exact,
+                       [&](const std::string& key, const Timeline& t) {
+                         for (const auto& [v, value] : t.after) {
+                           if (v <= version) {
+                             out->last_change = std::max(out->last_change, v);
+                           } else if (out->next_change == 0 || v < out->next_change) {
+                             out->next_change = v;
+                           }
+                         }
+                         if (const std::optional<std::string>& value = t.At(version)) {
+                           out->records.push_back({key, *value});
+                         }
+                         return true;
+                       });
+}
+
+Status RocksStore::KeyLogInputs(const std::string& source, uint32_t* sid, Snapshot* latest,
+                                uint64_t* oldest) {
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, sid));
+  uint64_t version = 0;
+  {
+    std::lock_guard l(tips_mu_);
+    const SourceTip& tip = tips_[source];
+    version = tip.latest.version;
+    if (tip.have_snapshot) *latest = tip.snapshot;
+  }
+  if (version == 0) return Status::NotFound("source '" + source + "' has no versions");
+  if (latest->empty()) {
+    // After a restart, until the first commit: the latest content is rebuilt once and kept.
+    NETSNAP_RETURN_IF_ERROR(ReconstructSid(*sid, version, latest));
+    std::lock_guard l(tips_mu_);
+    SourceTip& tip = tips_[source];
+    if (tip.latest.version == version && !tip.have_snapshot) {
+      tip.snapshot = *latest;
+      tip.have_snapshot = true;
+    }
+  }
+  if (!oldest) return Status::OK();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), versions_));
+  it->Seek(VersionKey(*sid, 0));
+  uint32_t s = 0;
+  if (!it->Valid() || !ParseVersionKey(it->key().ToStringView(), &s, oldest) || s != *sid) {
+    NETSNAP_RETURN_IF_ERROR(FromRocks(it->status(), "find the oldest version"));
+    return Status::Corruption("source '" + source + "' has a latest but no oldest version");
+  }
+  return Status::OK();
+}
 
 Status RocksStore::KeyHistory(const std::string& source, const KeyHistoryQuery& query,
                               std::vector<KeyChange>* out, bool* truncated) {
   uint32_t sid;
-  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
-  return ReadKeyLog(db_.get(), keylog_, sid, query, out, truncated);
+  Snapshot latest;
+  uint64_t oldest = 0;
+  NETSNAP_RETURN_IF_ERROR(KeyLogInputs(source, &sid, &latest, &oldest));
+  return ReadKeyLog(db_.get(), keylog_, sid, {latest, oldest}, query, out, truncated);
+}
+
+Status RocksStore::ReadAsOf(const std::string& source, std::string_view prefix, bool exact,
+                            uint64_t version, AsOfRecords* out) {
+  uint32_t sid;
+  Snapshot latest;
+  NETSNAP_RETURN_IF_ERROR(KeyLogInputs(source, &sid, &latest, nullptr));
+  return ReadKeyLogAsOf(db_.get(), keylog_, sid, {latest, 0}, prefix, exact, version, out);
 }
 
 }  // namespace netsnap::store

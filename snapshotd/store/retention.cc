@@ -120,7 +120,9 @@ Status RocksStore::ApplyRetention(const std::string& source, const RetentionPoli
   for (size_t i = 0; i < versions.size(); ++i) {
     if (keep[i]) kept.push_back(versions[i].first);
   }
-  NETSNAP_RETURN_IF_ERROR(TrimKeyLog(db_.get(), keylog_, sid, kept, &batch));
+  Snapshot latest;
+  NETSNAP_RETURN_IF_ERROR(KeyLogInputs(source, &sid, &latest, nullptr));
+  NETSNAP_RETURN_IF_ERROR(TrimKeyLog(db_.get(), keylog_, sid, kept, latest, &batch));
   NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "delete versions"));
   {
     std::lock_guard l(cache_mu_);

@@ -123,7 +123,7 @@ Status RocksStore::OpenDb() {
       {"times", CfOptions(true)},
       {"events", CfOptions(true)},
       {"meta", CfOptions(true)},
-      {"keylog", CfOptions(true)},
+      {"keylog", KeyLogCfOptions()},
   };
   std::vector<std::string> known;
   for (const auto& cf : cfs) known.push_back(cf.name);
@@ -263,10 +263,11 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
   if (tip.latest.version == 0) {
     counts.added = snapshot.size();
   } else {
-    Snapshot base = tip.snapshot;
     if (!tip.have_snapshot) {
-      NETSNAP_RETURN_IF_ERROR(ReconstructSid(sid, tip.latest.version, &base));
+      NETSNAP_RETURN_IF_ERROR(ReconstructSid(sid, tip.latest.version, &tip.snapshot));
+      tip.have_snapshot = true;  // WriteVersion writes the key log against it
     }
+    const Snapshot& base = tip.snapshot;
     bool trusted = false;
     if (delta) {
       changes = *delta;
@@ -275,9 +276,11 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
       trusted = FilterDelta(base, &changes, &counts) == snapshot.hash();
     }
     if (!trusted) {
-      // Count first: a change that ends in a checkpoint needs no delta.
-      counts = CountDiff(base, snapshot);
-      changes = ComputeDelta(base, snapshot);  // the key log needs it, checkpoint or not
+      // One comparison of the whole tables gives both the changes (the key log needs them,
+      // checkpoint or not) and their counts.
+      changes = ComputeDelta(base, snapshot);
+      counts = DiffCounts{};
+      FilterDelta(base, &changes, &counts);
     }
   }
   CommitInfo ci = info;
@@ -324,7 +327,7 @@ Status RocksStore::WriteVersion(SourceTip* tip, const Snapshot& snapshot, const 
   rocksdb::WriteBatch batch;
   PutHeader(&batch, tip->sid, h);
   batch.Put(content_, VersionKey(tip->sid, h.version), content);
-  PutKeyLog(&batch, keylog_, tip->sid, h.version, snapshot, delta, tip->latest.version == 0);
+  PutKeyLog(&batch, keylog_, tip->sid, h.version, tip->snapshot, delta);
   NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "write version"));
   tip->latest = h;
   tip->meta = meta;

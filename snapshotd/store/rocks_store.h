@@ -35,6 +35,8 @@ class RocksStore : public Store {
   Status DiffVersions(const std::string& source, uint64_t from, uint64_t to, Diff* out) override;
   Status KeyHistory(const std::string& source, const KeyHistoryQuery& query,
                     std::vector<KeyChange>* out, bool* truncated) override;
+  Status ReadAsOf(const std::string& source, std::string_view prefix, bool exact, uint64_t version,
+                  AsOfRecords* out) override;
   Status Pin(const std::string& source, uint64_t version, const std::string& reason) override;
   Status Unpin(const std::string& source, uint64_t version) override;
   Status ApplyRetention(const std::string& source, const RetentionPolicy& policy, int64_t now_ns,
@@ -76,6 +78,9 @@ class RocksStore : public Store {
   // Reconstructs without verifying against the header hash or consulting the cache.
   Status Rebuild(uint32_t sid, uint64_t version, Snapshot* out);
   Status ReconstructSid(uint32_t sid, uint64_t version, Snapshot* out);
+  // What reads of the key log need besides it (keylog.h): the source id, the latest content
+  // (kept in the tip once rebuilt) and, unless `oldest` is null, the oldest stored version.
+  Status KeyLogInputs(const std::string& source, uint32_t* sid, Snapshot* latest, uint64_t* oldest);
   // Drops no-op changes from `delta` against `base` and counts the rest; returns the hash the
   // result will have.
   ContentHash FilterDelta(const Snapshot& base, Delta* delta, DiffCounts* counts);

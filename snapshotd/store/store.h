@@ -100,6 +100,14 @@ struct KeyHistoryQuery {
   size_t limit = 100000;                        // entries at most
 };
 
+// The records one key-log read found as of a version, and the versions around it at which any
+// record under the key or prefix read changed (appeared, changed or vanished).
+struct AsOfRecords {
+  std::vector<Record> records;  // in key order
+  uint64_t last_change = 0;     // the newest change at or before the version; 0: none
+  uint64_t next_change = 0;     // the oldest change after it; 0: none
+};
+
 struct RetentionPolicy {
   // Keep every version younger than keep_all_ns; then one per hour until hourly_ns; then one a
   // day until daily_ns; older versions go. Zero durations disable a tier.
@@ -142,6 +150,13 @@ class Store {
   // `limit` entries were reached.
   virtual Status KeyHistory(const std::string& source, const KeyHistoryQuery& query,
                             std::vector<KeyChange>* out, bool* truncated) = 0;
+
+  // The records whose key starts with `prefix` (equals it, when `exact`) as they were in
+  // `version`, from the change log: one seek and the entries of those records, whatever the
+  // table's size. `version` need not exist: the answer is that of the newest stored version at
+  // or before it.
+  virtual Status ReadAsOf(const std::string& source, std::string_view prefix, bool exact,
+                          uint64_t version, AsOfRecords* out) = 0;
 
   // Pins keep a version through retention (an open rollback refers to it).
   virtual Status Pin(const std::string& source, uint64_t version, const std::string& reason) = 0;

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "store/store.h"
+#include "temp_dir.h"
+
 namespace netsnap::lookup {
 namespace {
 
@@ -51,6 +54,7 @@ class Fib {
     Answer a;
     Status s = FibLookup(snap, f, &a);
     EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_TRUE(FromKeyLog(snap, f).SameDecision(a)) << "the key log answers otherwise";
     return a;
   }
   Answer Ask(const char* dst) {
@@ -60,6 +64,28 @@ class Fib {
   }
 
  private:
+  // The same question asked of a real store's key log as of a version that is neither the
+  // oldest nor the latest: version 2 of empty, `snap`, empty. Every record then reads from the
+  // entry of version 3, which holds its value before it.
+  static Answer FromKeyLog(const Snapshot& snap, const Flow& f) {
+    netsnap::testing::TempDir dir;
+    std::unique_ptr<Store> store;
+    StoreOptions o;
+    o.path = dir.Sub("db");
+    EXPECT_TRUE(Store::Open(o, &store).ok());
+    VersionHeader h;
+    int64_t t = 1800000000LL * 1000000000;
+    for (const Snapshot* s : {&kEmpty, &snap, &kEmpty}) {
+      EXPECT_TRUE(store->Commit("k", *s, nullptr, {t++, Cause::kEvent, {}, ""}, &h).ok());
+    }
+    KeyLogReader reader(store.get(), "k", 2);
+    Answer a;
+    Status s = FibLookup(&reader, f, &a);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return a;
+  }
+  static inline const Snapshot kEmpty;
+
   std::vector<Rule> rules_;
   std::vector<Route> routes_;
   std::vector<Nexthop> nexthops_;

@@ -1,10 +1,14 @@
 // The per-key change log against the truth: the changes found by reconstructing every stored
 // version, before and after retention thinned the history.
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <map>
+#include <optional>
 #include <random>
 
+#include "common/coding.h"
+#include "store/keylog_entry.h"
 #include "store/store.h"
 #include "temp_dir.h"
 
@@ -49,28 +53,70 @@ Log Indexed(Store* store, const std::string& source) {
   return log;
 }
 
-TEST(KeyLog, MatchesEveryVersionBeforeAndAfterRetention) {
-  netsnap::testing::TempDir dir;
-  std::unique_ptr<Store> store;
-  StoreOptions o;
-  o.path = dir.Sub("db");
-  o.max_chain = 4;  // checkpoints too: the log must not depend on how content is encoded
-  ASSERT_TRUE(Store::Open(o, &store).ok());
-  std::mt19937 rng(7);
+std::vector<VersionHeader> Stored(Store* store, const std::string& source) {
+  VersionQuery q;
+  q.order = Order::kOldestFirst;
+  q.limit = 1000;
+  VersionPage page;
+  EXPECT_TRUE(store->ListVersions(source, q, &page).ok());
+  EXPECT_TRUE(page.next_cursor.empty());
+  return page.versions;
+}
+
+// Every stored version read from the log as of it, whole and by key, equals its content; and
+// the changes it reports around it are the nearest versions at which a record read changed.
+// `entries_at_oldest`: the log has entries for the records of the oldest version (the previous
+// build wrote them, and retention has not rewritten the log since).
+void ExpectAsOfMatches(Store* store, const std::string& source, bool entries_at_oldest = false) {
+  const Log truth = Truth(store, source);
+  const std::vector<VersionHeader> stored = Stored(store, source);
+  const uint64_t oldest = stored.front().version;
+  for (const VersionHeader& h : stored) {
+    Snapshot snap;
+    ASSERT_TRUE(store->Reconstruct(source, h.version, &snap).ok());
+    AsOfRecords all;
+    ASSERT_TRUE(store->ReadAsOf(source, "", false, h.version, &all).ok());
+    std::vector<Record> want;
+    for (RecordRef r : snap) want.push_back({std::string(r.key), std::string(r.value)});
+    EXPECT_EQ(all.records, want) << "version " << h.version;
+    for (const auto& [key, changes] : truth) {
+      AsOfRecords one;
+      ASSERT_TRUE(store->ReadAsOf(source, key, true, h.version, &one).ok());
+      std::optional<RecordRef> in = snap.Find(key);
+      ASSERT_EQ(one.records.size(), in ? 1u : 0u) << "version " << h.version;
+      if (in) {
+        EXPECT_EQ(one.records[0].value, in->value);
+      }
+      // The truth lists the oldest version's records as appearing there: not a change.
+      uint64_t last = 0, next = 0;
+      for (const auto& [v, value] : changes) {
+        if ((v > oldest || entries_at_oldest) && v <= h.version) last = v;
+        if (v > h.version && next == 0) next = v;
+      }
+      EXPECT_EQ(one.last_change, last) << "version " << h.version;
+      EXPECT_EQ(one.next_change, next) << "version " << h.version;
+    }
+  }
+}
+
+// Commits `n` versions of random changes to source "s", one every 10 minutes up to kNow.
+void Fill(Store* store, int n, unsigned seed) {
+  std::mt19937 rng(seed);
   std::map<std::string, std::string> live;
   // Keys with 0x00 bytes and keys that are prefixes of others, as real record keys have.
   auto key = [](int i) {
     std::string k = "\x01" + std::string(i % 3, '\0') + std::to_string(i);
     return i % 5 == 0 ? k.substr(0, 2) : k;
   };
-  const int n = 600;  // one version every 10 minutes, over about four days
   for (int v = 0; v < n; ++v) {
     for (int c = 0; c < 3; ++c) {
       std::string k = key(static_cast<int>(rng() % 40));
       if (rng() % 4 == 0) {
         live.erase(k);
       } else {
-        live[k] = "v" + std::to_string(rng() % 3);
+        // Long values that differ in the middle, as two versions of one route do: the log
+        // stores most of these changes as patches.
+        live[k] = "proto static dev eth0 mtu " + std::to_string(1400 + rng() % 3) + " weight 1";
       }
     }
     std::vector<Record> recs;
@@ -82,9 +128,20 @@ TEST(KeyLog, MatchesEveryVersionBeforeAndAfterRetention) {
     VersionHeader h;
     ASSERT_TRUE(store->Commit("s", snap, nullptr, ci, &h).ok());
   }
+}
+
+TEST(KeyLog, MatchesEveryVersionBeforeAndAfterRetention) {
+  netsnap::testing::TempDir dir;
+  std::unique_ptr<Store> store;
+  StoreOptions o;
+  o.path = dir.Sub("db");
+  o.max_chain = 4;  // checkpoints too: the log must not depend on how content is encoded
+  ASSERT_TRUE(Store::Open(o, &store).ok());
+  Fill(store.get(), 600, 7);  // over about four days
   Log truth = Truth(store.get(), "s");
   ASSERT_GT(truth.size(), 20u);
   EXPECT_EQ(Indexed(store.get(), "s"), truth);
+  ExpectAsOfMatches(store.get(), "s");
 
   RetentionPolicy p;
   p.keep_all_ns = 24 * 3600 * kS;  // then one an hour
@@ -94,6 +151,7 @@ TEST(KeyLog, MatchesEveryVersionBeforeAndAfterRetention) {
   Log thinned = Truth(store.get(), "s");
   EXPECT_NE(thinned, truth);
   EXPECT_EQ(Indexed(store.get(), "s"), thinned);
+  ExpectAsOfMatches(store.get(), "s");
 
   // A prefix query returns exactly the records under it.
   std::vector<KeyChange> some;
@@ -103,6 +161,68 @@ TEST(KeyLog, MatchesEveryVersionBeforeAndAfterRetention) {
   ASSERT_TRUE(store->KeyHistory("s", q, &some, &truncated).ok());
   ASSERT_FALSE(some.empty());
   for (const KeyChange& c : some) EXPECT_EQ(c.key.substr(0, 2), q.key_prefix);
+}
+
+// A store whose log the previous build wrote (each record's value from each version on, an
+// entry per record of the first version) reads the same, takes new entries after it, and is
+// rewritten by retention.
+TEST(KeyLog, EntriesOfThePreviousBuildStillRead) {
+  netsnap::testing::TempDir dir;
+  const std::string path = dir.Sub("db");
+  {
+    std::unique_ptr<Store> store;
+    StoreOptions o;
+    o.path = path;
+    ASSERT_TRUE(Store::Open(o, &store).ok());
+    Fill(store.get(), 300, 11);
+    const Log truth = Truth(store.get(), "s");
+    store.reset();
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n : {"default", "versions", "content", "times", "events", "meta", "keylog"}) {
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &db).ok());
+    rocksdb::WriteBatch batch;
+    std::string all;
+    PutFixed32BE(&all, 1);  // the first source's id
+    std::string end;
+    PutFixed32BE(&end, 2);
+    ASSERT_TRUE(batch.DeleteRange(handles[6], all, end).ok());
+    for (const auto& [key, changes] : truth) {
+      for (const auto& [version, value] : changes) {
+        ASSERT_TRUE(batch
+                        .Put(handles[6], store::EntryKey(1, key, version),
+                             value ? "\x01" + *value : std::string(1, '\0'))
+                        .ok());
+      }
+    }
+    ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  std::unique_ptr<Store> store;
+  StoreOptions o;
+  o.path = path;
+  ASSERT_TRUE(Store::Open(o, &store).ok());
+  EXPECT_EQ(Indexed(store.get(), "s"), Truth(store.get(), "s"));
+  ExpectAsOfMatches(store.get(), "s", true);
+  // Entries of this build after those of the previous one.
+  VersionHeader h;
+  std::vector<Record> recs = {{"\x01new", "proto static mtu 1500"}};
+  Snapshot snap;
+  ASSERT_TRUE(Snapshot::FromRecords(std::move(recs), &snap).ok());
+  ASSERT_TRUE(store->Commit("s", snap, nullptr, {kNow + kS, Cause::kEvent, {}, ""}, &h).ok());
+  EXPECT_EQ(Indexed(store.get(), "s"), Truth(store.get(), "s"));
+  ExpectAsOfMatches(store.get(), "s", true);
+  RetentionPolicy p;
+  p.keep_all_ns = 12 * 3600 * kS;
+  RetentionResult r;
+  ASSERT_TRUE(store->ApplyRetention("s", p, kNow, &r).ok());
+  ASSERT_GT(r.removed, 10u);
+  EXPECT_EQ(Indexed(store.get(), "s"), Truth(store.get(), "s"));
+  ExpectAsOfMatches(store.get(), "s");
 }
 
 }  // namespace
