@@ -190,11 +190,16 @@ void Restorer::Run() {
     const int64_t now = clock_->MonotonicNs();
     int64_t next = INT64_MAX;
     std::string due_source;
+    std::optional<std::pair<std::string, boost::json::object>> told;
     for (auto& [name, s] : sources_) {
       if (!s.pending || s.running || s.conflict) continue;
+      if ((told = StillChanging(&s, now, &next))) {
+        due_source = name;
+        break;
+      }
+      if (!s.pending) continue;
       const DetectPolicy& p = s.policy;
-      int64_t due =
-          std::min(s.pending->last + Ms(p.settle_ms), s.pending->first + Ms(p.settle_max_ms));
+      int64_t due = s.pending->last + Ms(p.settle_ms);
       if (s.has_last) due = std::max(due, s.last_end + Ms(p.cooldown_s * 1000));
       // Settled in time, but versions of the source still wait: Nudge wakes us after each.
       if (due <= now && busy_ && busy_(name)) continue;
@@ -206,6 +211,14 @@ void Restorer::Run() {
     }
     if (due_source.empty()) {
       clock_->WaitUntil(cv_, l, next);
+      continue;
+    }
+    if (told) {
+      l.unlock();
+      spdlog::warn("detection {}: {}: {}", due_source, told->first,
+                   told->second["reason"].as_string().c_str());
+      daemon_->events()->Publish(told->first, due_source, std::move(told->second));
+      l.lock();
       continue;
     }
     PerSource& s = sources_[due_source];
@@ -240,6 +253,40 @@ void Restorer::Run() {
     s.running = false;
     s.last_end = clock_->MonotonicNs();
   }
+}
+
+std::optional<std::pair<std::string, boost::json::object>> Restorer::StillChanging(PerSource* s,
+                                                                                   int64_t now,
+                                                                                   int64_t* next) {
+  Burst& b = *s->pending;
+  const int64_t settled = b.last + Ms(s->policy.settle_ms);
+  if (settled <= now) return std::nullopt;  // settled: the normal path restores it
+  const int64_t report = b.first + Ms(s->policy.settle_max_ms);
+  const int64_t limit = b.first + kMaxSettleWaitNs;
+  *next = std::min(*next, b.told_waiting ? limit : report);
+  if (now < report || (b.told_waiting && now < limit)) return std::nullopt;
+  SortUnique(&b.keys);
+  const int64_t waited_ms = (now - b.first) / 1000000;
+  boost::json::object ev;
+  ev["records"] = b.keys.size();
+  ev["writer"] = ActorToJson(b.actor);
+  ev["from_version"] = b.from_version;
+  ev["waited_ms"] = waited_ms;
+  const std::string writer = b.actor.known()
+                                 ? b.actor.process + " (pid " + std::to_string(b.actor.pid) + ")"
+                                 : "the writer";
+  if (now < limit) {
+    b.told_waiting = true;
+    ev["reason"] = writer + " still damages the source " + std::to_string(waited_ms) +
+                   " ms after the damage began; the restore waits until it stops for " +
+                   std::to_string(s->policy.settle_ms) + " ms";
+    return std::make_pair(std::string("restore_waiting"), std::move(ev));
+  }
+  ev["reason"] = writer + " kept damaging the source for " + std::to_string(waited_ms) +
+                 " ms, longer than the " + std::to_string(kMaxSettleWaitNs / 1000000000) +
+                 " s a restore waits for a writer to stop; nothing is restored";
+  s->pending.reset();
+  return std::make_pair(std::string("restore_abandoned"), std::move(ev));
 }
 
 void Restorer::Restore(const std::string& source, const Burst& b, PerSource* s) {
