@@ -222,6 +222,21 @@ void Restorer::Run() {
       continue;
     }
     PerSource& s = sources_[due_source];
+    if (s.pending->synced_last != s.pending->last) {
+      // Settled as far as detection has seen, which may be behind the writer (a commit of 10k
+      // routes takes 100s of ms on a loaded machine): have the source deliver what it holds
+      // first. A version that comes of it makes the source busy until inspected; damage in it
+      // grows the burst, which then waits again.
+      s.pending->synced_last = s.pending->last;
+      l.unlock();
+      Recorder* rec = daemon_->FindSource(due_source);
+      Status synced = rec ? rec->source()->Sync() : Status::OK();
+      if (!synced.ok() && synced.code() != Status::Code::kUnavailable) {
+        spdlog::warn("detection {}: sync before a restore: {}", due_source, synced.ToString());
+      }
+      l.lock();
+      continue;
+    }
     while (!s.starts.empty() && now - s.starts.front() > kHourNs) {
       s.starts.pop_front();
     }
@@ -322,12 +337,22 @@ void Restorer::Restore(const std::string& source, const Burst& b, PerSource* s) 
   {
     std::lock_guard l(mu_);
     (failed ? s->failures : s->restores) += 1;
-    // Another rollback of the source was running: try again once it settles.
+    // Another rollback of the source was running, or the live state kept changing under the
+    // plan (detection behind its writer): not settled; try again once it settles. A burst
+    // gathered meanwhile began later: the merged one goes back to before the first damage of
+    // both (restoring this burst's keys from the later version would leave them deleted).
     if (st.code() == Status::Code::kConflict && !s->conflict) {
-      if (!s->pending)
+      if (!s->pending) {
         s->pending = b;
-      else
-        s->pending->keys.insert(s->pending->keys.end(), b.keys.begin(), b.keys.end());
+      } else {
+        Burst& p = *s->pending;
+        p.keys.insert(p.keys.end(), b.keys.begin(), b.keys.end());
+        p.kinds.insert(p.kinds.end(), b.kinds.begin(), b.kinds.end());
+        p.from_version = std::min(p.from_version, b.from_version);
+        p.first = std::min(p.first, b.first);
+        p.told_waiting = p.told_waiting || b.told_waiting;
+        if (b.actor.known()) p.actor = b.actor;
+      }
       s->pending->last = clock_->MonotonicNs();
       s->starts.pop_back();
     }

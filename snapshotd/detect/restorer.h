@@ -74,6 +74,7 @@ class Restorer {
     std::vector<std::string> kinds;
     uint64_t warmed_version = 0;  // the version reconstructed ahead, while the burst settles
     bool told_waiting = false;    // restore_waiting published
+    int64_t synced_last = -1;     // `last` when the source was last synced (Run)
   };
   struct PerSource {
     DetectPolicy policy;
