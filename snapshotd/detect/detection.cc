@@ -201,7 +201,7 @@ void Detection::Inspect(const DetectionInbox::Entry& q) {
     }
     policy = s->policy;
     if (!policy.Trusts(v.current.actor.process) && !owners.all) {
-      DetectContext ctx{s->policy, s->view, diff, q.committed_mono_ns};
+      DetectContext ctx{s->policy, s->view, diff, q.changed_mono_ns};
       for (auto& [name, d] : s->detectors) {
         if (policy.RunsDetector(name)) d->Inspect(v, ctx, &findings);
       }
@@ -229,7 +229,7 @@ void Detection::Inspect(const DetectionInbox::Entry& q) {
   if (policy.restore_owner_exit && !owners.exit_keys.empty()) {
     findings.push_back(OwnerExitFinding(owners, v));  // restored, not published as a detection
   }
-  if (!findings.empty()) restorer_.Damage(v.source, policy, findings, q.committed_mono_ns);
+  if (!findings.empty()) restorer_.Damage(v.source, policy, findings, q.changed_mono_ns);
 }
 
 bool Detection::Paused(const std::string& source) {

@@ -1,5 +1,7 @@
 #include "detect/detection_inbox.h"
 
+#include <algorithm>
+
 namespace netsnap {
 
 namespace {
@@ -17,7 +19,8 @@ DetectionInbox::DetectionInbox(Metrics* metrics, const Clock* clock)
 }
 
 void DetectionInbox::Push(const VersionCommitted& v) {
-  const int64_t mono = clock_->MonotonicNs();
+  const int64_t age = std::clamp<int64_t>(clock_->NowNs() - v.current.time_ns, 0, kMaxCaptureAgeNs);
+  const int64_t mono = clock_->MonotonicNs() - age;
   {
     std::lock_guard l(mu_);
     if (closed_) return;
@@ -36,7 +39,7 @@ void DetectionInbox::Push(const VersionCommitted& v) {
       last->v.current = v.current;
       last->v.current.actor = actor;
       last->v.after = v.after;
-      last->committed_mono_ns = mono;
+      last->changed_mono_ns = mono;
     } else if (mine >= kMaxPerSource) {
       // Overflow: one inspection from the last inspected version (the first entry's `before`)
       // to the newest; own only when every version in it was the daemon's.
@@ -59,7 +62,7 @@ void DetectionInbox::Push(const VersionCommitted& v) {
       merged.v.current = v.current;
       merged.v.after = v.after;
       merged.own = all_own;
-      merged.committed_mono_ns = mono;
+      merged.changed_mono_ns = mono;
       queue_.push_back(std::move(merged));
       if (metrics_) {
         metrics_->Add("netsnap_detection_inbox_overflows_total", {{"source", v.source}});

@@ -29,14 +29,21 @@ class DetectionInbox {
  public:
   static constexpr size_t kFoldAbove = 8;
   static constexpr size_t kMaxPerSource = 16;
+  // A version reaches the inbox its debounce (debounce_ms, 100 by default) plus its commit
+  // after its capture; an older capture time is taken as a wall-clock step.
+  static constexpr int64_t kMaxCaptureAgeNs = 1'000'000'000;
 
   struct Entry {
     VersionCommitted v;
     bool own = false;        // made by the daemon (rollback, restore): not inspected
     uint64_t first_seq = 0;  // the first push folded into it
-    // When its newest version was committed, on the monotonic clock: detection windows and
-    // the restorer's settle delay count from here, so a wall-clock step does not move them.
-    int64_t committed_mono_ns = 0;
+    // When its newest version's change was captured, on the monotonic clock: detection
+    // windows and the restorer's settle delay count from here. The version's capture time (wall
+    // clock, the last notification read) becomes an age at push, taken off the monotonic time
+    // of the push and clamped to [0, kMaxCaptureAgeNs], so a wall-clock step moves it by at
+    // most that. Counting from the commit instead added the capture debounce and the commit
+    // (150-450 ms for a 10k-route version) to every settle delay.
+    int64_t changed_mono_ns = 0;
   };
 
   // `metrics` may be null.

@@ -20,8 +20,8 @@ struct DetectContext {
   const DetectPolicy& policy;
   const SourceView& view;  // already advanced to the version
   const Diff& diff;        // v.before -> v.after
-  // When the version was committed, on the monotonic clock: windows are differences of
-  // these, which a wall-clock step does not change.
+  // When the version's change was captured, on the monotonic clock (DetectionInbox::Entry::
+  // changed_mono_ns): windows are differences of these, which a wall-clock step hardly moves.
   int64_t now_ns;
 };
 

@@ -24,8 +24,9 @@ enum class DetectAction { kAlert, kRestore };
 
 struct DetectPolicy {
   DetectAction action = DetectAction::kAlert;
-  // Restores: a burst of damage ends after settle_ms without new damage (at most settle_max_ms
-  // after it began); then at most one restore per cooldown and max_restores_per_hour an hour.
+  // Restores: a burst of damage ends after settle_ms without new damage; one still growing
+  // settle_max_ms after it began is reported (restore_waiting) and waits on (restorer.h); then
+  // at most one restore per cooldown and max_restores_per_hour an hour.
   int64_t settle_ms = 300;
   int64_t settle_max_ms = 3000;
   double cooldown_s = 5;

@@ -190,11 +190,16 @@ void Restorer::Run() {
     const int64_t now = clock_->MonotonicNs();
     int64_t next = INT64_MAX;
     std::string due_source;
+    std::optional<std::pair<std::string, boost::json::object>> told;
     for (auto& [name, s] : sources_) {
       if (!s.pending || s.running || s.conflict) continue;
+      if ((told = StillChanging(&s, now, &next))) {
+        due_source = name;
+        break;
+      }
+      if (!s.pending) continue;
       const DetectPolicy& p = s.policy;
-      int64_t due =
-          std::min(s.pending->last + Ms(p.settle_ms), s.pending->first + Ms(p.settle_max_ms));
+      int64_t due = s.pending->last + Ms(p.settle_ms);
       if (s.has_last) due = std::max(due, s.last_end + Ms(p.cooldown_s * 1000));
       // Settled in time, but versions of the source still wait: Nudge wakes us after each.
       if (due <= now && busy_ && busy_(name)) continue;
@@ -208,7 +213,30 @@ void Restorer::Run() {
       clock_->WaitUntil(cv_, l, next);
       continue;
     }
+    if (told) {
+      l.unlock();
+      spdlog::warn("detection {}: {}: {}", due_source, told->first,
+                   told->second["reason"].as_string().c_str());
+      daemon_->events()->Publish(told->first, due_source, std::move(told->second));
+      l.lock();
+      continue;
+    }
     PerSource& s = sources_[due_source];
+    if (s.pending->synced_last != s.pending->last) {
+      // Settled as far as detection has seen, which may be behind the writer (a commit of 10k
+      // routes takes 100s of ms on a loaded machine): have the source deliver what it holds
+      // first. A version that comes of it makes the source busy until inspected; damage in it
+      // grows the burst, which then waits again.
+      s.pending->synced_last = s.pending->last;
+      l.unlock();
+      Recorder* rec = daemon_->FindSource(due_source);
+      Status synced = rec ? rec->source()->Sync() : Status::OK();
+      if (!synced.ok() && synced.code() != Status::Code::kUnavailable) {
+        spdlog::warn("detection {}: sync before a restore: {}", due_source, synced.ToString());
+      }
+      l.lock();
+      continue;
+    }
     while (!s.starts.empty() && now - s.starts.front() > kHourNs) {
       s.starts.pop_front();
     }
@@ -240,6 +268,40 @@ void Restorer::Run() {
     s.running = false;
     s.last_end = clock_->MonotonicNs();
   }
+}
+
+std::optional<std::pair<std::string, boost::json::object>> Restorer::StillChanging(PerSource* s,
+                                                                                   int64_t now,
+                                                                                   int64_t* next) {
+  Burst& b = *s->pending;
+  const int64_t settled = b.last + Ms(s->policy.settle_ms);
+  if (settled <= now) return std::nullopt;  // settled: the normal path restores it
+  const int64_t report = b.first + Ms(s->policy.settle_max_ms);
+  const int64_t limit = b.first + kMaxSettleWaitNs;
+  *next = std::min(*next, b.told_waiting ? limit : report);
+  if (now < report || (b.told_waiting && now < limit)) return std::nullopt;
+  SortUnique(&b.keys);
+  const int64_t waited_ms = (now - b.first) / 1000000;
+  boost::json::object ev;
+  ev["records"] = b.keys.size();
+  ev["writer"] = ActorToJson(b.actor);
+  ev["from_version"] = b.from_version;
+  ev["waited_ms"] = waited_ms;
+  const std::string writer = b.actor.known()
+                                 ? b.actor.process + " (pid " + std::to_string(b.actor.pid) + ")"
+                                 : "the writer";
+  if (now < limit) {
+    b.told_waiting = true;
+    ev["reason"] = writer + " still damages the source " + std::to_string(waited_ms) +
+                   " ms after the damage began; the restore waits until it stops for " +
+                   std::to_string(s->policy.settle_ms) + " ms";
+    return std::make_pair(std::string("restore_waiting"), std::move(ev));
+  }
+  ev["reason"] = writer + " kept damaging the source for " + std::to_string(waited_ms) +
+                 " ms, longer than the " + std::to_string(kMaxSettleWaitNs / 1000000000) +
+                 " s a restore waits for a writer to stop; nothing is restored";
+  s->pending.reset();
+  return std::make_pair(std::string("restore_abandoned"), std::move(ev));
 }
 
 void Restorer::Restore(const std::string& source, const Burst& b, PerSource* s) {
@@ -275,12 +337,22 @@ void Restorer::Restore(const std::string& source, const Burst& b, PerSource* s) 
   {
     std::lock_guard l(mu_);
     (failed ? s->failures : s->restores) += 1;
-    // Another rollback of the source was running: try again once it settles.
+    // Another rollback of the source was running, or the live state kept changing under the
+    // plan (detection behind its writer): not settled; try again once it settles. A burst
+    // gathered meanwhile began later: the merged one goes back to before the first damage of
+    // both (restoring this burst's keys from the later version would leave them deleted).
     if (st.code() == Status::Code::kConflict && !s->conflict) {
-      if (!s->pending)
+      if (!s->pending) {
         s->pending = b;
-      else
-        s->pending->keys.insert(s->pending->keys.end(), b.keys.begin(), b.keys.end());
+      } else {
+        Burst& p = *s->pending;
+        p.keys.insert(p.keys.end(), b.keys.begin(), b.keys.end());
+        p.kinds.insert(p.kinds.end(), b.kinds.begin(), b.kinds.end());
+        p.from_version = std::min(p.from_version, b.from_version);
+        p.first = std::min(p.first, b.first);
+        p.told_waiting = p.told_waiting || b.told_waiting;
+        if (b.actor.known()) p.actor = b.actor;
+      }
       s->pending->last = clock_->MonotonicNs();
       s->starts.pop_back();
     }

@@ -1,8 +1,13 @@
 // Automated restores by policy. Detection hands over the findings of each damaging version;
 // the restorer gathers a burst of damage per source (the union of the damaged keys, from the
 // version before the first damaging one), waits until it settles (settle_ms after the last
-// damage, at most settle_max_ms after the first) and the cooldown since the last restore has
-// passed, then submits one rollback with cause `restore` on its own thread.
+// damage) and the cooldown since the last restore has passed, then submits one rollback with
+// cause `restore` on its own thread.
+//
+// A writer still damaging is not fought: restoring under it would see the restored records
+// damaged again and end in a conflict with a slow script. A burst still growing settle_max_ms
+// after it began is reported once (`restore_waiting`) and keeps waiting; one still growing
+// kMaxSettleWaitNs after it began is dropped (`restore_abandoned`), never a conflict.
 //
 // It does not fight another writer forever: after max_restores_per_hour, or when the records
 // of a restore are damaged again within conflict_window_s of it conflict_repeats times in a
@@ -37,11 +42,16 @@ class Restorer {
   Restorer(Daemon* daemon, RollbackManager* rollbacks, std::function<bool(const std::string&)> busy,
            const Clock* clock);
   ~Restorer();
+  // The longest a burst waits for its damage to stop (docs/detection.md): a writer damaging
+  // for longer than this is more than a script, and what it leaves is for a person to judge.
+  static constexpr int64_t kMaxSettleWaitNs = 600LL * 1000000000;
+
   void Start();
   void Stop();
 
-  // The findings of one version of `source` under `policy`, committed at `changed_ns` (the
-  // monotonic clock): the settle delay counts from then, not from when detection got to it.
+  // The findings of one version of `source` under `policy`, whose change was captured at
+  // `changed_ns` (the monotonic clock): the settle delay counts from then, not from its commit
+  // or from when detection got to it.
   // Never blocks on a restore.
   void Damage(const std::string& source, const DetectPolicy& policy,
               const std::vector<Finding>& findings, int64_t changed_ns);
@@ -63,6 +73,8 @@ class Restorer {
     Actor actor;
     std::vector<std::string> kinds;
     uint64_t warmed_version = 0;  // the version reconstructed ahead, while the burst settles
+    bool told_waiting = false;    // restore_waiting published
+    int64_t synced_last = -1;     // `last` when the source was last synced (Run)
   };
   struct PerSource {
     DetectPolicy policy;
@@ -79,6 +91,11 @@ class Restorer {
   };
 
   void Run();
+  // For a burst still growing: the restore_waiting or restore_abandoned event due now (and the
+  // burst marked told or dropped), or nullopt; *next gets the time of the next one. mu_ held.
+  std::optional<std::pair<std::string, boost::json::object>> StillChanging(PerSource* s,
+                                                                           int64_t now,
+                                                                           int64_t* next);
   // Enters conflict; returns the event to publish. mu_ held.
   boost::json::object EnterConflict(const std::string& source, PerSource* s, std::string why,
                                     const Actor& writer, const std::vector<std::string>& keys);

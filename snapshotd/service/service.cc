@@ -140,7 +140,6 @@ Status Service::Reload(DaemonConfig next) {
       ParseOwners(next.document.get(), next.path, kernel::kIproute2Dir, &owners));
 
   std::lock_guard l(mu_);
-  InstallRouteProtocols(std::move(owners));
   spdlog::set_level(spdlog::level::from_str(next.log_level));
   daemon_.SetRetention(next.retention, next.max_disk_bytes);
   if (!SameSources(config_, next)) {
@@ -176,6 +175,10 @@ Status Service::Reload(DaemonConfig next) {
       }
     }
   }
+  // Last, once nothing can fail: a reload that fails keeps the old owners. (Modules started
+  // from `next` installed them already; a failure restarted them from config_, which put the
+  // old ones back.)
+  InstallRouteProtocols(std::move(owners));
   config_ = std::move(next);
   return Status::OK();
 }

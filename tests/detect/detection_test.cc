@@ -245,6 +245,36 @@ TEST(Detection, ACooldownRunsOnTheMonotonicClockOnly) {
   EXPECT_TRUE(Eventually([&] { return ReadFile(path) == kOriginal; }, seconds(20)));
 }
 
+// A writer that keeps damaging is waited for, not fought (docs/detection.md, What a restore
+// does): told once at settle_max_ms (`restore_waiting`), given up at the 600 s limit
+// (`restore_abandoned`): nothing restored, no conflict. Damage comes every 55 s, within the
+// 60 s settle delay, so the burst never settles.
+TEST(Detection, AWriterStillDamagingAtTheLimitIsGivenUpNotFought) {
+  TestClock clock(NowNs());
+  DetectEnv env;
+  ASSERT_TRUE(env.Start(ResolverSetup(&env,
+                                      "action = \"restore\"\nsettle_ms = 60000\n"
+                                      "settle_max_ms = 60000\ncooldown_s = 0\n"),
+                        &clock)
+                  .ok());
+  static_assert(Restorer::kMaxSettleWaitNs == 600 * kS);
+  ASSERT_TRUE(Damage(&env, "nameserver 10.7.7.0\n"));
+  for (int i = 1; i <= 11; ++i) {  // 605 s in all
+    clock.Advance(55 * kS);
+    if (i == 2) {
+      EXPECT_TRUE(Eventually([&] { return Count(&env, "restore_waiting") == 1; }, seconds(20)));
+    }
+    ASSERT_TRUE(Damage(&env, "nameserver 10.7.7." + std::to_string(i) + "\n"));
+  }
+  ASSERT_TRUE(Eventually([&] { return Count(&env, "restore_abandoned") == 1; }, seconds(20)));
+  boost::json::object ev = Fields(env.Events("restore_abandoned")[0]);
+  EXPECT_NE(ev["reason"].as_string().find("nothing is restored"), std::string::npos) << ev;
+  EXPECT_EQ(Count(&env, "restore_waiting"), 1);
+  EXPECT_EQ(Count(&env, "restore"), 0);
+  EXPECT_EQ(Count(&env, "conflict"), 0);
+  EXPECT_EQ(ReadFile(env.dir().Sub("resolv.conf")), "nameserver 10.7.7.11\n");
+}
+
 // Pauses and policies set at run time are stored: a restart on the same data keeps them.
 TEST(Detection, PauseAndSetPolicySurviveARestart) {
   DetectEnv env;

@@ -88,7 +88,9 @@ TEST(DetectionInbox, OverflowFoldsIntoOneInspectionFromTheLastInspected) {
   ASSERT_EQ(inbox.size(), 1 + DetectionInbox::kMaxPerSource) << "no fold, no overflow yet";
   EXPECT_EQ(metrics.Get("netsnap_detection_inbox_overflows_total", {{"source", "a"}}), 0);
   clock.Advance(5);
-  inbox.Push(Version("a", last, Cause::kRestore));
+  VersionCommitted newest = Version("a", last, Cause::kRestore);
+  newest.current.time_ns = clock.NowNs() - 3;  // captured 3 ns before the push
+  inbox.Push(newest);
 
   std::vector<DetectionInbox::Entry> left = Drain(&inbox);
   ASSERT_EQ(left.size(), 2u);
@@ -100,9 +102,31 @@ TEST(DetectionInbox, OverflowFoldsIntoOneInspectionFromTheLastInspected) {
   EXPECT_EQ(merged.v.current.version, last);
   EXPECT_EQ(merged.v.after.size(), SizeOf(last));
   EXPECT_FALSE(merged.own) << "the writer's versions in it are inspected";
-  EXPECT_EQ(merged.committed_mono_ns, clock.MonotonicNs());
+  EXPECT_EQ(merged.changed_mono_ns, clock.MonotonicNs() - 3) << "the newest version's capture";
   EXPECT_EQ(metrics.Get("netsnap_detection_inbox_overflows_total", {{"source", "a"}}), 1);
   EXPECT_EQ(metrics.Get("netsnap_detection_inbox_overflows_total", {{"source", "b"}}), 0);
+}
+
+// An entry's change time is its version's capture time carried over to the monotonic clock
+// (the settle delay counts from it, not from the later commit); a capture time ahead of the wall
+// clock or more than kMaxCaptureAgeNs behind it (a wall-clock step) is clamped.
+TEST(DetectionInbox, ChangeTimeIsTheCaptureOnTheMonotonicClock) {
+  TestClock clock(int64_t{1'700'000'000} * 1'000'000'000);
+  clock.Advance(int64_t{10} * 1'000'000'000);
+  DetectionInbox inbox(nullptr, &clock);
+  const int64_t mono = clock.MonotonicNs();
+  const int64_t age = 250'000'000;  // a debounce and a commit
+  for (int64_t captured : {clock.NowNs() - age, clock.NowNs() + age,
+                           clock.NowNs() - 60 * DetectionInbox::kMaxCaptureAgeNs}) {
+    VersionCommitted v = Version("a", 1);
+    v.current.time_ns = captured;
+    inbox.Push(v);
+  }
+  std::vector<DetectionInbox::Entry> e = Drain(&inbox);
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].changed_mono_ns, mono - age);
+  EXPECT_EQ(e[1].changed_mono_ns, mono) << "captured after the push: a step back";
+  EXPECT_EQ(e[2].changed_mono_ns, mono - DetectionInbox::kMaxCaptureAgeNs) << "a step forward";
 }
 
 // WaitIdle is the barrier the other tests use: it holds until the entries pushed before it

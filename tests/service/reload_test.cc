@@ -4,8 +4,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <chrono>
+#include <thread>
 
 #include "netns.h"
 #include "snapshotd_process.h"
@@ -37,12 +42,12 @@ class ReloadTest : public ::testing::Test {
   }
 
   // The configuration: the resolver source, tokens, `daemon_more` (whole lines) in [daemon] and
-  // `more` at the end.
-  void WriteConfig(const std::string& more, const std::string& daemon_more = "") {
+  // `more` at the end; listening on `port` (port_ when 0).
+  void WriteConfig(const std::string& more, const std::string& daemon_more = "", int port = 0) {
     WriteFile(dir_.Sub("snapshotd.toml"),
               "[daemon]\ndata_dir = \"data\"\nsocket = \"api.sock\"\nlisten = \"127.0.0.1:" +
-                  std::to_string(port_) + "\"\ntoken_file = \"" + dir_.Sub("tokens") + "\"\n" +
-                  daemon_more +
+                  std::to_string(port ? port : port_) + "\"\ntoken_file = \"" + dir_.Sub("tokens") +
+                  "\"\n" + daemon_more +
                   "[[source]]\nname = \"res\"\nkind = \"resolver\"\n"
                   "format = \"resolv.conf\"\npath = \"" +
                   dir_.Sub("resolv.conf") + "\"\n" + more);
@@ -150,6 +155,73 @@ TEST_F(ReloadTest, SourceAddedCapturesAndRemovedStops) {
   Reload();
   EXPECT_EQ(Sources(kTokenA), (std::map<std::string, std::string>{{"res", "running"}}));
   EXPECT_EQ(Call(port_, "GET", "/v1/sources/k/policy", kTokenA).status, 404);
+}
+
+// [[owner]] on reload (docs/detection.md, Owners): a reload that fails after the file was read
+// (here the new API cannot listen: its port is taken) keeps the old owner table; one that
+// succeeds makes a process an owner, whose change is then an owner_change, not damage.
+TEST_F(ReloadTest, OwnerTableChangesOnlyWithAReloadThatSucceeds) {
+  NetNs ns;
+  ASSERT_EQ(ns.Ip("route add 10.70.0.0/24 via 10.99.0.3 proto dhcp"), 0);
+  const std::string kernel = "[[source]]\nname = \"k\"\nkind = \"kernel\"\nnetns = \"" + ns.name() +
+                             "\"\n[[policy]]\nsource = \"k\"\naction = \"restore\"\n"
+                             "settle_ms = 100\n";
+  const std::string owner = "[[owner]]\nprotocol = \"dhcp\"\nprocesses = [\"leasebot\"]\n";
+  WriteConfig(kernel);
+  Reload();
+  // The owners the API shows for the dhcp route.
+  auto owners = [&] {
+    json::value v = Get("/v1/sources/k/versions/latest", kTokenA);
+    if (!v.is_object()) return json::value();
+    for (const json::value& r : v.at("records").as_array()) {
+      if (r.at("kind") == "route" && r.at("dst") == "10.70.0.0/24") return r.at("owner");
+    }
+    return json::value();
+  };
+  const json::value builtin = owners();
+  ASSERT_TRUE(builtin.is_array()) << builtin;
+  EXPECT_NE(builtin, json::array({"leasebot"}));
+
+  // The new owner table is valid, but the reload fails later: the old table stays.
+  int busy = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(busy, 0);
+  const int taken = FreePort();
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_port = htons(static_cast<uint16_t>(taken));
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(busy, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
+  ASSERT_EQ(listen(busy, 1), 0);
+  WriteConfig(kernel + owner, "", taken);
+  Reload();
+  close(busy);
+  json::value h = Get("/v1/health", kTokenA);
+  ASSERT_TRUE(h.at("reload").is_object()) << h;
+  EXPECT_EQ(h.at("reload").at("ok"), false) << h;
+  EXPECT_EQ(owners(), builtin);
+
+  // The same table with the old port: it applies.
+  WriteConfig(kernel + owner);
+  Reload();
+  EXPECT_EQ(Get("/v1/health", kTokenA).at("reload").at("ok"), true);
+  EXPECT_EQ(owners(), json::array({"leasebot"}));
+  const std::string leasebot = dir_.Sub("leasebot");
+  ASSERT_EQ(Shell("cp /bin/ip " + leasebot), 0);
+  ASSERT_EQ(
+      Shell(leasebot + " -n " + ns.name() + " route change 10.70.0.0/24 via 10.99.0.4 proto dhcp"),
+      0);
+  auto events = [&](const std::string& type) {
+    json::value v = Get("/v1/events?limit=1000&type=" + type, kTokenA);
+    return v.is_object() ? v.at("events").as_array() : json::array();
+  };
+  json::array changes;
+  for (int i = 0; i < 1500 && changes.empty(); ++i) {  // bounded: 30 s
+    changes = events("owner_change");
+    if (changes.empty()) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(changes.size(), 1u) << daemon_->Log();
+  EXPECT_EQ(changes[0].at("writer").at("process"), "leasebot") << changes[0];
+  EXPECT_TRUE(events("detection").empty());
 }
 
 }  // namespace
