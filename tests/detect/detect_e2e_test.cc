@@ -235,16 +235,7 @@ TEST(Detect, ASlowWriterIsWaitedForNotFought) {
       seconds(60)));
   EXPECT_TRUE(Eventually([&] { return Dump(ns) == before; }, seconds(30)));
   // Everything so far delivered and inspected, nothing pending: one restore, after the writer.
-  ASSERT_TRUE(env.daemon()->FindSource("k")->source()->Sync().ok());
-  ASSERT_TRUE(env.detection()->WaitIdle(seconds(30)));
-  boost::json::object policy;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        if (!env.detection()->GetPolicy("k", &policy).ok()) return false;
-        const boost::json::object& st = policy["state"].as_object();
-        return st.at("pending") == 0 && st.at("running") == false;
-      },
-      seconds(30)));
+  ASSERT_NO_FATAL_FAILURE(env.Settle("k"));
   EXPECT_EQ(env.Events("restore").size(), 1u);
   EXPECT_EQ(env.Events("restore_waiting").size(), 1u);
   EXPECT_TRUE(env.Events("conflict").empty());
@@ -299,16 +290,8 @@ TEST(Detect, FlappingWriterEndsInConflictNamingItsPid) {
   EXPECT_LE(restores, 3);
   // No restore after the conflict: every change so far delivered (Sync) and inspected, and no
   // restore pending or running, while the writer keeps flapping.
+  ASSERT_NO_FATAL_FAILURE(env.Settle("k"));
   boost::json::object policy;
-  ASSERT_TRUE(env.daemon()->FindSource("k")->source()->Sync().ok());
-  ASSERT_TRUE(env.detection()->WaitIdle(seconds(30)));
-  ASSERT_TRUE(Eventually(
-      [&] {
-        if (!env.detection()->GetPolicy("k", &policy).ok()) return false;
-        const boost::json::object& st = policy["state"].as_object();
-        return st.at("pending") == 0 && st.at("running") == false;
-      },
-      seconds(30)));
   EXPECT_EQ(applied(), restores);
   ASSERT_TRUE(env.detection()->GetPolicy("k", &policy).ok());
   EXPECT_TRUE(policy["state"].as_object()["conflict"].is_object());

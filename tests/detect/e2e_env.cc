@@ -14,6 +14,19 @@
 
 namespace netsnap::testing {
 
+void DetectEnv::Settle(const std::string& source) {
+  ASSERT_TRUE(daemon_->FindSource(source)->source()->Sync().ok());
+  ASSERT_TRUE(detection_->WaitIdle(std::chrono::seconds(30)));
+  ASSERT_TRUE(Eventually(
+      [&] {
+        boost::json::object policy;
+        if (!detection_->GetPolicy(source, &policy).ok()) return false;
+        const boost::json::object& st = policy["state"].as_object();
+        return st.at("pending") == 0 && st.at("running") == false;
+      },
+      std::chrono::seconds(30)));
+}
+
 bool Eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
   auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {

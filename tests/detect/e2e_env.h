@@ -38,6 +38,9 @@ class DetectEnv {
   // Waits until the recorder of `source` holds `records` records, then until detection has
   // inspected every version so far.
   bool WaitForRecords(const std::string& source, size_t records, std::chrono::milliseconds limit);
+  // Waits until every change of `source` so far is captured and inspected and no restore waits
+  // or runs (a fatal test failure when that does not happen within 30 s each).
+  void Settle(const std::string& source);
 
  private:
   TempDir dir_;

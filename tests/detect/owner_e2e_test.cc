@@ -44,20 +44,6 @@ int64_t Sum(DetectEnv& env, const std::string& type, const std::string& proto,
   return n;
 }
 
-// Waits until every change so far is captured and inspected and no restore waits or runs.
-void Settle(DetectEnv& env) {
-  ASSERT_TRUE(env.daemon()->FindSource("k")->source()->Sync().ok());
-  ASSERT_TRUE(env.detection()->WaitIdle(seconds(30)));
-  boost::json::object policy;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        if (!env.detection()->GetPolicy("k", &policy).ok()) return false;
-        const boost::json::object& st = policy["state"].as_object();
-        return st.at("pending") == 0 && st.at("running") == false;
-      },
-      seconds(30)));
-}
-
 void ExpectNoDamageNoRestoreNoConflict(DetectEnv& env) {
   EXPECT_TRUE(env.Events("detection").empty()) << env.Events("detection")[0].json;
   EXPECT_TRUE(env.Events("restore").empty());
@@ -139,7 +125,7 @@ TEST_F(BirdTest, RogueDeletionOfBirdRoutesIsRestored) {
       "restore", [](const StoredEvent& e) { return Fields(e)["outcome"] == "applied"; },
       seconds(30)));
   EXPECT_TRUE(Eventually([&] { return CountProto(ns_, "bird") == 2 * kPer; }, seconds(30)));
-  Settle(env_);
+  ASSERT_NO_FATAL_FAILURE(env_.Settle("k"));
   EXPECT_EQ(CountProto(ns_, "bird"), 2 * kPer);
   EXPECT_TRUE(env_.Events("conflict").empty());
 }
@@ -148,7 +134,7 @@ TEST_F(BirdTest, DisablingAProtocolIsAnOwnerChangeNeverRestored) {
   StartEnv("");
   ASSERT_EQ(bird_->Birdc("disable s2"), 0);
   ASSERT_TRUE(Eventually([&] { return CountProto(ns_, "bird") == kPer; }, seconds(30)));
-  Settle(env_);
+  ASSERT_NO_FATAL_FAILURE(env_.Settle("k"));
   EXPECT_TRUE(Eventually([&] { return Sum(env_, "owner_change", "bird", "removed") == kPer; },
                          seconds(30)));
   StoredEvent ev;
@@ -163,7 +149,7 @@ TEST_F(BirdTest, DisablingAProtocolIsAnOwnerChangeNeverRestored) {
   // And back: the owner adds them again, also its business.
   ASSERT_EQ(bird_->Birdc("enable s2"), 0);
   ASSERT_TRUE(Eventually([&] { return CountProto(ns_, "bird") == 2 * kPer; }, seconds(30)));
-  Settle(env_);
+  ASSERT_NO_FATAL_FAILURE(env_.Settle("k"));
   EXPECT_TRUE(
       Eventually([&] { return Sum(env_, "owner_change", "bird", "added") == kPer; }, seconds(30)));
   ExpectNoDamageNoRestoreNoConflict(env_);
@@ -180,7 +166,7 @@ TEST_F(BirdTest, AnOwnerTableWithoutProcessesMakesTheWithdrawalDamage) {
   ASSERT_TRUE(env_.WaitForEvent(
       "detection", [](const StoredEvent&) { return true; }, seconds(30), &det));
   EXPECT_EQ(Fields(det)["actor"].as_object()["process"], "bird") << det.json;
-  Settle(env_);
+  ASSERT_NO_FATAL_FAILURE(env_.Settle("k"));
   EXPECT_TRUE(env_.Events("owner_change").empty());
 }
 
@@ -194,7 +180,7 @@ TEST_F(BirdTest, StoppedIsAnOwnerExitAndRestartedBringsTheRoutesBackWithoutAFigh
   boost::json::object f = Fields(ev);
   EXPECT_EQ(f["protocol"], "bird") << ev.json;
   EXPECT_EQ(f["action"], "alert") << ev.json;
-  Settle(env_);
+  ASSERT_NO_FATAL_FAILURE(env_.Settle("k"));
   // A clean stop withdraws in one go or a few versions: the last of them is the exit.
   EXPECT_EQ(
       Sum(env_, "owner_exit", "bird", "removed") + Sum(env_, "owner_change", "bird", "removed"),
@@ -204,7 +190,7 @@ TEST_F(BirdTest, StoppedIsAnOwnerExitAndRestartedBringsTheRoutesBackWithoutAFigh
 
   bird_->Start();
   ASSERT_TRUE(Eventually([&] { return CountProto(ns_, "bird") == 2 * kPer; }, seconds(30)));
-  Settle(env_);
+  ASSERT_NO_FATAL_FAILURE(env_.Settle("k"));
   EXPECT_TRUE(Eventually([&] { return Sum(env_, "owner_change", "bird", "added") == 2 * kPer; },
                          seconds(30)));
   ExpectNoDamageNoRestoreNoConflict(env_);
@@ -220,7 +206,7 @@ TEST_F(BirdTest, OwnerExitIsRestoredWhenThePolicySaysSo) {
   ASSERT_TRUE(env_.WaitForEvent(
       "restore", [](const StoredEvent& e) { return Fields(e)["outcome"] == "applied"; },
       seconds(30)));
-  Settle(env_);
+  ASSERT_NO_FATAL_FAILURE(env_.Settle("k"));
   // Put back with their recorded protocol while BIRD is down.
   EXPECT_EQ(CountProto(ns_, "bird"), static_cast<int>(Sum(env_, "owner_exit", "bird", "removed")));
   EXPECT_GT(CountProto(ns_, "bird"), 0);
@@ -273,7 +259,7 @@ TEST_F(FrrTest, OwnerWithdrawalIsNotRestoredRogueDeletionIs) {
     vtysh += " -c 'no ip route 10.50." + std::to_string(i) + ".0/24 10.99.0.3'";
   ASSERT_EQ(Shell(vtysh + " >/dev/null"), 0);
   ASSERT_TRUE(Eventually([&] { return CountProto(ns_, "196") == kRoutes / 2; }, seconds(30)));
-  Settle(env_);
+  ASSERT_NO_FATAL_FAILURE(env_.Settle("k"));
   EXPECT_TRUE(Eventually(
       [&] { return Sum(env_, "owner_change", "static", "removed") == kRoutes / 2; }, seconds(30)))
       << (env_.Events("").empty() ? "" : env_.Events("").back().json);
@@ -296,7 +282,7 @@ TEST_F(FrrTest, OwnerWithdrawalIsNotRestoredRogueDeletionIs) {
   EXPECT_EQ(Fields(det)["actor"].as_object()["process"], "ip") << det.json;
   EXPECT_EQ(Fields(det)["action"], "restore") << det.json;
   EXPECT_TRUE(Eventually([&] { return CountProto(ns_, "196") == kRoutes / 2; }, seconds(30)));
-  Settle(env_);
+  ASSERT_NO_FATAL_FAILURE(env_.Settle("k"));
   EXPECT_EQ(CountProto(ns_, "196"), kRoutes / 2);
   EXPECT_TRUE(env_.Events("conflict").empty());
 }
@@ -320,7 +306,7 @@ TEST(OwnerDhcp, ChangedByADhcpClientIsAnOwnerChangeByIpIsDamage) {
   EXPECT_EQ(f["protocol"], "dhcp") << ev.json;
   EXPECT_EQ(f["writer"].as_object()["process"], "dhclient") << ev.json;
   EXPECT_EQ(f["counts"].as_object()["changed"], 1) << ev.json;
-  Settle(env);
+  ASSERT_NO_FATAL_FAILURE(env.Settle("k"));
   ExpectNoDamageNoRestoreNoConflict(env);
 
   ASSERT_EQ(ns.Ip("route change 10.70.0.0/24 via 10.99.0.5 proto dhcp"), 0);
