@@ -1,7 +1,8 @@
 #include "netsnap/route_protocols.h"
 
 #include <charconv>
-#include <mutex>
+
+#include "mutex.h"
 
 namespace netsnap {
 
@@ -16,8 +17,9 @@ const std::vector<std::string> kFrr = {"zebra",   "bgpd",   "ospfd",   "ospf6d",
                                        "ripd",    "ripngd", "eigrpd",  "ldpd",   "nhrpd",
                                        "staticd", "pbrd",   "fabricd", "sharpd", "pathd"};
 
-std::mutex installed_mu;
-std::shared_ptr<const RouteProtocols>& Installed() {
+Mutex installed_mu;
+// The protocols installed last; the detection thread reads them while a reload installs new ones.
+std::shared_ptr<const RouteProtocols>& Installed() REQUIRES(installed_mu) {
   static std::shared_ptr<const RouteProtocols> p =
       std::make_shared<const RouteProtocols>(RouteProtocols::BuiltIn());
   return p;
@@ -75,12 +77,12 @@ bool RouteProtocols::Owns(uint8_t proto, std::string_view process) const {
 
 void InstallRouteProtocols(RouteProtocols protocols) {
   auto p = std::make_shared<const RouteProtocols>(std::move(protocols));
-  std::lock_guard l(installed_mu);
+  MutexLock l(&installed_mu);
   Installed() = std::move(p);
 }
 
 std::shared_ptr<const RouteProtocols> CurrentRouteProtocols() {
-  std::lock_guard l(installed_mu);
+  MutexLock l(&installed_mu);
   return Installed();
 }
 

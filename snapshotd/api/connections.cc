@@ -8,7 +8,7 @@ namespace netsnap::api {
 
 Connections::Admission Connections::Admit(const std::shared_ptr<SessionBase>& s,
                                           const std::string& client) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (sessions_.size() >= max_) return Admission::kServerFull;
   size_t& mine = per_client_[client];
   if (mine >= max_per_client_) return Admission::kClientFull;
@@ -18,7 +18,7 @@ Connections::Admission Connections::Admit(const std::shared_ptr<SessionBase>& s,
 }
 
 void Connections::Remove(const SessionBase* s) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = sessions_.find(s);
   if (it == sessions_.end()) return;
   auto count = per_client_.find(it->second.client);
@@ -27,14 +27,14 @@ void Connections::Remove(const SessionBase* s) {
 }
 
 size_t Connections::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return sessions_.size();
 }
 
 void Connections::DetachFeeds() {
   std::vector<std::shared_ptr<SessionBase>> live;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (const auto& [_, entry] : sessions_) {
       if (auto s = entry.session.lock()) live.push_back(std::move(s));
     }

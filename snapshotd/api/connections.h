@@ -5,9 +5,10 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "common/mutex.h"
 
 namespace netsnap::api {
 
@@ -24,7 +25,7 @@ class Connections {
   void Remove(const SessionBase* s);
   size_t size() const;
   // Stops every session's event feed; only when no I/O thread runs.
-  void DetachFeeds();
+  void DetachFeeds() EXCLUDES(mu_);
 
  private:
   struct Entry {
@@ -33,9 +34,9 @@ class Connections {
   };
   const size_t max_;
   const size_t max_per_client_;
-  mutable std::mutex mu_;
-  std::unordered_map<const SessionBase*, Entry> sessions_;  // GUARDED_BY(mu_)
-  std::unordered_map<std::string, size_t> per_client_;      // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::unordered_map<const SessionBase*, Entry> sessions_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, size_t> per_client_ GUARDED_BY(mu_);
 };
 
 }  // namespace netsnap::api

@@ -50,7 +50,7 @@ Dispatcher::Dispatcher(const ApiContext* ctx, std::shared_ptr<const Authenticato
 }
 
 void Dispatcher::SetAuthenticator(std::shared_ptr<const Authenticator> auth) {
-  std::lock_guard<std::mutex> lock(auth_mu_);
+  MutexLock lock(&auth_mu_);
   auth_ = std::move(auth);
 }
 
@@ -131,7 +131,7 @@ bool Dispatcher::Identify(std::string_view authorization, const Peer& peer, Prin
   }
   std::shared_ptr<const Authenticator> auth;
   {
-    std::lock_guard<std::mutex> lock(auth_mu_);
+    MutexLock lock(&auth_mu_);
     auth = auth_;
   }
   if (!auth->has_tokens()) {

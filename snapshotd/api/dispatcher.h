@@ -8,7 +8,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "api/auth.h"
@@ -19,6 +18,7 @@
 #include "api/refusals.h"
 #include "api/request.h"
 #include "api/router.h"
+#include "common/mutex.h"
 
 namespace netsnap::api {
 
@@ -80,8 +80,8 @@ class Dispatcher {
   const AccessRules rules_;
   mutable Refusals refusals_;
   Router router_;
-  mutable std::mutex auth_mu_;
-  std::shared_ptr<const Authenticator> auth_;  // GUARDED_BY(auth_mu_)
+  mutable Mutex auth_mu_;
+  std::shared_ptr<const Authenticator> auth_ GUARDED_BY(auth_mu_);
 };
 
 }  // namespace netsnap::api

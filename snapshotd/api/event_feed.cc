@@ -7,7 +7,7 @@ EventFeed::EventFeed(std::function<bool(const StoredEvent&)> filter, std::functi
 
 void EventFeed::Push(const StoredEvent& e) {
   if (filter_ && !filter_(e)) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (closed_) return;
   if (queue_.size() >= kMaxQueued) {
     overflowed_ = true;
@@ -21,7 +21,7 @@ void EventFeed::Push(const StoredEvent& e) {
 }
 
 std::vector<StoredEvent> EventFeed::Take(bool* overflowed) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<StoredEvent> out(std::make_move_iterator(queue_.begin()),
                                std::make_move_iterator(queue_.end()));
   queue_.clear();
@@ -31,7 +31,7 @@ std::vector<StoredEvent> EventFeed::Take(bool* overflowed) {
 }
 
 void EventFeed::Close() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   closed_ = true;
   queue_.clear();
 }

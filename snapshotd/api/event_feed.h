@@ -6,9 +6,9 @@
 
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <vector>
 
+#include "common/mutex.h"
 #include "store/store.h"
 
 namespace netsnap::api {
@@ -30,11 +30,11 @@ class EventFeed {
  private:
   std::function<bool(const StoredEvent&)> filter_;
   std::function<void()> wake_;
-  std::mutex mu_;
-  std::deque<StoredEvent> queue_;
-  bool closed_ = false;
-  bool woken_ = false;
-  bool overflowed_ = false;
+  Mutex mu_;
+  std::deque<StoredEvent> queue_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
+  bool woken_ GUARDED_BY(mu_) = false;
+  bool overflowed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace netsnap::api

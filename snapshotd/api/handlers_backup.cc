@@ -8,6 +8,7 @@
 
 #include "api/handlers.h"
 #include "api/json.h"
+#include "common/mutex.h"
 #include "store/backup.h"
 
 namespace netsnap::api {
@@ -19,7 +20,7 @@ namespace {
 
 double Ms(int64_t ns) { return static_cast<double>(ns / 1000) / 1000.0; }
 
-Status Backup(const ApiContext& ctx, std::mutex* running, const ApiRequest& req, ApiResponse* res) {
+Status Backup(const ApiContext& ctx, Mutex* running, const ApiRequest& req, ApiResponse* res) {
   json::object body;
   NETSNAP_RETURN_IF_ERROR(ParseObject(req.body, &body));
   for (const auto& kv : body) {
@@ -31,6 +32,7 @@ Status Backup(const ApiContext& ctx, std::mutex* running, const ApiRequest& req,
   if (!path || !path->is_string()) {
     return Status::InvalidArgument("the body must name the backup directory: {\"path\": \"/…\"}");
   }
+  // Guards no data, only one backup at a time: a std::unique_lock for its try_to_lock.
   std::unique_lock lock(*running, std::try_to_lock);
   if (!lock.owns_lock()) return Status::Conflict("a backup is running; retry when it is done");
   store::BackupReport report;
@@ -52,7 +54,7 @@ Status Backup(const ApiContext& ctx, std::mutex* running, const ApiRequest& req,
 }  // namespace
 
 void AddBackupRoutes(const ApiContext* ctx, Router* router) {
-  auto running = std::make_shared<std::mutex>();
+  auto running = std::make_shared<Mutex>();
   router->Add(
       verb::post, "/v1/backup", Role::kOperator,
       [ctx, running](const ApiRequest& req, ApiResponse* res) {

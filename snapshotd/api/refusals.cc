@@ -16,7 +16,7 @@ Refusals::Refusals(Metrics* metrics) : metrics_(metrics) {
 
 void Refusals::Note(std::string_view reason, std::string_view client) {
   metrics_->Add(kRefused, {{"reason", std::string(reason)}});
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ++unlogged_;
   auto now = std::chrono::steady_clock::now();
   if (now - last_log_ < kLogEvery) return;

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "core/metrics.h"
 
 namespace netsnap::api {
@@ -22,9 +22,9 @@ class Refusals {
 
  private:
   Metrics* metrics_;
-  std::mutex mu_;
-  std::chrono::steady_clock::time_point last_log_;  // GUARDED_BY(mu_)
-  uint64_t unlogged_ = 0;                           // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::chrono::steady_clock::time_point last_log_ GUARDED_BY(mu_);
+  uint64_t unlogged_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace netsnap::api

@@ -15,11 +15,11 @@ bool WorkerPool::Continue(Job job) { return Push(std::move(job), false); }
 
 bool WorkerPool::Push(Job job, bool bounded) {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     if (stopping_ || (bounded && admitted_.size() >= max_queued_)) return false;
     (bounded ? admitted_ : continuations_).push_back(std::move(job));
   }
-  wake_.notify_one();
+  wake_.Signal();
   return true;
 }
 
@@ -27,8 +27,10 @@ void WorkerPool::Loop() {
   for (;;) {
     Job job;
     {
-      std::unique_lock l(mu_);
-      wake_.wait(l, [this] { return stopping_ || !admitted_.empty() || !continuations_.empty(); });
+      MutexLock l(&mu_);
+      wake_.Wait(&mu_, [this]() REQUIRES(mu_) {
+        return stopping_ || !admitted_.empty() || !continuations_.empty();
+      });
       if (stopping_) return;
       std::deque<Job>& from = continuations_.empty() ? admitted_ : continuations_;
       job = std::move(from.front());
@@ -41,13 +43,13 @@ void WorkerPool::Loop() {
 void WorkerPool::Stop() {
   std::deque<Job> dropped_admitted, dropped_continuations;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     if (stopping_) return;
     stopping_ = true;
     dropped_admitted.swap(admitted_);
     dropped_continuations.swap(continuations_);
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
   // The dropped jobs are destroyed here, outside the lock: they may hold sessions.

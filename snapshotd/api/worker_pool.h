@@ -8,13 +8,13 @@
 // Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace netsnap::api {
 
@@ -34,18 +34,20 @@ class WorkerPool {
   bool Continue(Job job);
   // Lets running jobs finish, drops the queued ones (destroying them on the calling thread) and
   // joins the threads. Idempotent.
-  void Stop();
+  void Stop() EXCLUDES(mu_);
 
  private:
-  bool Push(Job job, bool bounded);
-  void Loop();
+  bool Push(Job job, bool bounded) EXCLUDES(mu_);
+  // Runs jobs outside mu_.
+  void Loop() EXCLUDES(mu_);
 
   const size_t max_queued_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<Job> admitted_;       // GUARDED_BY(mu_): new requests, at most max_queued_
-  std::deque<Job> continuations_;  // GUARDED_BY(mu_): served first, they hold memory already
-  bool stopping_ = false;          // GUARDED_BY(mu_)
+  Mutex mu_;
+  CondVar wake_;
+  std::deque<Job> admitted_ GUARDED_BY(mu_);  // new requests, at most max_queued_
+  // Served first: they hold memory already.
+  std::deque<Job> continuations_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

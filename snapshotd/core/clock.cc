@@ -22,6 +22,18 @@ class RealClock : public Clock {
 
 }  // namespace
 
+void Clock::WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const {
+  if (deadline_ns == INT64_MAX) {
+    cv->Wait(mu);
+    return;
+  }
+  // The waits of the real clock end on the steady clock, which MonotonicNs() reads.
+  const int64_t left = deadline_ns - MonotonicNs();
+  if (left > 0) {
+    cv->WaitUntil(mu, std::chrono::steady_clock::now() + std::chrono::nanoseconds(left));
+  }
+}
+
 void Clock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                       int64_t deadline_ns) const {
   if (deadline_ns == INT64_MAX) {
@@ -38,26 +50,52 @@ const Clock* Clock::Real() {
   return &clock;
 }
 
+bool TestClock::Register(Waiter* w) const {
+  MutexLock l(&mu_);
+  // Checked after registering: an Advance that missed the registration moved the clock before
+  // it, so this sees the new time.
+  if (MonotonicNs() >= w->deadline_ns) return false;
+  waiters_.push_back(w);
+  ++waits_;
+  changed_.SignalAll();
+  return true;
+}
+
+void TestClock::Unregister(Waiter* w) const {
+  MutexLock l(&mu_);
+  std::erase(waiters_, w);
+}
+
+void TestClock::WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const {
+  if (deadline_ns == INT64_MAX) {  // not a timed wait: no Advance ends it
+    cv->Wait(mu);
+    return;
+  }
+  Waiter w{[cv, mu] {
+             MutexLock l(mu);
+             cv->SignalAll();
+           },
+           deadline_ns};
+  if (!Register(&w)) return;
+  cv->Wait(mu);
+  Unregister(&w);
+}
+
 void TestClock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                           int64_t deadline_ns) const {
-  if (deadline_ns == INT64_MAX) {  // not a timed wait: no Advance ends it
+  if (deadline_ns == INT64_MAX) {
     cv.wait(lock);
     return;
   }
-  Waiter w{&cv, lock.mutex(), deadline_ns};
-  {
-    std::lock_guard l(mu_);
-    // Checked after registering: an Advance that missed the registration moved the clock
-    // before it, so this sees the new time. Holding `lock` until cv.wait releases it means an
-    // Advance that saw the registration cannot notify before the wait begins.
-    if (MonotonicNs() >= deadline_ns) return;
-    waiters_.push_back(&w);
-    ++waits_;
-  }
-  changed_.notify_all();
+  std::mutex* mu = lock.mutex();
+  Waiter w{[&cv, mu] {
+             std::lock_guard l(*mu);
+             cv.notify_all();
+           },
+           deadline_ns};
+  if (!Register(&w)) return;
   cv.wait(lock);
-  std::lock_guard l(mu_);
-  std::erase(waiters_, &w);
+  Unregister(&w);
 }
 
 void TestClock::Advance(int64_t d) {
@@ -67,27 +105,24 @@ void TestClock::Advance(int64_t d) {
   // as it would after any early return.
   std::vector<Waiter> all;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     for (const Waiter* w : waiters_) all.push_back(*w);
   }
-  for (const Waiter& w : all) {
-    std::lock_guard l(*w.mu);
-    w.cv->notify_all();
-  }
+  for (const Waiter& w : all) w.wake();
 }
 
 uint64_t TestClock::waits() const {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   return waits_;
 }
 
 bool TestClock::AwaitWaits(uint64_t n, std::chrono::milliseconds limit) const {
-  std::unique_lock l(mu_);
-  return changed_.wait_for(l, limit, [&] { return waits_ >= n; });
+  MutexLock l(&mu_);
+  return changed_.WaitFor(&mu_, limit, [&]() REQUIRES(mu_) { return waits_ >= n; });
 }
 
 int64_t TestClock::NextDeadline() const {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   int64_t next = INT64_MAX;
   for (const Waiter* w : waiters_) next = std::min(next, w->deadline_ns);
   return next;

@@ -7,8 +7,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace netsnap {
 
@@ -20,10 +23,13 @@ class Clock {
   // Nanoseconds since an arbitrary start; never goes back.
   virtual int64_t MonotonicNs() const = 0;
 
-  // Blocks on `cv` (`lock` holds its mutex) until it is notified or MonotonicNs() reaches
+  // Blocks on `cv` (the caller holds `mu`) until it is signalled or MonotonicNs() reaches
   // `deadline_ns` (INT64_MAX: no deadline). May return early: callers re-check their
   // condition and the time in a loop. Every timed wait of a schedule goes through here, so
   // that an injected clock, not the steady clock, decides when it is due.
+  virtual void WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const REQUIRES(mu);
+  // The same for a std::mutex, used by restore/rollback_manager until its mutex becomes a Mutex
+  // (issue 14 item 5); then this overload goes.
   virtual void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                          int64_t deadline_ns) const;
 
@@ -39,12 +45,13 @@ class TestClock : public Clock {
   explicit TestClock(int64_t now_ns) : now_(now_ns) {}
   int64_t NowNs() const override { return now_.load(); }
   int64_t MonotonicNs() const override { return mono_.load(); }
+  void WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const override REQUIRES(mu);
   void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                  int64_t deadline_ns) const override;
 
   // Moves both clocks forward by d and wakes every timed waiter. Must not race with the
   // destruction of an object that waits (tests advance and destroy from one thread).
-  void Advance(int64_t d);
+  void Advance(int64_t d) EXCLUDES(mu_);
   // Moves the wall clock only (a step back when d < 0), as NTP or an operator would. Wakes
   // nobody: no schedule depends on it.
   void StepWall(int64_t d) { now_ += d; }
@@ -59,16 +66,21 @@ class TestClock : public Clock {
 
  private:
   struct Waiter {
-    std::condition_variable* cv;
-    std::mutex* mu;
+    std::function<void()> wake;  // takes the waiter's mutex and signals its condition variable
     int64_t deadline_ns;
   };
+  // Registers a timed wait that is about to begin; false when the deadline has passed already.
+  // The caller holds the waiter's mutex, so an Advance that sees the registration cannot wake
+  // it before its wait begins.
+  bool Register(Waiter* w) const EXCLUDES(mu_);
+  void Unregister(Waiter* w) const EXCLUDES(mu_);
+
   std::atomic<int64_t> now_;
   std::atomic<int64_t> mono_{1};
-  mutable std::mutex mu_;
-  mutable std::condition_variable changed_;  // a wait began
-  mutable std::vector<Waiter*> waiters_;     // GUARDED_BY(mu_)
-  mutable uint64_t waits_ = 0;               // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  mutable CondVar changed_;                               // a wait began
+  mutable std::vector<Waiter*> waiters_ GUARDED_BY(mu_);  // the timed waits in progress
+  mutable uint64_t waits_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace netsnap

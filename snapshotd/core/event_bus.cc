@@ -18,7 +18,7 @@ StoredEvent EventBus::Publish(const std::string& type, const std::string& source
   e.json = boost::json::serialize(fields);
   std::vector<Subscriber> subs;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     Status s = store_->AppendEvent(&e);
     if (!s.ok()) spdlog::error("cannot store event {}: {}", type, s.ToString());
     for (auto& [h, fn] : subscribers_) subs.push_back(fn);
@@ -45,14 +45,14 @@ boost::json::object EventToJson(const StoredEvent& e) {
 }
 
 int EventBus::Subscribe(Subscriber fn) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   int h = next_handle_++;
   subscribers_.emplace_back(h, std::move(fn));
   return h;
 }
 
 void EventBus::Unsubscribe(int handle) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   std::erase_if(subscribers_, [&](const auto& p) { return p.first == handle; });
 }
 

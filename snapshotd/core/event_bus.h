@@ -4,10 +4,10 @@
 
 #include <boost/json/object.hpp>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "store/store.h"
 
 namespace netsnap {
@@ -17,9 +17,9 @@ class EventBus {
   explicit EventBus(Store* store) : store_(store) {}
 
   // Stores an event of `type` for `source` ("" when none) with the given fields, logs it, then
-  // calls every subscriber. Returns the stored event; its json holds `fields` only.
+  // calls every subscriber (outside mu_). Returns the stored event; its json holds `fields` only.
   StoredEvent Publish(const std::string& type, const std::string& source,
-                      boost::json::object fields);
+                      boost::json::object fields) EXCLUDES(mu_);
 
   using Subscriber = std::function<void(const StoredEvent&)>;
   // Returns a handle for Unsubscribe. Subscribers are called on the publishing thread and must
@@ -29,9 +29,9 @@ class EventBus {
 
  private:
   Store* store_;
-  std::mutex mu_;
-  int next_handle_ = 1;
-  std::vector<std::pair<int, Subscriber>> subscribers_;
+  Mutex mu_;
+  int next_handle_ GUARDED_BY(mu_) = 1;
+  std::vector<std::pair<int, Subscriber>> subscribers_ GUARDED_BY(mu_);
 };
 
 // The event as clients see it: {"id","time","type","source", ...fields}.

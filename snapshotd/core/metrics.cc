@@ -67,13 +67,13 @@ std::string Metrics::Key(const Labels& labels) {
 }
 
 void Metrics::Describe(std::string_view name, std::string_view type, std::string_view help) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   help_[std::string(name)] = {std::string(type), std::string(help)};
 }
 
 void Metrics::Add(std::string_view name, const Labels& labels, double v) {
   std::string k = Key(labels);
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   auto it = values_.find(name);
   if (it == values_.end()) it = values_.emplace(std::string(name), Series{}).first;
   it->second[k] += v;
@@ -81,7 +81,7 @@ void Metrics::Add(std::string_view name, const Labels& labels, double v) {
 
 void Metrics::Set(std::string_view name, const Labels& labels, double v) {
   std::string k = Key(labels);
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   auto it = values_.find(name);
   if (it == values_.end()) it = values_.emplace(std::string(name), Series{}).first;
   it->second[k] = v;
@@ -89,7 +89,7 @@ void Metrics::Set(std::string_view name, const Labels& labels, double v) {
 
 void Metrics::Observe(std::string_view name, const Labels& labels, double seconds) {
   std::string k = Key(labels);
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   auto it = histograms_.find(name);
   if (it == histograms_.end()) {
     it = histograms_.emplace(std::string(name), std::map<std::string, Histogram>{}).first;
@@ -105,7 +105,7 @@ void Metrics::Observe(std::string_view name, const Labels& labels, double second
 
 double Metrics::Get(std::string_view name, const Labels& labels) const {
   std::string k = Key(labels);
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   auto it = values_.find(name);
   if (it == values_.end()) return 0;
   auto v = it->second.find(k);
@@ -131,7 +131,7 @@ bool Metrics::RenderableLocked(const std::string& name, std::string_view kind) c
 std::string Metrics::Render(const std::vector<MetricSample>& live) const {
   std::map<std::string, Series, std::less<>> computed;
   for (const MetricSample& s : live) computed[s.name][Key(s.labels)] = s.value;
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   std::set<std::string> names;
   for (const auto& [n, s] : values_) names.insert(n);
   for (const auto& [n, s] : computed) names.insert(n);
@@ -174,7 +174,7 @@ std::string Metrics::Render(const std::vector<MetricSample>& live) const {
 }
 
 std::vector<std::string> Metrics::Undescribed() const {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   return {defects_.begin(), defects_.end()};
 }
 

@@ -11,12 +11,13 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace netsnap {
 
@@ -54,13 +55,14 @@ class Metrics {
   using Series = std::map<std::string, double>;  // by rendered label set
   static std::string Key(const Labels& labels);
   // Whether `name` may render as `kind` ("value" or "histogram"); logs a defect once if not.
-  bool RenderableLocked(const std::string& name, std::string_view kind) const;
+  bool RenderableLocked(const std::string& name, std::string_view kind) const REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::map<std::string, std::pair<std::string, std::string>, std::less<>> help_;  // type, help
-  std::map<std::string, Series, std::less<>> values_;
-  std::map<std::string, std::map<std::string, Histogram>, std::less<>> histograms_;
-  mutable std::set<std::string> defects_;  // guarded by mu_: names left out of Render
+  mutable Mutex mu_;
+  // Type and help line, by name.
+  std::map<std::string, std::pair<std::string, std::string>, std::less<>> help_ GUARDED_BY(mu_);
+  std::map<std::string, Series, std::less<>> values_ GUARDED_BY(mu_);
+  std::map<std::string, std::map<std::string, Histogram>, std::less<>> histograms_ GUARDED_BY(mu_);
+  mutable std::set<std::string> defects_ GUARDED_BY(mu_);  // names left out of Render
 };
 
 // The shortest text that reads back as exactly `v`: a plain decimal from 1e-4 to 1e15 ("0.1",

@@ -2,8 +2,9 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
+
+#include "common/mutex.h"
 
 namespace netsnap {
 
@@ -17,17 +18,17 @@ struct ReloadOutcome {
 class ReloadState {
  public:
   void Record(bool ok, std::string error, int64_t time_ns) {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     outcome_ = {true, ok, std::move(error), time_ns};
   }
   ReloadOutcome Get() const {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     return outcome_;
   }
 
  private:
-  mutable std::mutex mu_;
-  ReloadOutcome outcome_;  // guarded by mu_
+  mutable Mutex mu_;
+  ReloadOutcome outcome_ GUARDED_BY(mu_);
 };
 
 }  // namespace netsnap

@@ -51,36 +51,39 @@ void RetentionRunner::Start() {
 
 void RetentionRunner::Stop() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 void RetentionRunner::SetIdempotencyPruner(Pruner pruner) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   idempotency_ = std::move(pruner);
 }
 
 void RetentionRunner::Loop() {
   int64_t next = clock_->MonotonicNs() + settings_.interval_ns;
-  std::unique_lock l(mu_);
-  while (!stopping_) {
-    int64_t wait = next - clock_->MonotonicNs();
-    if (wait > 0) {
-      // The condition variable waits on the steady clock; the wait is re-checked against
-      // clock_ so that an injected clock decides when a pass is due.
-      cv_.wait_for(l, std::chrono::nanoseconds(std::min<int64_t>(wait, 1000000000)));
-      continue;
-    }
-    l.unlock();
+  while (WaitDue(next)) {
     RetentionReport report;
     Status s = RunOnce(&report);  // errors are logged inside
     (void)s;                      // the next pass retries whatever failed
     next = clock_->MonotonicNs() + settings_.interval_ns;
-    l.lock();
   }
+}
+
+bool RetentionRunner::WaitDue(int64_t due_ns) {
+  MutexLock l(&mu_);
+  while (!stopping_) {
+    int64_t wait = due_ns - clock_->MonotonicNs();
+    if (wait <= 0) return true;
+    // The condition variable waits on the steady clock; the wait is re-checked against
+    // clock_ so that an injected clock decides when a pass is due.
+    cv_.WaitUntil(&mu_, std::chrono::steady_clock::now() +
+                            std::chrono::nanoseconds(std::min<int64_t>(wait, 1000000000)));
+  }
+  return false;
 }
 
 Status RetentionRunner::ThinVersions(const RetentionPolicy& policy, int64_t now_ns,
@@ -121,7 +124,7 @@ Status RetentionRunner::KeepWithinBudget(int64_t now_ns, RetentionReport* report
 }
 
 Status RetentionRunner::RunOnce(RetentionReport* out) {
-  std::lock_guard run(run_mu_);
+  MutexLock run(&run_mu_);
   *out = RetentionReport{};
   const int64_t now = clock_->NowNs();
   out->disk_before = store_->DiskBytes();
@@ -137,7 +140,7 @@ Status RetentionRunner::RunOnce(RetentionReport* out) {
   }
   Pruner idempotency;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     idempotency = idempotency_;
   }
   if (idempotency)

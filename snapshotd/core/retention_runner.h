@@ -5,12 +5,11 @@
 // it. One thread; RunOnce may also be called directly (tests, tools).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/metrics.h"
@@ -42,7 +41,7 @@ class RetentionRunner {
   // Starts the thread; the first run is one interval after Start.
   void Start();
   // Stops the thread, waiting for a run in progress. Idempotent.
-  void Stop();
+  void Stop() EXCLUDES(mu_);
 
   // The rollback module owns the idempotency keys' format: it sets how to remove those older
   // than a time. Until it does, idempotency keys are kept.
@@ -50,10 +49,12 @@ class RetentionRunner {
 
   // One full pass now. Errors of one part are logged and the other parts still run; the first
   // error is returned.
-  Status RunOnce(RetentionReport* out);
+  Status RunOnce(RetentionReport* out) EXCLUDES(run_mu_, mu_);
 
  private:
-  void Loop();
+  void Loop() EXCLUDES(mu_);
+  // Waits until clock_ reaches `due_ns`; false once Stop was called.
+  bool WaitDue(int64_t due_ns) EXCLUDES(mu_);
   // Thins every source's versions with `policy`; adds to *removed.
   Status ThinVersions(const RetentionPolicy& policy, int64_t now_ns, uint64_t* removed);
   // Compacts and thins the keep-all tier further while over the budget.
@@ -65,11 +66,11 @@ class RetentionRunner {
   Metrics* metrics_;
   const Clock* clock_;
 
-  std::mutex run_mu_;  // one pass at a time
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
-  Pruner idempotency_;     // guarded by mu_
+  Mutex run_mu_ ACQUIRED_BEFORE(mu_);  // one pass at a time
+  Mutex mu_;
+  CondVar cv_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  Pruner idempotency_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 

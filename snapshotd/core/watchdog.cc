@@ -17,18 +17,20 @@ void Watchdog::Start() {
 
 void Watchdog::Stop() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 void Watchdog::Run(std::chrono::microseconds period) {
   std::string stuck_before;
-  std::unique_lock l(mu_);
-  while (!stop_) {
-    l.unlock();
+  for (;;) {
+    {
+      MutexLock l(&mu_);
+      if (stop_) return;
+    }
     std::string stuck = probe_();
     if (stuck.empty()) {
       notifier_->Send("WATCHDOG=1");
@@ -37,8 +39,8 @@ void Watchdog::Run(std::chrono::microseconds period) {
       spdlog::error("watchdog: {} is stuck; not pinging systemd", stuck);
     }
     stuck_before = std::move(stuck);
-    l.lock();
-    cv_.wait_for(l, period, [this] { return stop_; });
+    MutexLock l(&mu_);
+    cv_.WaitFor(&mu_, period, [this]() REQUIRES(mu_) { return stop_; });
   }
 }
 

@@ -3,12 +3,11 @@
 // and systemd restarts the daemon once a whole period passes without one.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "common/mutex.h"
 #include "core/notify.h"
 
 namespace netsnap {
@@ -24,16 +23,16 @@ class Watchdog {
 
   // Starts pinging when systemd asked for a watchdog; a no-op otherwise.
   void Start();
-  void Stop();
+  void Stop() EXCLUDES(mu_);
 
  private:
-  void Run(std::chrono::microseconds period);
+  void Run(std::chrono::microseconds period) EXCLUDES(mu_);
 
   const Notifier* notifier_;
   Probe probe_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -54,18 +54,21 @@ Status Detection::Create(Daemon* daemon, RollbackManager* rollbacks, const Daemo
   InstallRouteProtocols(std::move(protocols));
   std::unique_ptr<Detection> d(new Detection(daemon, rollbacks, std::move(policies), clock));
   {
-    std::lock_guard l(d->mu_);
+    MutexLock l(&d->mu_);
     NETSNAP_RETURN_IF_ERROR(d->RestoreStateLocked());
   }
   for (const std::string& name : names) {
-    std::lock_guard l(d->mu_);
+    MutexLock l(&d->mu_);
     PerSource* s = d->SourceLocked(name);
     NETSNAP_RETURN_IF_ERROR(d->ApplyWebhook(name, s->policy));
     if (s->policy.action == DetectAction::kRestore && !rollbacks) {
       spdlog::warn("detection {}: action \"restore\" without a rollback manager", name);
     }
   }
-  NETSNAP_RETURN_IF_ERROR(d->ApplyWebhook("", d->configured_["*"]));
+  {
+    MutexLock l(&d->mu_);
+    NETSNAP_RETURN_IF_ERROR(d->ApplyWebhook("", d->configured_["*"]));
+  }
   for (const auto& rec : daemon->recorders()) {
     rec->AddListener([inbox = d->inbox_](const VersionCommitted& v) { inbox->Push(v); });
   }
@@ -183,7 +186,7 @@ void Detection::Inspect(const DetectionInbox::Entry& q) {
   DetectPolicy policy;
   bool expired = false;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     PerSource* s = SourceLocked(v.source);
     s->view.Advance(v.before, v.after, diff);
     if (q.own || v.previous.version == 0) return;
@@ -233,7 +236,7 @@ void Detection::Inspect(const DetectionInbox::Entry& q) {
 }
 
 bool Detection::Paused(const std::string& source) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   auto it = sources_.find(source);
   return it != sources_.end() && PausedLocked(it->second);
 }
@@ -249,7 +252,7 @@ Status Detection::Pause(const std::string& source, int64_t duration_ns, const st
   const int64_t until = duration_ns == 0 ? INT64_MAX : clock_->NowNs() + duration_ns;
   const int64_t due = duration_ns == 0 ? INT64_MAX : clock_->MonotonicNs() + duration_ns;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     NETSNAP_RETURN_IF_ERROR(SavePause(daemon_->store(), source, {until, reason, who}));
     PerSource* s = SourceLocked(source);
     s->paused_until_ns = until;
@@ -270,7 +273,7 @@ Status Detection::Pause(const std::string& source, int64_t duration_ns, const st
 Status Detection::Resume(const std::string& source) {
   if (!daemon_->FindSource(source)) return Status::NotFound("no source named '" + source + "'");
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     NETSNAP_RETURN_IF_ERROR(DeletePause(daemon_->store(), source));
     PerSource* s = SourceLocked(source);
     s->paused_until_ns = 0;
@@ -301,7 +304,7 @@ boost::json::object Detection::PolicyJsonLocked(const std::string& source, PerSo
 
 Status Detection::GetPolicy(const std::string& source, boost::json::object* out) {
   if (!daemon_->FindSource(source)) return Status::NotFound("no source named '" + source + "'");
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   *out = PolicyJsonLocked(source, SourceLocked(source));
   return Status::OK();
 }
@@ -318,12 +321,12 @@ Status Detection::SetPolicy(const std::string& source, const boost::json::value&
   }
   DetectPolicy p;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     NETSNAP_RETURN_IF_ERROR(PolicyFromRequest(obj, configured_["*"], ConfiguredLocked(source), &p));
   }
   NETSNAP_RETURN_IF_ERROR(ApplyWebhook(source, p));
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     NETSNAP_RETURN_IF_ERROR(SavePolicy(daemon_->store(), source, p, ConfiguredLocked(source)));
     PerSource* s = SourceLocked(source);
     s->policy = p;
@@ -340,7 +343,7 @@ Status Detection::ReloadPolicies(PolicyMap policies) {
   NETSNAP_RETURN_IF_ERROR(ApplyWebhook("", policies["*"]));
   std::vector<std::pair<std::string, DetectPolicy>> changed;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     PolicyMap old = std::move(configured_);
     configured_ = std::move(policies);
     for (auto& [name, s] : sources_) {

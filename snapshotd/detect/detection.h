@@ -14,11 +14,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "core/clock.h"
 #include "core/daemon.h"
 #include "detect/detection_inbox.h"
@@ -53,10 +53,10 @@ class Detection {
   // daemon runs does not move its end; the stored (wall-clock) end is what is shown, and what
   // a restart takes the time left from.
   Status Pause(const std::string& source, int64_t duration_ns, const std::string& reason,
-               const std::string& who);
+               const std::string& who) EXCLUDES(mu_);
   // Ends a pause (and deletes it from the store) and a conflict; detection starts afresh from
   // the next version.
-  Status Resume(const std::string& source);
+  Status Resume(const std::string& source) EXCLUDES(mu_);
 
   // {"source", policy keys..., "state": {paused, conflict, restores, ...}}.
   Status GetPolicy(const std::string& source, boost::json::object* out);
@@ -66,13 +66,13 @@ class Detection {
   // Stored first (an error from the store changes nothing); it survives restarts until set
   // again or until the configuration file's policy for the source changes (ReloadPolicies).
   Status SetPolicy(const std::string& source, const boost::json::value& in,
-                   boost::json::object* out);
+                   boost::json::object* out) EXCLUDES(mu_);
 
   // Makes `policies` (a reloaded configuration's [[policy]] tables, same sources) the
   // configured ones: a source whose configured policy changed takes the new one (replacing,
   // and deleting from the store, a policy set at run time) and its detectors start afresh;
   // a source whose configured policy is unchanged keeps a policy set at run time. Pauses stay.
-  Status ReloadPolicies(PolicyMap policies);
+  Status ReloadPolicies(PolicyMap policies) EXCLUDES(mu_);
 
   // Whether the source's detection is paused now (false for an unknown source).
   bool Paused(const std::string& source);
@@ -93,32 +93,34 @@ class Detection {
   };
 
   Detection(Daemon* daemon, RollbackManager* rollbacks, PolicyMap policies, const Clock* clock);
-  void Run();
-  void Inspect(const DetectionInbox::Entry& q);
+  void Run() EXCLUDES(mu_);
+  // Publishes events and hands damage to the restorer outside mu_.
+  void Inspect(const DetectionInbox::Entry& q) EXCLUDES(mu_);
   // Whether `s` is paused now (on the monotonic clock).
-  bool PausedLocked(const PerSource& s) const;
-  PerSource* SourceLocked(const std::string& name);
-  void ResetLocked(PerSource* s);
+  bool PausedLocked(const PerSource& s) const REQUIRES(mu_);
+  PerSource* SourceLocked(const std::string& name) REQUIRES(mu_);
+  void ResetLocked(PerSource* s) REQUIRES(mu_);
   // Takes the stored pauses and set policies of configured sources; deletes the others.
-  Status RestoreStateLocked();
-  const DetectPolicy& ConfiguredLocked(const std::string& source);
+  Status RestoreStateLocked() REQUIRES(mu_);
+  const DetectPolicy& ConfiguredLocked(const std::string& source) REQUIRES(mu_);
   Status ApplyWebhook(const std::string& source, const DetectPolicy& p);
-  boost::json::object PolicyJsonLocked(const std::string& source, PerSource* s);
+  // Takes the restorer's lock inside mu_ (its State).
+  boost::json::object PolicyJsonLocked(const std::string& source, PerSource* s) REQUIRES(mu_);
 
   Daemon* daemon_;
   const Clock* clock_;
   // Outlives Detection through the recorder listeners' copies.
   std::shared_ptr<DetectionInbox> inbox_;
   Restorer restorer_;
-  std::mutex mu_;
-  PolicyMap configured_;
-  std::map<std::string, PerSource> sources_;
+  Mutex mu_;
+  PolicyMap configured_ GUARDED_BY(mu_);
+  std::map<std::string, PerSource> sources_ GUARDED_BY(mu_);
   std::thread thread_;
   int subscription_ = 0;
   // Shared with the event bus subscription, which may still run on a publishing thread while
   // Detection goes away.
   std::shared_ptr<WebhookSet> hooks_;
-  bool stopped_ = false;
+  bool stopped_ = false;  // Stop runs on one thread (the service's, then the destructor)
 };
 
 }  // namespace netsnap

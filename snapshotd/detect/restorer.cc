@@ -51,10 +51,10 @@ void Restorer::Start() {
 
 void Restorer::Stop() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -90,7 +90,7 @@ void Restorer::Damage(const std::string& source, const DetectPolicy& policy,
   }
   std::optional<boost::json::object> conflict;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     PerSource& s = sources_[source];
     s.policy = policy;
     if (keys.empty() || policy.action != DetectAction::kRestore || s.conflict || from == 0) return;
@@ -122,7 +122,7 @@ void Restorer::Damage(const std::string& source, const DetectPolicy& policy,
       b.kinds.insert(b.kinds.end(), kinds.begin(), kinds.end());
     }
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (conflict) {
     spdlog::warn("detection {}: conflict, automated restores stop: {}", source,
                  boost::json::serialize(*conflict));
@@ -132,17 +132,17 @@ void Restorer::Damage(const std::string& source, const DetectPolicy& policy,
 
 void Restorer::Nudge() {
   // Under mu_: Run checks `busy` and waits with mu_ held, so the nudge cannot fall between.
-  std::lock_guard l(mu_);
-  cv_.notify_all();
+  MutexLock l(&mu_);
+  cv_.SignalAll();
 }
 
 void Restorer::Drop(const std::string& source) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   sources_[source].pending.reset();
 }
 
 void Restorer::Clear(const std::string& source) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   PerSource& s = sources_[source];
   s.conflict = false;
   s.conflict_event = {};
@@ -153,7 +153,7 @@ void Restorer::Clear(const std::string& source) {
 }
 
 boost::json::object Restorer::State(const std::string& source) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   PerSource& s = sources_[source];
   boost::json::object o;
   o["restores"] = s.restores;
@@ -166,7 +166,7 @@ boost::json::object Restorer::State(const std::string& source) {
 }
 
 void Restorer::Run() {
-  std::unique_lock l(mu_);
+  MutexLock l(&mu_);
   while (!stopping_) {
     // While a burst settles, reconstruct the version it will go back to: the store keeps it,
     // and the restore then starts from memory.
@@ -181,10 +181,10 @@ void Restorer::Run() {
       }
     }
     if (!warm.empty()) {
-      l.unlock();
+      mu_.Unlock();
       Snapshot ignored;  // a warm-up only: a failure shows again when the restore reads it
       (void)daemon_->store()->Reconstruct(warm, warm_version, &ignored);
-      l.lock();
+      mu_.Lock();
       continue;
     }
     const int64_t now = clock_->MonotonicNs();
@@ -210,15 +210,15 @@ void Restorer::Run() {
       next = std::min(next, due);
     }
     if (due_source.empty()) {
-      clock_->WaitUntil(cv_, l, next);
+      clock_->WaitUntil(&cv_, &mu_, next);
       continue;
     }
     if (told) {
-      l.unlock();
+      mu_.Unlock();
       spdlog::warn("detection {}: {}: {}", due_source, told->first,
                    told->second["reason"].as_string().c_str());
       daemon_->events()->Publish(told->first, due_source, std::move(told->second));
-      l.lock();
+      mu_.Lock();
       continue;
     }
     PerSource& s = sources_[due_source];
@@ -228,13 +228,13 @@ void Restorer::Run() {
       // first. A version that comes of it makes the source busy until inspected; damage in it
       // grows the burst, which then waits again.
       s.pending->synced_last = s.pending->last;
-      l.unlock();
+      mu_.Unlock();
       Recorder* rec = daemon_->FindSource(due_source);
       Status synced = rec ? rec->source()->Sync() : Status::OK();
       if (!synced.ok() && synced.code() != Status::Code::kUnavailable) {
         spdlog::warn("detection {}: sync before a restore: {}", due_source, synced.ToString());
       }
-      l.lock();
+      mu_.Lock();
       continue;
     }
     while (!s.starts.empty() && now - s.starts.front() > kHourNs) {
@@ -247,11 +247,11 @@ void Restorer::Run() {
                         "the cap of " + std::to_string(s.policy.max_restores_per_hour) +
                             " restores an hour is reached",
                         b.actor, b.keys);
-      l.unlock();
+      mu_.Unlock();
       spdlog::warn("detection {}: conflict, automated restores stop: {}", due_source,
                    boost::json::serialize(ev));
       daemon_->events()->Publish("conflict", due_source, std::move(ev));
-      l.lock();
+      mu_.Lock();
       continue;
     }
     Burst b = std::move(*s.pending);
@@ -262,9 +262,9 @@ void Restorer::Run() {
     s.last_start = now;
     s.last_keys = b.keys;
     s.starts.push_back(now);
-    l.unlock();
+    mu_.Unlock();
     Restore(due_source, b, &s);
-    l.lock();
+    mu_.Lock();
     s.running = false;
     s.last_end = clock_->MonotonicNs();
   }
@@ -335,7 +335,7 @@ void Restorer::Restore(const std::string& source, const Burst& b, PerSource* s) 
   bool failed = !st.ok() || rb.state != RollbackState::kApplied;
   if (failed) ev["error"] = st.ok() ? rb.error : st.ToString();
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     (failed ? s->failures : s->restores) += 1;
     // Another rollback of the source was running, or the live state kept changing under the
     // plan (detection behind its writer): not settled; try again once it settles. A burst

@@ -15,16 +15,15 @@
 // Resume.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "core/clock.h"
 #include "core/daemon.h"
 #include "detect/finding.h"
@@ -47,14 +46,14 @@ class Restorer {
   static constexpr int64_t kMaxSettleWaitNs = 600LL * 1000000000;
 
   void Start();
-  void Stop();
+  void Stop() EXCLUDES(mu_);
 
   // The findings of one version of `source` under `policy`, whose change was captured at
   // `changed_ns` (the monotonic clock): the settle delay counts from then, not from its commit
   // or from when detection got to it.
   // Never blocks on a restore.
   void Damage(const std::string& source, const DetectPolicy& policy,
-              const std::vector<Finding>& findings, int64_t changed_ns);
+              const std::vector<Finding>& findings, int64_t changed_ns) EXCLUDES(mu_);
   // Has the restore thread look again: `busy` may have changed.
   void Nudge();
   // Drops the pending burst (pause).
@@ -90,26 +89,31 @@ class Restorer {
     uint64_t restores = 0, failures = 0;
   };
 
-  void Run();
+  // The restore thread. Calls busy_ with mu_ held (so a Nudge cannot fall between the check and
+  // the wait): Restorer::mu_ is taken before the detection inbox's lock.
+  void Run() EXCLUDES(mu_);
   // For a burst still growing: the restore_waiting or restore_abandoned event due now (and the
-  // burst marked told or dropped), or nullopt; *next gets the time of the next one. mu_ held.
+  // burst marked told or dropped), or nullopt; *next gets the time of the next one.
   std::optional<std::pair<std::string, boost::json::object>> StillChanging(PerSource* s,
                                                                            int64_t now,
-                                                                           int64_t* next);
-  // Enters conflict; returns the event to publish. mu_ held.
+                                                                           int64_t* next)
+      REQUIRES(mu_);
+  // Enters conflict; returns the event to publish.
   boost::json::object EnterConflict(const std::string& source, PerSource* s, std::string why,
-                                    const Actor& writer, const std::vector<std::string>& keys);
-  // Submits one restore and reports it. mu_ not held.
-  void Restore(const std::string& source, const Burst& burst, PerSource* s);
+                                    const Actor& writer, const std::vector<std::string>& keys)
+      REQUIRES(mu_);
+  // Submits one restore and reports it. `s` stays valid (sources_ never erases); its fields
+  // are read and written under mu_.
+  void Restore(const std::string& source, const Burst& burst, PerSource* s) EXCLUDES(mu_);
 
   Daemon* daemon_;
   RollbackManager* rollbacks_;
   std::function<bool(const std::string&)> busy_;
   const Clock* clock_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, PerSource> sources_;
-  bool stopping_ = false;
+  Mutex mu_;
+  CondVar cv_;
+  std::map<std::string, PerSource> sources_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -43,7 +43,7 @@ Webhook::~Webhook() { Stop(); }
 
 void Webhook::Post(std::string json) {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     if (stopping_) return;
     if (queue_.size() >= options_.queue) {
       queue_.pop_front();
@@ -51,18 +51,18 @@ void Webhook::Post(std::string json) {
     }
     queue_.push_back(std::move(json));
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void Webhook::Stop() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   if (!queue_.empty()) {
     metrics_->Add("netsnap_webhook_dropped_total", {{"reason", "shutdown"}},
                   static_cast<double>(queue_.size()));
@@ -71,18 +71,18 @@ void Webhook::Stop() {
 }
 
 void Webhook::Run() {
-  std::unique_lock l(mu_);
+  MutexLock l(&mu_);
   while (true) {
-    cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+    cv_.Wait(&mu_, [&]() REQUIRES(mu_) { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
     std::string body = std::move(queue_.front());
     queue_.pop_front();
     int64_t backoff = options_.backoff_ms;
     bool sent = false;
     for (int attempt = 0; attempt <= options_.retries && !stopping_; ++attempt) {
-      l.unlock();
+      mu_.Unlock();
       Status s = Send(body);
-      l.lock();
+      mu_.Lock();
       if (s.ok()) {
         sent = true;
         break;
@@ -91,7 +91,8 @@ void Webhook::Run() {
       spdlog::warn("webhook {}: attempt {} failed: {}", options_.url, attempt + 1, s.ToString());
       if (attempt == options_.retries) break;
       const int64_t retry_at = clock_->MonotonicNs() + backoff * 1000000;
-      while (!stopping_ && clock_->MonotonicNs() < retry_at) clock_->WaitUntil(cv_, l, retry_at);
+      while (!stopping_ && clock_->MonotonicNs() < retry_at)
+        clock_->WaitUntil(&cv_, &mu_, retry_at);
       backoff = std::min(backoff * 2, options_.backoff_max_ms);
     }
     if (sent)
@@ -115,7 +116,7 @@ Status Webhook::Send(const std::string& body) {
 Status WebhookSet::Use(const std::string& source, const WebhookOptions& options) {
   std::unique_ptr<Webhook> unused;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     if (!options.url.empty() && !by_url_.count(options.url)) {
       std::unique_ptr<Webhook> w;
       NETSNAP_RETURN_IF_ERROR(Webhook::Create(options, metrics_, &w, clock_));
@@ -140,7 +141,7 @@ Status WebhookSet::Use(const std::string& source, const WebhookOptions& options)
 }
 
 void WebhookSet::Post(const std::string& source, std::string json) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   auto it = url_of_.find(source);
   if (it == url_of_.end()) return;
   auto h = by_url_.find(it->second);
@@ -148,14 +149,14 @@ void WebhookSet::Post(const std::string& source, std::string json) {
 }
 
 size_t WebhookSet::workers() {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   return by_url_.size();
 }
 
 void WebhookSet::StopAll() {
   std::map<std::string, std::unique_ptr<Webhook>> all;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     all.swap(by_url_);
     url_of_.clear();
   }

@@ -4,15 +4,14 @@
 // attempt (connecting, sending, waiting for the answer). A 2xx answer is a delivery.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "common/mutex.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "netsnap/http_client.h"
@@ -40,24 +39,24 @@ class Webhook {
   // Queues one JSON document; never blocks.
   void Post(std::string json);
   // Stops the worker; events still queued are dropped (and counted).
-  void Stop();
+  void Stop() EXCLUDES(mu_);
   const std::string& url() const { return options_.url; }
 
  private:
   Webhook(WebhookOptions options, Metrics* metrics, const Clock* clock);
-  void Run();
-  // One POST; OK on a 2xx answer.
-  Status Send(const std::string& body);
+  void Run() EXCLUDES(mu_);
+  // One POST; OK on a 2xx answer. Blocks up to the timeout of each step: mu_ is not held.
+  Status Send(const std::string& body) EXCLUDES(mu_);
 
   const WebhookOptions options_;
   Metrics* metrics_;
   const Clock* clock_;
   HttpRequest request_;  // without its body
   HttpLimits limits_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;
-  bool stopping_ = false;
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::string> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 
@@ -72,19 +71,20 @@ class WebhookSet {
 
   // Sends `source`'s events to options.url from now on; an empty URL sends them nowhere. A
   // new URL starts a worker with `options`; InvalidArgument for a bad URL.
-  Status Use(const std::string& source, const WebhookOptions& options);
+  Status Use(const std::string& source, const WebhookOptions& options) EXCLUDES(mu_);
   // Queues `json` for the webhook of `source`, if it has one; never blocks.
   void Post(const std::string& source, std::string json);
   // Workers running now.
   size_t workers();
-  void StopAll();
+  void StopAll() EXCLUDES(mu_);
 
  private:
   Metrics* metrics_;
   const Clock* clock_;
-  std::mutex mu_;
-  std::map<std::string, std::unique_ptr<Webhook>> by_url_;  // GUARDED_BY(mu_)
-  std::map<std::string, std::string> url_of_;               // GUARDED_BY(mu_): by source
+  // Taken before a worker's Webhook::mu_ (Post).
+  Mutex mu_;
+  std::map<std::string, std::unique_ptr<Webhook>> by_url_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> url_of_ GUARDED_BY(mu_);  // by source
 };
 
 }  // namespace netsnap

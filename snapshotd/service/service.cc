@@ -66,7 +66,7 @@ Status Service::Start() {
     *removed = n;
     return s;
   });
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   Status s = StartModules(config_);
   if (!s.ok()) {
     StopModules();
@@ -118,7 +118,7 @@ void Service::StopModules() {
 }
 
 void Service::Stop() {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   if (stopped_) return;
   stopped_ = true;
   StopModules();
@@ -127,6 +127,8 @@ void Service::Stop() {
 
 Status Service::Reload(DaemonConfig next) {
   NETSNAP_RETURN_IF_ERROR(CheckConfig(next));
+  // From the start: config_ is read; the parsing below takes milliseconds.
+  MutexLock l(&mu_);
   if (next.data_dir != config_.data_dir) {
     return Status::InvalidArgument("data_dir changed from " + config_.data_dir + " to " +
                                    next.data_dir + "; that needs a restart");
@@ -139,7 +141,6 @@ Status Service::Reload(DaemonConfig next) {
   NETSNAP_RETURN_IF_ERROR(
       ParseOwners(next.document.get(), next.path, kernel::kIproute2Dir, &owners));
 
-  std::lock_guard l(mu_);
   spdlog::set_level(spdlog::level::from_str(next.log_level));
   daemon_.SetRetention(next.retention, next.max_disk_bytes);
   if (!SameSources(config_, next)) {
@@ -184,8 +185,13 @@ Status Service::Reload(DaemonConfig next) {
 }
 
 std::string Service::Stuck(int64_t limit_ns) {
-  std::unique_lock l(mu_, std::try_to_lock);
-  if (!l.owns_lock()) return "";  // a reload replaces modules now; it ends on its own
+  if (!mu_.TryLock()) return "";  // a reload replaces modules now; it ends on its own
+  std::string stuck = StuckLocked(limit_ns);
+  mu_.Unlock();
+  return stuck;
+}
+
+std::string Service::StuckLocked(int64_t limit_ns) {
   const int64_t now = MonotonicNs();
   for (const auto& r : daemon_.recorders()) {
     if (r->state().state != "running") continue;  // no capture thread to wait for
@@ -202,7 +208,7 @@ std::string Service::Stuck(int64_t limit_ns) {
 }
 
 std::string Service::SourcesLine() {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   std::string line;
   for (const auto& r : daemon_.recorders()) {
     SourceState st = r->state();

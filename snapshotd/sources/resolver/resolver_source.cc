@@ -7,11 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "netsnap/resolver.h"
 #include "netsnap/time.h"
 #include "sources/resolver/file_watcher.h"
@@ -59,8 +58,9 @@ class ResolverSource : public Source {
   Status Read(ResolverPass* pass) const {
     return ReadResolverFiles(config_.format, config_.path, tree_, config_.limits, pass);
   }
-  // Answers the Sync calls asked so far (a capture made after they asked).
-  void ServeSync();
+  // Answers the Sync calls asked so far (a capture made after they asked): captures, which
+  // calls the sink, outside sync_mu_.
+  void ServeSync() EXCLUDES(sync_mu_);
 
   const ResolverConfig config_;
   const FileTree tree_;
@@ -69,15 +69,15 @@ class ResolverSource : public Source {
   int stop_fd_ = -1;
   int sync_fd_ = -1;  // an eventfd: a Sync call is waiting
   std::thread thread_;
-  Snapshot last_;        // last delivered; source thread only (and Start before it runs)
-  std::mutex apply_mu_;  // one Apply at a time
+  Snapshot last_;   // last delivered; source thread only (and Start before it runs)
+  Mutex apply_mu_;  // one Apply at a time
 
-  std::mutex sync_mu_;
-  std::condition_variable sync_cv_;
-  bool running_ = false;     // GUARDED_BY(sync_mu_): the thread serves Sync calls
-  uint64_t sync_asked_ = 0;  // GUARDED_BY(sync_mu_): last ticket handed out
-  uint64_t sync_done_ = 0;   // GUARDED_BY(sync_mu_): last ticket answered
-  Status sync_status_;       // GUARDED_BY(sync_mu_): the answer for sync_done_
+  Mutex sync_mu_;
+  CondVar sync_cv_;
+  bool running_ GUARDED_BY(sync_mu_) = false;     // the thread serves Sync calls
+  uint64_t sync_asked_ GUARDED_BY(sync_mu_) = 0;  // last ticket handed out
+  uint64_t sync_done_ GUARDED_BY(sync_mu_) = 0;   // last ticket answered
+  Status sync_status_ GUARDED_BY(sync_mu_);       // the answer for sync_done_
 };
 
 Status ResolverSource::Start(CaptureSink* sink) {
@@ -91,7 +91,7 @@ Status ResolverSource::Start(CaptureSink* sink) {
   }
   NETSNAP_RETURN_IF_ERROR(Capture(Cause::kStartup));
   {
-    std::lock_guard l(sync_mu_);
+    MutexLock l(&sync_mu_);
     running_ = true;
   }
   thread_ = std::thread([this] { Run(); });
@@ -100,10 +100,10 @@ Status ResolverSource::Start(CaptureSink* sink) {
 
 void ResolverSource::Stop() {
   {
-    std::lock_guard l(sync_mu_);
+    MutexLock l(&sync_mu_);
     running_ = false;
   }
-  sync_cv_.notify_all();
+  sync_cv_.SignalAll();
   if (thread_.joinable()) {
     uint64_t one = 1;
     [[maybe_unused]] ssize_t n = write(stop_fd_, &one, sizeof one);
@@ -119,14 +119,16 @@ Status ResolverSource::Sync() {
   if (std::this_thread::get_id() == thread_.get_id()) {
     return Status::Unavailable("sync from the capture thread itself");
   }
-  std::unique_lock l(sync_mu_);
+  MutexLock l(&sync_mu_);
   if (!running_) return Status::Unavailable("capture is stopped");
   const uint64_t ticket = ++sync_asked_;
   uint64_t one = 1;
   if (write(sync_fd_, &one, sizeof one) != sizeof one) {
     return Status::Unavailable("cannot wake the capture thread");
   }
-  bool done = sync_cv_.wait_for(l, kSyncLimit, [&] { return sync_done_ >= ticket || !running_; });
+  bool done = sync_cv_.WaitFor(&sync_mu_, kSyncLimit, [&]() REQUIRES(sync_mu_) {
+    return sync_done_ >= ticket || !running_;
+  });
   if (sync_done_ >= ticket) return sync_status_;
   return Status::Unavailable(done ? "capture is stopped"
                                   : "capture did not catch up within " +
@@ -138,16 +140,16 @@ void ResolverSource::ServeSync() {
   [[maybe_unused]] ssize_t n = read(sync_fd_, &count, sizeof count);  // re-arms the event
   uint64_t ticket;
   {
-    std::lock_guard l(sync_mu_);
+    MutexLock l(&sync_mu_);
     ticket = sync_asked_;
   }
   Status st = Capture(Cause::kEvent);
   {
-    std::lock_guard l(sync_mu_);
+    MutexLock l(&sync_mu_);
     sync_done_ = ticket;
     sync_status_ = st.ok() ? st : Status::Unavailable("capture failed: " + st.message());
   }
-  sync_cv_.notify_all();
+  sync_cv_.SignalAll();
 }
 
 Status ResolverSource::Capture(Cause cause) {
@@ -234,7 +236,7 @@ Status ResolverSource::Apply(const Delta& changes, ApplyResult* result) {
   if (config_.read_only) {
     return Status::Refused("source '" + name() + "' is read-only");
   }
-  std::lock_guard<std::mutex> lock(apply_mu_);
+  MutexLock lock(&apply_mu_);
   // Nothing is written when any destination is unsafe: the whole rollback is refused.
   for (const Change& c : changes) {
     if (KindOfKey(c.key) != RecordKind::kFile) continue;
