@@ -22,7 +22,7 @@ void DetectionInbox::Push(const VersionCommitted& v) {
   const int64_t age = std::clamp<int64_t>(clock_->NowNs() - v.current.time_ns, 0, kMaxCaptureAgeNs);
   const int64_t mono = clock_->MonotonicNs() - age;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     if (closed_) return;
     bool own = OwnCause(v.current.cause);
     uint64_t seq = ++pushed_;
@@ -71,12 +71,12 @@ void DetectionInbox::Push(const VersionCommitted& v) {
       queue_.push_back({v, own, seq, mono});
     }
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 bool DetectionInbox::Next(Entry* out) {
-  std::unique_lock l(mu_);
-  cv_.wait(l, [&] { return closed_ || !queue_.empty(); });
+  MutexLock l(&mu_);
+  cv_.Wait(&mu_, [&]() REQUIRES(mu_) { return closed_ || !queue_.empty(); });
   if (closed_) return false;
   *out = std::move(queue_.front());
   queue_.pop_front();
@@ -87,19 +87,19 @@ bool DetectionInbox::Next(Entry* out) {
 
 void DetectionInbox::Done() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     inspecting_.clear();
     inspecting_seq_ = 0;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void DetectionInbox::Close() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     closed_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 bool DetectionInbox::DoneUpToLocked(uint64_t seq) const {
@@ -111,13 +111,14 @@ bool DetectionInbox::DoneUpToLocked(uint64_t seq) const {
 }
 
 bool DetectionInbox::WaitIdle(std::chrono::milliseconds limit) {
-  std::unique_lock l(mu_);
+  MutexLock l(&mu_);
   uint64_t target = pushed_;
-  return cv_.wait_for(l, limit, [&] { return closed_ || DoneUpToLocked(target); });
+  return cv_.WaitFor(&mu_, limit,
+                     [&]() REQUIRES(mu_) { return closed_ || DoneUpToLocked(target); });
 }
 
 bool DetectionInbox::Busy(const std::string& source) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   if (inspecting_ == source) return true;
   for (const Entry& q : queue_) {
     if (q.v.source == source) return true;
@@ -126,7 +127,7 @@ bool DetectionInbox::Busy(const std::string& source) {
 }
 
 size_t DetectionInbox::size() {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   return queue_.size();
 }
 

@@ -13,12 +13,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 
+#include "common/mutex.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/recorder.h"
@@ -65,18 +64,20 @@ class DetectionInbox {
   size_t size();
 
  private:
-  // Whether every push up to `seq` has been inspected; mu_ held.
-  bool DoneUpToLocked(uint64_t seq) const;
+  // Whether every push up to `seq` has been inspected.
+  bool DoneUpToLocked(uint64_t seq) const REQUIRES(mu_);
 
   Metrics* const metrics_;
   const Clock* const clock_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Entry> queue_;      // GUARDED_BY(mu_)
-  uint64_t pushed_ = 0;          // GUARDED_BY(mu_)
-  std::string inspecting_;       // GUARDED_BY(mu_): the source of the entry being inspected
-  uint64_t inspecting_seq_ = 0;  // GUARDED_BY(mu_): its first_seq; 0 when none
-  bool closed_ = false;          // GUARDED_BY(mu_)
+  // Taken inside Recorder::mu_ (Push, from a listener) and Restorer::mu_ (Busy); takes only
+  // Metrics::mu_.
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<Entry> queue_ GUARDED_BY(mu_);
+  uint64_t pushed_ GUARDED_BY(mu_) = 0;
+  std::string inspecting_ GUARDED_BY(mu_);       // the source of the entry being inspected
+  uint64_t inspecting_seq_ GUARDED_BY(mu_) = 0;  // its first_seq; 0 when none
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace netsnap
