@@ -64,8 +64,12 @@ TEST(Mutex, MutexLockExcludesAnotherThread) {
   long counter = 0;
   std::atomic<int> inside{0};
   std::atomic<bool> overlapped{false};
+  std::atomic<int> started{0};
   constexpr int kRounds = 200000;
   auto work = [&] {
+    // Both threads run their rounds at the same time, not one after the other.
+    started.fetch_add(1);
+    while (started.load() < 2) std::this_thread::yield();
     for (int i = 0; i < kRounds; ++i) {
       MutexLock l(&mu);
       if (inside.fetch_add(1) != 0) overlapped = true;
