@@ -90,8 +90,9 @@ TEST(LookupOldStore, VersionsOlderThanTheLogAnswerWhatWasThen) {
   EXPECT_EQ(a3.at("held").at("complete"), true) << json::serialize(a3);
 
   // The record's history: the log starts at version 3, whose change it knows in full.
-  const std::string key = std::string(a3.at("rule").at("key_hex").as_string());
-  json::value h = d.GetJson("/v1/sources/r/history?key=" + key);
+  ASSERT_TRUE(a3.at("rule").as_object().contains("domain")) << json::serialize(a3);
+  const std::string domain = std::string(a3.at("rule").at("domain").as_string());
+  json::value h = d.GetJson("/v1/sources/r/history?domain=" + domain);
   ASSERT_TRUE(h.is_object());
   EXPECT_EQ(h.at("log_starts_at_version"), v3.at("version")) << json::serialize(h);
   const json::array& changes = h.at("changes").as_array();
