@@ -7,7 +7,9 @@
 //   history.index_overhead_share  the keylog column family's share of the store's bytes
 //   history.commit_100_p50_ms / _p99_ms  commit time of a --churn-route change, index included
 // The figure is 1M routes and 10,000 versions; the scale used is printed.
+#include <malloc.h>
 #include <rocksdb/db.h>
+#include <rocksdb/perf_context.h>
 
 #include <algorithm>
 #include <chrono>
@@ -75,6 +77,13 @@ void ColumnFamilyBytes(const std::string& path, uint64_t* keylog, uint64_t* tota
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Each version's table is a copy of the last with --churn records changed (ApplyDelta, one
+  // allocation of the whole table). glibc serves allocations that large with a fresh mmap and
+  // unmaps them on free, so every copy page-faulted the whole table in again: at 1M routes that
+  // was 80% of the run's time (perf), none of it in what is measured. From the heap they are
+  // reused.
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   const size_t routes = Arg(argc, argv, "--routes", 1000000);
   const size_t versions = Arg(argc, argv, "--versions", 10000);
   const size_t churn = Arg(argc, argv, "--churn", 100);
@@ -104,6 +113,7 @@ int main(int argc, char** argv) {
   for (const netsnap::Route& r : table) recs.push_back(r.ToRecord());
   netsnap::Snapshot snap;
   Check(netsnap::Snapshot::FromRecords(std::move(recs), &snap), "snapshot");
+  const auto seed_start = Clock::now();
   std::mt19937 rng(5);
   int64_t t0 = 1800000000LL * 1000000000;
   netsnap::VersionHeader h;
@@ -131,8 +141,16 @@ int main(int argc, char** argv) {
     snap = next;
   }
 
+  std::printf("seeded in %.1f s\n", Ms(Clock::now() - seed_start) / 1000);
+  // The reads below are of files, as in a daemon that has run a while: not of the memtables,
+  // which at 1M routes still held the whole log (0 blocks read per lookup).
+  Check(store->Flush(), "flush");
+  Check(store->Compact(), "compact");
   std::vector<double> lookup_ms, held_ms, history_ms;
-  for (int i = 0; i < 200; ++i) {
+  // Where a lookup's time goes: blocks read from files (cache misses) per lookup.
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableTimeExceptForMutex);
+  uint64_t blocks_read = 0, cache_hits = 0, read_ns = 0, decompress_ns = 0;
+  for (int i = 0; i < 1000; ++i) {
     uint64_t v = 1 + rng() % versions;
     const netsnap::Route& r = table[rng() % table.size()];
     netsnap::lookup::Flow f;
@@ -145,12 +163,19 @@ int main(int argc, char** argv) {
       out->fingerprint = a.route ? a.route->key + a.route->value : "";
       out->last_change = reader.last_change();
       out->next_change = reader.next_change();
+      out->before_log = reader.before_log();
       return Status::OK();
     };
+    rocksdb::get_perf_context()->Reset();
     auto start = Clock::now();
     netsnap::lookup::AsOfAnswer answer;
     Check(ask(v, &answer), "lookup");
     lookup_ms.push_back(Ms(Clock::now() - start));
+    const rocksdb::PerfContext& pc = *rocksdb::get_perf_context();
+    blocks_read += pc.block_read_count;
+    cache_hits += pc.block_cache_hit_count;
+    read_ns += pc.block_read_time;
+    decompress_ns += pc.block_decompress_time;
     netsnap::VersionHeader at;
     Check(store->Header("k", v, &at), "header");
     netsnap::lookup::Held held;
@@ -165,8 +190,13 @@ int main(int argc, char** argv) {
     Check(store->KeyHistory("k", q, &log, &truncated), "history");
     history_ms.push_back(Ms(Clock::now() - start));
   }
-  Check(store->Flush(), "flush");
-  Check(store->Compact(), "compact");
+  const double n = static_cast<double>(lookup_ms.size());
+  std::printf(
+      "a lookup: p50 %.3f ms, max %.3f ms; %.1f blocks read from files (%.3f ms, "
+      "%.3f ms decompressing), %.1f block cache hits\n",
+      P(lookup_ms, 0.5), P(lookup_ms, 1), static_cast<double>(blocks_read) / n,
+      static_cast<double>(read_ns) / n / 1e6, static_cast<double>(decompress_ns) / n / 1e6,
+      static_cast<double>(cache_hits) / n);
   store.reset();
   uint64_t keylog = 0, total = 0;
   ColumnFamilyBytes(dir, &keylog, &total);

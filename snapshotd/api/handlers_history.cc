@@ -6,7 +6,8 @@
 //       [&since=T][&until=T][&limit=N]
 //
 // Each change names its version (time, cause, actor) and whether the record appeared, changed
-// (with the value before) or vanished, oldest first.
+// (with the value before) or vanished, oldest first. `log_starts_at_version` names the first
+// version the log covers when the source has older versions (written before it existed).
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <cstring>
@@ -132,7 +133,9 @@ Status History(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res) {
   q.limit = kMaxLimit * 10;
   std::vector<KeyChange> log;
   bool truncated = false;
+  uint64_t log_start = 0;
   Status s = ctx.store->KeyHistory(name, q, &log, &truncated);
+  if (s.ok()) s = ctx.store->KeyLogStart(name, &log_start);
   if (s.IsNotFound()) s = Status::OK();  // a configured source without versions yet
   NETSNAP_RETURN_IF_ERROR(s);
   struct Item {
@@ -142,6 +145,7 @@ Status History(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res) {
   };
   std::vector<Item> items;
   for (size_t i = 0; i < log.size(); ++i) {
+    if (log[i].start) continue;  // the value when the log started: the next one's `before`
     const KeyChange* before = i > 0 && log[i - 1].key == log[i].key ? &log[i - 1] : nullptr;
     VersionHeader h;
     NETSNAP_RETURN_IF_ERROR(ctx.store->Header(name, log[i].version, &h));
@@ -172,6 +176,8 @@ Status History(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res) {
   out["query"] = std::move(query);
   out["changes"] = std::move(changes);
   out["truncated"] = truncated;
+  // Versions written before the log started (by a netsnap without it) have no changes here.
+  out["log_starts_at_version"] = log_start ? json::value(log_start) : json::value(nullptr);
   res->Json(200, out);
   return Status::OK();
 }

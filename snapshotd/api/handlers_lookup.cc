@@ -241,6 +241,7 @@ Status AnswerAt(const ApiContext& ctx, const std::string& source, int64_t t, con
     NETSNAP_RETURN_IF_ERROR(q(&reader, &a->fingerprint, render));
     a->last_change = reader.last_change();
     a->next_change = reader.next_change();
+    a->before_log = reader.before_log();
     return Status::OK();
   };
   (*out)["at"] = TimeJson(t);

@@ -22,24 +22,32 @@ Status AnswerHeld(Store* store, const std::string& source, const VersionHeader& 
                   const AsOfAnswer& answer, const Evaluate& evaluate, size_t max_steps, Held* out) {
   *out = Held{};
   out->since = at;
+  if (answer.before_log) {
+    out->complete = false;
+    return Status::OK();
+  }
+  uint64_t log_start = 0;
+  NETSNAP_RETURN_IF_ERROR(store->KeyLogStart(source, &log_start));
   // Back: the records read were the same from `change` to `at`; ask the state just before.
   bool back_done = false;
   size_t steps = max_steps;
   for (uint64_t change = answer.last_change;;) {
-    if (change == 0) {
+    if (change == 0 && log_start == 0) {
       NETSNAP_RETURN_IF_ERROR(Oldest(store, source, &out->since));
       back_done = true;
       break;
     }
+    if (change == 0) change = log_start;  // unchanged since the log started: ask before it
     if (steps-- == 0) {
       NETSNAP_RETURN_IF_ERROR(store->Header(source, change, &out->since));
       break;
     }
     AsOfAnswer before;
     NETSNAP_RETURN_IF_ERROR(evaluate(change - 1, &before));
-    if (before.fingerprint != answer.fingerprint) {
+    if (before.fingerprint != answer.fingerprint || before.before_log) {
       NETSNAP_RETURN_IF_ERROR(store->Header(source, change, &out->since));
-      back_done = true;
+      // Older than the log, the same answer may go back further, or not: unknown.
+      back_done = before.fingerprint != answer.fingerprint;
       break;
     }
     change = before.last_change;  // below `change`: it was read as of change - 1

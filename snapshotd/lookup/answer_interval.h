@@ -24,6 +24,7 @@ struct AsOfAnswer {
   std::string fingerprint;
   uint64_t last_change = 0;
   uint64_t next_change = 0;
+  bool before_log = false;  // asked of a version older than the change log (KeyLogReader)
 };
 using Evaluate = std::function<Status(uint64_t version, AsOfAnswer* out)>;
 
@@ -36,7 +37,10 @@ struct Held {
   bool complete = true;
 };
 
-// The run around `at`, whose answer is `answer`.
+// The run around `at`, whose answer is `answer`. The change log does not tell where an answer
+// changed before it starts (Store::KeyLogStart): a side that reaches a version older than the
+// log stops there, incomplete, and an answer older than the log holds for `at` only, with an
+// unknown end.
 Status AnswerHeld(Store* store, const std::string& source, const VersionHeader& at,
                   const AsOfAnswer& answer, const Evaluate& evaluate, size_t max_steps, Held* out);
 

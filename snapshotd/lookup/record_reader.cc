@@ -25,6 +25,7 @@ Status SnapshotReader::Get(std::string_view key, std::optional<Record>* out) {
 Status KeyLogReader::Read(std::string_view prefix, bool exact, std::vector<Record>* out) {
   AsOfRecords r;
   NETSNAP_RETURN_IF_ERROR(store_->ReadAsOf(source_, prefix, exact, version_, &r));
+  before_log_ = before_log_ || r.before_log;
   last_change_ = std::max(last_change_, r.last_change);
   if (r.next_change && (next_change_ == 0 || r.next_change < next_change_)) {
     next_change_ = r.next_change;

@@ -48,6 +48,9 @@ class KeyLogReader final : public RecordReader {
   uint64_t last_change() const { return last_change_; }
   // The oldest version after `version` at which something read changed; 0: none.
   uint64_t next_change() const { return next_change_; }
+  // Whether `version` is older than the change log (Store::KeyLogStart): the reads came from
+  // the rebuilt version, and the changes around it are unknown.
+  bool before_log() const { return before_log_; }
 
  private:
   Status Read(std::string_view prefix, bool exact, std::vector<Record>* out);
@@ -57,6 +60,7 @@ class KeyLogReader final : public RecordReader {
   uint64_t version_;
   uint64_t last_change_ = 0;
   uint64_t next_change_ = 0;
+  bool before_log_ = false;
 };
 
 }  // namespace netsnap::lookup

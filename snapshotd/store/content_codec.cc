@@ -23,8 +23,7 @@ bool GetMeta(Reader* r, ContentMeta* m) {
   uint8_t type;
   if (!r->GetByte(&type) || (type != kCheckpoint && type != kDelta)) return false;
   m->checkpoint = type == kCheckpoint;
-  return r->GetVarint(&m->base) && r->GetVarint32(&m->chain) &&
-         r->GetVarint(&m->since_checkpoint);
+  return r->GetVarint(&m->base) && r->GetVarint32(&m->chain) && r->GetVarint(&m->since_checkpoint);
 }
 
 // Appends key with the length it shares with `prev`.

@@ -14,8 +14,8 @@ namespace netsnap::store {
 
 struct ContentMeta {
   bool checkpoint = true;
-  uint64_t base = 0;           // the version a delta applies to; 0 for a checkpoint
-  uint32_t chain = 0;          // deltas between this version and its checkpoint
+  uint64_t base = 0;              // the version a delta applies to; 0 for a checkpoint
+  uint32_t chain = 0;             // deltas between this version and its checkpoint
   uint64_t since_checkpoint = 0;  // changed records summed over those deltas
 };
 

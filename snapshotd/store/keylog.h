@@ -58,21 +58,25 @@ Status TrimKeyLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t sid
                   const std::vector<uint64_t>& kept, const Snapshot& latest,
                   rocksdb::WriteBatch* batch);
 
-// What the reads need besides the log: the latest content and the oldest stored version.
+// What the reads need besides the log: the latest content, for ReadKeyLog the oldest stored
+// version, and the first version whose changes the log holds (meta `logfrom/`): entries
+// before it (retention leaves one at the kept version before) are not changes it knows.
 struct KeyLogBase {
   const Snapshot& latest;
-  uint64_t oldest = 0;  // only ReadKeyLog needs it
+  uint64_t oldest = 0;
+  uint64_t log_from = 1;
 };
 
 // The changes of the records whose key starts with `prefix` and for which match(key) holds,
 // in key order then version order, a record of the oldest version appearing there; at most
-// `limit` (then *truncated is set).
+// `limit` (then *truncated is set). When the log starts after the oldest version, a record
+// that existed then comes first as a `start` entry at version base.log_from instead.
 Status ReadKeyLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t sid,
                   const KeyLogBase& base, const KeyHistoryQuery& query, std::vector<KeyChange>* out,
                   bool* truncated);
 
-// The records under `prefix` (only the record `prefix` when `exact`) as of `version`, and the
-// nearest changes around it (Store::ReadAsOf).
+// The records under `prefix` (only the record `prefix` when `exact`) as of `version`, at or
+// after base.log_from, and the nearest changes around it (Store::ReadAsOf).
 Status ReadKeyLogAsOf(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t sid,
                       const KeyLogBase& base, std::string_view prefix, bool exact, uint64_t version,
                       AsOfRecords* out);

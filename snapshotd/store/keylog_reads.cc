@@ -60,16 +60,29 @@ Status ReadKeyLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t sid
     out->push_back({version, key, value});
     return true;
   };
+  const bool whole = base.log_from <= base.oldest;
   return WalkTimelines(db, cf, sid, base.latest, query.key_prefix, false,
                        [&](const std::string& key, const Timeline& t) {
                          if (query.match && !query.match(key)) return true;
-                         // A record of the oldest version appeared there.
-                         if (t.before && (t.after.empty() || t.after.front().first > base.oldest) &&
-                             !emit(base.oldest, key, t.before)) {
+                         if (!whole) {
+                           // Its value when the log started; the versions before are not in
+                           // the log.
+                           const std::optional<std::string>& start = t.At(base.log_from - 1);
+                           if (start && out->size() == query.limit) {
+                             *truncated = true;
+                             return false;
+                           }
+                           if (start) out->push_back({base.log_from, key, start, true});
+                         } else if (t.before &&
+                                    (t.after.empty() || t.after.front().first > base.oldest) &&
+                                    !emit(base.oldest, key, t.before)) {
+                           // A record of the oldest version appeared there.
                            return false;
                          }
                          for (const auto& [version, value] : t.after) {
-                           if (!emit(version, key, value)) return false;
+                           if (version >= base.log_from && !emit(version, key, value)) {
+                             return false;
+                           }
                          }
                          return true;
                        });
@@ -82,6 +95,7 @@ Status ReadKeyLogAsOf(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t
   return WalkTimelines(db, cf, sid, base.latest, prefix, exact,
                        [&](const std::string& key, const Timeline& t) {
                          for (const auto& [v, value] : t.after) {
+                           if (v < base.log_from) continue;  // not a change the log knows
                            if (v <= version) {
                              out->last_change = std::max(out->last_change, v);
                            } else if (out->next_change == 0 || v < out->next_change) {
@@ -95,53 +109,91 @@ Status ReadKeyLogAsOf(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint32_t
                        });
 }
 
-Status RocksStore::KeyLogInputs(const std::string& source, uint32_t* sid, Snapshot* latest,
-                                uint64_t* oldest) {
-  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, sid));
-  uint64_t version = 0;
+Status RocksStore::KeyLogInputs(const std::string& source, LogInputs* out) {
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, &out->sid));
   {
-    std::lock_guard l(tips_mu_);
+    MutexLock l(&tips_mu_);
     const SourceTip& tip = tips_[source];
-    version = tip.latest.version;
-    if (tip.have_snapshot) *latest = tip.snapshot;
+    out->latest_version = tip.latest.version;
+    out->log_from = tip.log_from;
+    if (tip.have_snapshot) out->latest = tip.snapshot;
   }
-  if (version == 0) return Status::NotFound("source '" + source + "' has no versions");
-  if (latest->empty()) {
+  if (out->latest_version == 0) return Status::NotFound("source '" + source + "' has no versions");
+  if (out->latest.empty()) {
     // After a restart, until the first commit: the latest content is rebuilt once and kept.
-    NETSNAP_RETURN_IF_ERROR(ReconstructSid(*sid, version, latest));
-    std::lock_guard l(tips_mu_);
+    NETSNAP_RETURN_IF_ERROR(ReconstructSid(out->sid, out->latest_version, &out->latest));
+    MutexLock l(&tips_mu_);
     SourceTip& tip = tips_[source];
-    if (tip.latest.version == version && !tip.have_snapshot) {
-      tip.snapshot = *latest;
+    if (tip.latest.version == out->latest_version && !tip.have_snapshot) {
+      tip.snapshot = out->latest;
       tip.have_snapshot = true;
     }
   }
-  if (!oldest) return Status::OK();
+  return Status::OK();
+}
+
+Status RocksStore::OldestVersion(uint32_t sid, uint64_t* out) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), versions_));
-  it->Seek(VersionKey(*sid, 0));
+  it->Seek(VersionKey(sid, 0));
   uint32_t s = 0;
-  if (!it->Valid() || !ParseVersionKey(it->key().ToStringView(), &s, oldest) || s != *sid) {
+  if (!it->Valid() || !ParseVersionKey(it->key().ToStringView(), &s, out) || s != sid) {
     NETSNAP_RETURN_IF_ERROR(FromRocks(it->status(), "find the oldest version"));
-    return Status::Corruption("source '" + source + "' has a latest but no oldest version");
+    return Status::Corruption("a source has a latest but no oldest version");
   }
+  return Status::OK();
+}
+
+Status RocksStore::KeyLogStart(const std::string& source, uint64_t* out) {
+  LogInputs in;
+  NETSNAP_RETURN_IF_ERROR(KeyLogInputs(source, &in));
+  uint64_t oldest = 0;
+  NETSNAP_RETURN_IF_ERROR(OldestVersion(in.sid, &oldest));
+  *out = in.log_from > oldest ? in.log_from : 0;
   return Status::OK();
 }
 
 Status RocksStore::KeyHistory(const std::string& source, const KeyHistoryQuery& query,
                               std::vector<KeyChange>* out, bool* truncated) {
-  uint32_t sid;
-  Snapshot latest;
+  LogInputs in;
+  NETSNAP_RETURN_IF_ERROR(KeyLogInputs(source, &in));
   uint64_t oldest = 0;
-  NETSNAP_RETURN_IF_ERROR(KeyLogInputs(source, &sid, &latest, &oldest));
-  return ReadKeyLog(db_.get(), keylog_, sid, {latest, oldest}, query, out, truncated);
+  NETSNAP_RETURN_IF_ERROR(OldestVersion(in.sid, &oldest));
+  return ReadKeyLog(db_.get(), keylog_, in.sid, {in.latest, oldest, in.log_from}, query, out,
+                    truncated);
+}
+
+Status RocksStore::ReadRebuilt(const LogInputs& in, std::string_view prefix, bool exact,
+                               uint64_t version, AsOfRecords* out) {
+  const uint32_t sid = in.sid;
+  *out = AsOfRecords{};
+  out->before_log = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), versions_));
+  it->SeekForPrev(VersionKey(sid, version));
+  uint32_t s = 0;
+  uint64_t stored = 0;
+  if (!it->Valid() || !ParseVersionKey(it->key().ToStringView(), &s, &stored) || s != sid) {
+    NETSNAP_RETURN_IF_ERROR(FromRocks(it->status(), "find a version"));
+    return Status::NotFound("no version at or before " + std::to_string(version));
+  }
+  // The latest version when the log started after it, or one of the few versions a lookup
+  // asks about (the cache keeps them).
+  Snapshot snap = in.latest;
+  if (stored != in.latest_version) NETSNAP_RETURN_IF_ERROR(ReconstructSid(sid, stored, &snap));
+  for (size_t i = snap.LowerBound(prefix); i < snap.size(); ++i) {
+    RecordRef r = snap.at(i);
+    if (exact ? r.key != prefix : !r.key.starts_with(prefix)) break;
+    out->records.push_back({std::string(r.key), std::string(r.value)});
+  }
+  return Status::OK();
 }
 
 Status RocksStore::ReadAsOf(const std::string& source, std::string_view prefix, bool exact,
                             uint64_t version, AsOfRecords* out) {
-  uint32_t sid;
-  Snapshot latest;
-  NETSNAP_RETURN_IF_ERROR(KeyLogInputs(source, &sid, &latest, nullptr));
-  return ReadKeyLogAsOf(db_.get(), keylog_, sid, {latest, 0}, prefix, exact, version, out);
+  LogInputs in;
+  NETSNAP_RETURN_IF_ERROR(KeyLogInputs(source, &in));
+  if (version < in.log_from) return ReadRebuilt(in, prefix, exact, version, out);
+  return ReadKeyLogAsOf(db_.get(), keylog_, in.sid, {in.latest, 0, in.log_from}, prefix, exact,
+                        version, out);
 }
 
 }  // namespace netsnap::store

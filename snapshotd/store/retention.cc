@@ -3,6 +3,7 @@
 // reconstructs.
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <set>
 
 #include "store/keylog.h"
@@ -39,10 +40,10 @@ std::vector<bool> Select(const std::vector<std::pair<uint64_t, int64_t>>& versio
 
 Status RocksStore::ApplyRetention(const std::string& source, const RetentionPolicy& policy,
                                   int64_t now_ns, RetentionResult* out) {
-  std::lock_guard wl(write_mu_);
+  MutexLock wl(&write_mu_);
   *out = RetentionResult{};
   uint32_t sid;
-  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, &sid));
 
   std::vector<std::pair<uint64_t, int64_t>> versions;  // version, time
   {
@@ -120,18 +121,30 @@ Status RocksStore::ApplyRetention(const std::string& source, const RetentionPoli
   for (size_t i = 0; i < versions.size(); ++i) {
     if (keep[i]) kept.push_back(versions[i].first);
   }
-  Snapshot latest;
-  NETSNAP_RETURN_IF_ERROR(KeyLogInputs(source, &sid, &latest, nullptr));
-  NETSNAP_RETURN_IF_ERROR(TrimKeyLog(db_.get(), keylog_, sid, kept, latest, &batch));
+  LogInputs in;
+  NETSNAP_RETURN_IF_ERROR(KeyLogInputs(source, &in));
+  NETSNAP_RETURN_IF_ERROR(TrimKeyLog(db_.get(), keylog_, sid, kept, in.latest, &batch));
+  // A log that started after the oldest version knows every record's value from the version
+  // before its start on. When that version goes, the change at the next kept one is from an
+  // older kept version the log does not know: it starts at the kept version after that one.
+  uint64_t log_from = in.log_from;
+  if (log_from > kept.front()) {
+    auto known = std::lower_bound(kept.begin(), kept.end(), log_from - 1);  // the latest is kept
+    if (*known != log_from - 1) {
+      log_from = std::next(known) != kept.end() ? *std::next(known) : *known + 1;
+      batch.Put(meta_, LogFromKey(sid), LogFromValue(log_from));
+    }
+  }
   NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "delete versions"));
   {
-    std::lock_guard l(cache_mu_);
+    MutexLock l(&cache_mu_);
     cache_.clear();
   }
   // The newest version is always kept, but its content may have been re-encoded.
   std::string content;
   NETSNAP_RETURN_IF_ERROR(ReadContent(sid, versions.back().first, &content));
-  std::lock_guard l(tips_mu_);
+  MutexLock l(&tips_mu_);
+  tips_[source].log_from = log_from;
   return DecodeContentMeta(content, &tips_[source].meta);
 }
 

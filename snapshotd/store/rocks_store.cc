@@ -66,18 +66,18 @@ class RocksStore::RecoveryListener : public rocksdb::EventListener {
   }
   void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
     if (error->ok()) return;
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     if (error_.empty()) error_ = "background work: " + error->ToString();
   }
   // The first background error since the last call, "" when none.
   std::string Take() {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     return std::exchange(error_, std::string());
   }
 
  private:
-  std::mutex mu_;
-  std::string error_;  // guarded by mu_
+  Mutex mu_;
+  std::string error_ GUARDED_BY(mu_);
 };
 
 RocksStore::RocksStore(const StoreOptions& options)
@@ -85,10 +85,10 @@ RocksStore::RocksStore(const StoreOptions& options)
 
 RocksStore::~RocksStore() {
   {
-    std::lock_guard l(io_mu_);
+    MutexLock l(&io_mu_);
     stopping_ = true;
   }
-  sync_cv_.notify_all();
+  sync_cv_.SignalAll();
   if (sync_thread_.joinable()) sync_thread_.join();
   if (db_) {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
@@ -153,12 +153,15 @@ Status RocksStore::OpenDb() {
 }
 
 Status RocksStore::LoadSources() {
+  std::map<std::string, SourceTip> tips;
+  uint32_t next_sid = 1;
+  rocksdb::WriteBatch markers;  // for sources whose versions predate the key log
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   for (it->Seek(kSidPrefix); it->Valid() && it->key().starts_with(kSidPrefix); it->Next()) {
     if (it->value().size() != 4) return Status::Corruption("bad source id record");
     SourceTip tip;
     tip.sid = DecodeFixed32BE(it->value().data());
-    next_sid_ = std::max(next_sid_, tip.sid + 1);
+    next_sid = std::max(next_sid, tip.sid + 1);
     // The newest version is the last key with this source's prefix.
     std::unique_ptr<rocksdb::Iterator> v(db_->NewIterator(rocksdb::ReadOptions(), versions_));
     v->SeekForPrev(VersionKey(tip.sid, UINT64_MAX));
@@ -170,24 +173,46 @@ Status RocksStore::LoadSources() {
       NETSNAP_RETURN_IF_ERROR(ReadContent(tip.sid, version, &content));
       NETSNAP_RETURN_IF_ERROR(DecodeContentMeta(content, &tip.meta));
     }
-    tips_.emplace(it->key().ToString().substr(kSidPrefix.size()), std::move(tip));
+    std::string from;
+    rocksdb::Status fs = db_->Get(rocksdb::ReadOptions(), meta_, LogFromKey(tip.sid), &from);
+    if (fs.ok() && from.size() == 8) {
+      tip.log_from = DecodeFixed64BE(from.data());
+    } else if (fs.IsNotFound()) {
+      // Written by a netsnap without the key log: the log starts with the next version.
+      tip.log_from = tip.latest.version + 1;
+      markers.Put(meta_, LogFromKey(tip.sid), LogFromValue(tip.log_from));
+    } else {
+      NETSNAP_RETURN_IF_ERROR(FromRocks(fs, "read the key log's start"));
+      return Status::Corruption("bad key log start record");
+    }
+    tips.emplace(it->key().ToString().substr(kSidPrefix.size()), std::move(tip));
   }
   std::unique_ptr<rocksdb::Iterator> e(db_->NewIterator(rocksdb::ReadOptions(), events_));
   e->SeekToLast();
-  if (e->Valid() && e->key().size() == 8) last_event_id_ = DecodeFixed64BE(e->key().data());
+  uint64_t last_event = 0;
+  if (e->Valid() && e->key().size() == 8) last_event = DecodeFixed64BE(e->key().data());
+  if (markers.Count() > 0 && !options_.read_only) {
+    NETSNAP_RETURN_IF_ERROR(Write(&markers, true, "write the key log's start"));
+  }
+  MutexLock w(&write_mu_);
+  next_sid_ = next_sid;
+  last_event_id_ = last_event;
+  MutexLock l(&tips_mu_);
+  tips_ = std::move(tips);
   return Status::OK();
 }
 
-Status RocksStore::SourceId(const std::string& source, bool create, uint32_t* sid) {
-  {
-    std::lock_guard l(tips_mu_);
-    auto it = tips_.find(source);
-    if (it != tips_.end()) {
-      *sid = it->second.sid;
-      return Status::OK();
-    }
-  }
-  if (!create) return Status::NotFound("no source named '" + source + "'");
+Status RocksStore::SourceId(const std::string& source, uint32_t* sid) {
+  MutexLock l(&tips_mu_);
+  auto it = tips_.find(source);
+  if (it == tips_.end()) return Status::NotFound("no source named '" + source + "'");
+  *sid = it->second.sid;
+  return Status::OK();
+}
+
+Status RocksStore::MakeSourceId(const std::string& source, uint32_t* sid) {
+  Status s = SourceId(source, sid);
+  if (!s.IsNotFound()) return s;
   if (source.empty() || source.size() > 200) {
     return Status::InvalidArgument("source names are 1 to 200 bytes");
   }
@@ -195,10 +220,11 @@ Status RocksStore::SourceId(const std::string& source, bool create, uint32_t* si
   PutFixed32BE(&v, next_sid_);
   rocksdb::WriteBatch batch;
   batch.Put(meta_, kSidPrefix + source, v);
+  batch.Put(meta_, LogFromKey(next_sid_), LogFromValue(1));  // a new source: logged throughout
   NETSNAP_RETURN_IF_ERROR(Write(&batch, true, "write source id"));
   SourceTip tip;
   tip.sid = next_sid_++;
-  std::lock_guard l(tips_mu_);
+  MutexLock l(&tips_mu_);
   tips_.emplace(source, tip);
   *sid = tip.sid;
   return Status::OK();
@@ -235,12 +261,12 @@ ContentHash RocksStore::FilterDelta(const Snapshot& base, Delta* delta, DiffCoun
 
 Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, const Delta* delta,
                           const CommitInfo& info, VersionHeader* out) {
-  std::lock_guard wl(write_mu_);
+  MutexLock wl(&write_mu_);
   uint32_t sid;
-  NETSNAP_RETURN_IF_ERROR(SourceId(source, true, &sid));
+  NETSNAP_RETURN_IF_ERROR(MakeSourceId(source, &sid));
   SourceTip tip;
   {
-    std::lock_guard l(tips_mu_);
+    MutexLock l(&tips_mu_);
     tip = tips_[source];
   }
   int64_t now = info.time_ns ? info.time_ns : NowNs();
@@ -252,7 +278,7 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
     rocksdb::WriteBatch batch;
     PutHeader(&batch, sid, tip.latest);
     NETSNAP_RETURN_IF_ERROR(Write(&batch, false, "write version header"));
-    std::lock_guard l(tips_mu_);
+    MutexLock l(&tips_mu_);
     tips_[source].latest = tip.latest;
     *out = tip.latest;
     return Status::OK();
@@ -286,7 +312,7 @@ Status RocksStore::Commit(const std::string& source, const Snapshot& snapshot, c
   CommitInfo ci = info;
   ci.time_ns = now;
   NETSNAP_RETURN_IF_ERROR(WriteVersion(&tip, snapshot, changes, counts, ci, out));
-  std::lock_guard l(tips_mu_);
+  MutexLock l(&tips_mu_);
   tips_[source] = std::move(tip);
   return Status::OK();
 }
@@ -340,7 +366,7 @@ Status RocksStore::WriteVersion(SourceTip* tip, const Snapshot& snapshot, const 
 // Reads ------------------------------------------------------------------------------------
 
 std::vector<std::string> RocksStore::Sources() {
-  std::lock_guard l(tips_mu_);
+  MutexLock l(&tips_mu_);
   std::vector<std::string> names;
   for (const auto& [name, tip] : tips_) {
     if (tip.latest.version) names.push_back(name);
@@ -349,7 +375,7 @@ std::vector<std::string> RocksStore::Sources() {
 }
 
 Status RocksStore::Latest(const std::string& source, VersionHeader* out) {
-  std::lock_guard l(tips_mu_);
+  MutexLock l(&tips_mu_);
   auto it = tips_.find(source);
   if (it == tips_.end() || it->second.latest.version == 0) {
     return Status::NotFound("source '" + source + "' has no versions");
@@ -374,7 +400,7 @@ Status RocksStore::ReadHeader(uint32_t sid, uint64_t version, VersionHeader* out
 
 Status RocksStore::Header(const std::string& source, uint64_t version, VersionHeader* out) {
   uint32_t sid;
-  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, &sid));
   Status s = ReadHeader(sid, version, out);
   if (s.IsNotFound()) {
     return Status::NotFound("source '" + source + "' has no version " + std::to_string(version));
@@ -384,7 +410,7 @@ Status RocksStore::Header(const std::string& source, uint64_t version, VersionHe
 
 Status RocksStore::AtOrBefore(const std::string& source, int64_t time_ns, VersionHeader* out) {
   uint32_t sid;
-  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, &sid));
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), times_));
   it->SeekForPrev(TimeKey(sid, time_ns, UINT64_MAX));
   uint32_t s;
@@ -400,7 +426,7 @@ Status RocksStore::AtOrBefore(const std::string& source, int64_t time_ns, Versio
 Status RocksStore::ListVersions(const std::string& source, const VersionQuery& q,
                                 VersionPage* out) {
   uint32_t sid;
-  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, &sid));
   out->versions.clear();
   out->next_cursor.clear();
   size_t limit = std::clamp<size_t>(q.limit, 1, 1000);
@@ -505,9 +531,9 @@ Status RocksStore::ReconstructSid(uint32_t sid, uint64_t version, Snapshot* out)
 
 Status RocksStore::Reconstruct(const std::string& source, uint64_t version, Snapshot* out) {
   uint32_t sid;
-  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, &sid));
   {
-    std::lock_guard l(tips_mu_);
+    MutexLock l(&tips_mu_);
     const SourceTip& tip = tips_[source];
     if (tip.latest.version == version && tip.have_snapshot) {
       *out = tip.snapshot;
@@ -530,13 +556,13 @@ Status RocksStore::DiffVersions(const std::string& source, uint64_t from, uint64
 }
 
 void RocksStore::CachePut(uint32_t sid, uint64_t version, const Snapshot& snap) {
-  std::lock_guard l(cache_mu_);
+  MutexLock l(&cache_mu_);
   cache_.emplace_front(std::make_pair(sid, version), snap);
   if (cache_.size() > kCacheEntries) cache_.pop_back();
 }
 
 bool RocksStore::CacheGet(uint32_t sid, uint64_t version, Snapshot* snap) {
-  std::lock_guard l(cache_mu_);
+  MutexLock l(&cache_mu_);
   for (auto it = cache_.begin(); it != cache_.end(); ++it) {
     if (it->first == std::make_pair(sid, version)) {
       *snap = it->second;
@@ -551,7 +577,7 @@ bool RocksStore::CacheGet(uint32_t sid, uint64_t version, Snapshot* snap) {
 
 Status RocksStore::Pin(const std::string& source, uint64_t version, const std::string& reason) {
   uint32_t sid;
-  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, &sid));
   rocksdb::WriteBatch batch;
   batch.Put(meta_, PinKey(sid, version), reason);
   return Write(&batch, true, "pin");
@@ -559,7 +585,7 @@ Status RocksStore::Pin(const std::string& source, uint64_t version, const std::s
 
 Status RocksStore::Unpin(const std::string& source, uint64_t version) {
   uint32_t sid;
-  NETSNAP_RETURN_IF_ERROR(SourceId(source, false, &sid));
+  NETSNAP_RETURN_IF_ERROR(SourceId(source, &sid));
   rocksdb::WriteBatch batch;
   batch.Delete(meta_, PinKey(sid, version));
   return Write(&batch, true, "unpin");
@@ -571,7 +597,7 @@ bool RocksStore::IsPinned(uint32_t sid, uint64_t version) {
 }
 
 Status RocksStore::AppendEvent(StoredEvent* event) {
-  std::lock_guard wl(write_mu_);
+  MutexLock wl(&write_mu_);
   if (event->time_ns == 0) event->time_ns = NowNs();
   // Ids are nanosecond times made unique and increasing, so a time seeks straight to its events.
   event->id = std::max<uint64_t>(last_event_id_ + 1, static_cast<uint64_t>(event->time_ns));
@@ -588,7 +614,7 @@ Status RocksStore::AppendEvent(StoredEvent* event) {
 }
 
 Status RocksStore::PruneEvents(int64_t before_ns, uint64_t max_events, uint64_t* removed) {
-  std::lock_guard wl(write_mu_);
+  MutexLock wl(&write_mu_);
   *removed = 0;
   rocksdb::ReadOptions ro;
   uint64_t total = 0;
@@ -679,7 +705,7 @@ uint64_t RocksStore::DiskBytes() {
 
 Status RocksStore::Flush() {
   {
-    std::lock_guard l(io_mu_);
+    MutexLock l(&io_mu_);
     NETSNAP_RETURN_IF_ERROR(Writable());
   }
   rocksdb::FlushOptions fo;
@@ -689,7 +715,7 @@ Status RocksStore::Flush() {
 
 Status RocksStore::Compact() {
   {
-    std::lock_guard l(io_mu_);
+    MutexLock l(&io_mu_);
     NETSNAP_RETURN_IF_ERROR(Writable());
   }
   rocksdb::CompactRangeOptions o;
@@ -728,7 +754,7 @@ Status RocksStore::Writable() {
 }
 
 Status RocksStore::Write(rocksdb::WriteBatch* batch, bool durable, const std::string& what) {
-  std::lock_guard l(io_mu_);
+  MutexLock l(&io_mu_);
   NETSNAP_RETURN_IF_ERROR(Writable());
   rocksdb::Status s = db_->Write(durable ? durable_options_ : write_options_, batch);
   if (!s.ok()) {
@@ -739,7 +765,7 @@ Status RocksStore::Write(rocksdb::WriteBatch* batch, bool durable, const std::st
   if (!durable && !options_.sync) {
     bool wake = !unsynced_;
     unsynced_ = true;
-    if (wake) sync_cv_.notify_all();
+    if (wake) sync_cv_.SignalAll();
   } else {
     unsynced_ = false;  // a synced write syncs every earlier one in the log too
   }
@@ -747,31 +773,35 @@ Status RocksStore::Write(rocksdb::WriteBatch* batch, bool durable, const std::st
 }
 
 void RocksStore::SyncLoop() {
-  std::unique_lock l(io_mu_);
+  io_mu_.Lock();
   while (!stopping_) {
-    sync_cv_.wait(l, [&] { return stopping_ || unsynced_; });
-    if (stopping_) return;
+    sync_cv_.Wait(&io_mu_, [&]() REQUIRES(io_mu_) { return stopping_ || unsynced_; });
+    if (stopping_) break;
     // Group the syncs of everything written in the next interval.
-    sync_cv_.wait_for(l, std::chrono::milliseconds(options_.wal_sync_ms),
-                      [&] { return stopping_; });
+    sync_cv_.WaitFor(&io_mu_, std::chrono::milliseconds(options_.wal_sync_ms),
+                     [&]() REQUIRES(io_mu_) { return stopping_; });
     if (!unsynced_ || !write_error_.empty()) continue;
+    // Writes go on while the log syncs: with io_mu_ held, every commit that came during the
+    // fsync waited for it. RocksDB allows SyncWAL alongside writes.
+    unsynced_ = false;
+    io_mu_.Unlock();
     rocksdb::Status s = db_->SyncWAL();
-    if (!s.ok()) {
+    io_mu_.Lock();
+    if (!s.ok() && write_error_.empty()) {
       write_error_ = "sync the log: " + s.ToString();
       last_resume_ns_ = 0;
-      continue;
     }
-    unsynced_ = false;
   }
+  io_mu_.Unlock();
 }
 
 Status RocksStore::CheckWritable() {
-  std::lock_guard l(io_mu_);
+  MutexLock l(&io_mu_);
   return Writable();
 }
 
 std::string RocksStore::WriteError() {
-  std::lock_guard l(io_mu_);
+  MutexLock l(&io_mu_);
   return write_error_;
 }
 

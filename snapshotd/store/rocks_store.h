@@ -3,15 +3,14 @@
 
 #include <rocksdb/db.h>
 
-#include <condition_variable>
 #include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "store/content_codec.h"
 #include "store/store.h"
 
@@ -33,6 +32,7 @@ class RocksStore : public Store {
                       VersionPage* out) override;
   Status Reconstruct(const std::string& source, uint64_t version, Snapshot* out) override;
   Status DiffVersions(const std::string& source, uint64_t from, uint64_t to, Diff* out) override;
+  Status KeyLogStart(const std::string& source, uint64_t* out) override;
   Status KeyHistory(const std::string& source, const KeyHistoryQuery& query,
                     std::vector<KeyChange>* out, bool* truncated) override;
   Status ReadAsOf(const std::string& source, std::string_view prefix, bool exact, uint64_t version,
@@ -65,11 +65,24 @@ class RocksStore : public Store {
     ContentMeta meta;      // of the latest version's content
     Snapshot snapshot;     // the latest content, when known
     bool have_snapshot = false;
+    // The first version whose changes the key log holds (meta `logfrom/SID`): versions before
+    // it were written by a netsnap without the log.
+    uint64_t log_from = 1;
+  };
+  // What reads of the key log need besides it (keylog.h).
+  struct LogInputs {
+    uint32_t sid = 0;
+    uint64_t latest_version = 0;
+    Snapshot latest;  // the latest content (kept in the tip once rebuilt)
+    uint64_t log_from = 1;
   };
 
-  Status LoadSources();
-  // The id of `source`, creating it when `create`; NotFound otherwise.
-  Status SourceId(const std::string& source, bool create, uint32_t* sid);
+  Status LoadSources() EXCLUDES(write_mu_, tips_mu_);
+  // The id of `source`; NotFound when it has none.
+  Status SourceId(const std::string& source, uint32_t* sid) EXCLUDES(tips_mu_);
+  // The id of `source`, made (durably) when it has none.
+  Status MakeSourceId(const std::string& source, uint32_t* sid) REQUIRES(write_mu_)
+      EXCLUDES(tips_mu_);
   // Writes `h` to the version headers and, as a copy that pages read in one scan, to the time
   // index.
   void PutHeader(rocksdb::WriteBatch* batch, uint32_t sid, const VersionHeader& h);
@@ -78,9 +91,13 @@ class RocksStore : public Store {
   // Reconstructs without verifying against the header hash or consulting the cache.
   Status Rebuild(uint32_t sid, uint64_t version, Snapshot* out);
   Status ReconstructSid(uint32_t sid, uint64_t version, Snapshot* out);
-  // What reads of the key log need besides it (keylog.h): the source id, the latest content
-  // (kept in the tip once rebuilt) and, unless `oldest` is null, the oldest stored version.
-  Status KeyLogInputs(const std::string& source, uint32_t* sid, Snapshot* latest, uint64_t* oldest);
+  Status KeyLogInputs(const std::string& source, LogInputs* out);
+  // The oldest stored version of source `sid`.
+  Status OldestVersion(uint32_t sid, uint64_t* out);
+  // The records under `prefix` in the newest stored version at or before `version`, rebuilt:
+  // ReadAsOf before the key log starts.
+  Status ReadRebuilt(const LogInputs& in, std::string_view prefix, bool exact, uint64_t version,
+                     AsOfRecords* out);
   // Drops no-op changes from `delta` against `base` and counts the rest; returns the hash the
   // result will have.
   ContentHash FilterDelta(const Snapshot& base, Delta* delta, DiffCounts* counts);
@@ -96,11 +113,11 @@ class RocksStore : public Store {
   Status FromRocks(const rocksdb::Status& s, const std::string& what);
   // Every write goes through here (see store.h on failed writes). `durable`: synced before it
   // returns; otherwise within options_.wal_sync_ms.
-  Status Write(rocksdb::WriteBatch* batch, bool durable, const std::string& what);
+  Status Write(rocksdb::WriteBatch* batch, bool durable, const std::string& what) EXCLUDES(io_mu_);
   // Whether writes may go to RocksDB now, trying DB::Resume when they may not; io_mu_ held.
-  Status Writable();
+  Status Writable() REQUIRES(io_mu_);
   // Syncs the WAL every options_.wal_sync_ms while there are unsynced writes.
-  void SyncLoop();
+  void SyncLoop() EXCLUDES(io_mu_);
 
   class RecoveryListener;
 
@@ -118,23 +135,24 @@ class RocksStore : public Store {
   rocksdb::WriteOptions durable_options_;
 
   // Serialises every write to RocksDB with the error latch: no write may follow a failed one
-  // until DB::Resume succeeded.
-  std::mutex io_mu_;
-  std::string write_error_;     // guarded by io_mu_; "" while writes are accepted
-  int64_t last_resume_ns_ = 0;  // guarded by io_mu_; monotonic
-  bool unsynced_ = false;       // guarded by io_mu_
-  bool stopping_ = false;       // guarded by io_mu_
-  std::condition_variable sync_cv_;
+  // until DB::Resume succeeded. Lock order: write_mu_, then tips_mu_ or io_mu_ (never both).
+  Mutex io_mu_;
+  std::string write_error_ GUARDED_BY(io_mu_);     // "" while writes are accepted
+  int64_t last_resume_ns_ GUARDED_BY(io_mu_) = 0;  // monotonic
+  bool unsynced_ GUARDED_BY(io_mu_) = false;
+  bool stopping_ GUARDED_BY(io_mu_) = false;
+  CondVar sync_cv_;
   std::thread sync_thread_;
 
-  std::mutex write_mu_;  // serialises commits, retention and event appends
-  std::mutex tips_mu_;   // guards tips_ and names_ for readers
-  std::map<std::string, SourceTip> tips_;
-  uint32_t next_sid_ = 1;
-  uint64_t last_event_id_ = 0;
+  Mutex write_mu_;  // serialises commits, retention and event appends
+  uint32_t next_sid_ GUARDED_BY(write_mu_) = 1;
+  uint64_t last_event_id_ GUARDED_BY(write_mu_) = 0;
+  Mutex tips_mu_;
+  std::map<std::string, SourceTip> tips_ GUARDED_BY(tips_mu_);
 
-  std::mutex cache_mu_;
-  std::list<std::pair<std::pair<uint32_t, uint64_t>, Snapshot>> cache_;  // most recent first
+  Mutex cache_mu_;
+  // Most recent first.
+  std::list<std::pair<std::pair<uint32_t, uint64_t>, Snapshot>> cache_ GUARDED_BY(cache_mu_);
 };
 
 }  // namespace netsnap::store

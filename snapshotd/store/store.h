@@ -92,6 +92,7 @@ struct KeyChange {
   uint64_t version = 0;
   std::string key;
   std::optional<std::string> value;  // absent: the version removed the record
+  bool start = false;  // the record's value when the log started (version: its first version)
 };
 
 struct KeyHistoryQuery {
@@ -106,6 +107,9 @@ struct AsOfRecords {
   std::vector<Record> records;  // in key order
   uint64_t last_change = 0;     // the newest change at or before the version; 0: none
   uint64_t next_change = 0;     // the oldest change after it; 0: none
+  // The version is older than the change log (KeyLogStart): the records come from the
+  // rebuilt version, and last_change/next_change are unknown (0).
+  bool before_log = false;
 };
 
 struct RetentionPolicy {
@@ -145,16 +149,24 @@ class Store {
   virtual Status Reconstruct(const std::string& source, uint64_t version, Snapshot* out) = 0;
   virtual Status DiffVersions(const std::string& source, uint64_t from, uint64_t to, Diff* out) = 0;
 
+  // The first version the change log describes: 0 when it describes every stored version.
+  // Otherwise the source has versions written before its log started (by a netsnap without
+  // the log, docs/store.md): KeyHistory lists no change before that version, and ReadAsOf
+  // rebuilds the versions before it.
+  virtual Status KeyLogStart(const std::string& source, uint64_t* out) = 0;
+
   // The change log of the records `query` selects, by key then version (see keylog.h): every
   // stored version in which one of them appeared, changed or vanished. *truncated is set when
-  // `limit` entries were reached.
+  // `limit` entries were reached. When the log starts after the oldest version (KeyLogStart),
+  // a record that existed when it started comes first with `start` set: its value then, not a
+  // change.
   virtual Status KeyHistory(const std::string& source, const KeyHistoryQuery& query,
                             std::vector<KeyChange>* out, bool* truncated) = 0;
 
   // The records whose key starts with `prefix` (equals it, when `exact`) as they were in
   // `version`, from the change log: one seek and the entries of those records, whatever the
   // table's size. `version` need not exist: the answer is that of the newest stored version at
-  // or before it.
+  // or before it. Versions older than the log (KeyLogStart) are rebuilt instead.
   virtual Status ReadAsOf(const std::string& source, std::string_view prefix, bool exact,
                           uint64_t version, AsOfRecords* out) = 0;
 

@@ -104,4 +104,12 @@ std::string EventKey(uint64_t id) {
   return k;
 }
 
+std::string LogFromKey(uint32_t sid) { return "logfrom/" + SidPrefix(sid); }
+
+std::string LogFromValue(uint64_t version) {
+  std::string v;
+  PutFixed64BE(&v, version);
+  return v;
+}
+
 }  // namespace netsnap::store

@@ -20,6 +20,10 @@ bool ParseVersionKey(std::string_view key, uint32_t* sid, uint64_t* version);
 std::string TimeKey(uint32_t sid, int64_t time_ns, uint64_t version);
 bool ParseTimeKey(std::string_view key, uint32_t* sid, int64_t* time_ns, uint64_t* version);
 std::string SidPrefix(uint32_t sid);
+// Meta key "logfrom/" + sid(4) whose value, version(8), is the first version whose changes the
+// key log holds (keylog.h): versions before it were written by a netsnap without the log.
+std::string LogFromKey(uint32_t sid);
+std::string LogFromValue(uint64_t version);
 // Event ids are big-endian 8 bytes.
 std::string EventKey(uint64_t id);
 
