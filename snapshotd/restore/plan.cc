@@ -4,6 +4,7 @@
 #include <set>
 
 #include "netsnap/nexthop.h"
+#include "netsnap/record_kind.h"
 #include "netsnap/resolver.h"
 #include "netsnap/route.h"
 
@@ -32,25 +33,15 @@ RollbackScope WidenToFiles(const Snapshot& live, const Snapshot& target,
   return files;
 }
 
-// The group a record is counted in by the guard; "" for records it does not count (resolver
-// settings: a file's settings come and go with its rules).
+// The group a record is counted in by the guard: its table when its kind is in tables, else
+// its kind's group; "" for records it does not count (resolver settings: a file's settings come
+// and go with its rules; a kind unknown to the table).
 std::string GuardGroupOf(std::string_view key) {
-  switch (KindOfKey(key)) {
-    case RecordKind::kRoute: {
-      uint32_t table;
-      return Route::TableOfKey(key, &table) ? "table " + TableName(table) : "routes";
-    }
-    case RecordKind::kRule:
-      return "rules";
-    case RecordKind::kNexthop:
-      return "next-hop objects";
-    case RecordKind::kResolverRule:
-      return "resolver rules";
-    case RecordKind::kFile:
-      return "resolver files";
-    default:
-      return "";
-  }
+  const RecordKindOps* kind = KindOpsOf(key);
+  if (!kind) return "";
+  uint32_t table;
+  if (kind->table_of_key && kind->table_of_key(key, &table)) return "table " + TableName(table);
+  return std::string(kind->group);
 }
 
 // A forwarding rule with at least one server.
