@@ -13,6 +13,10 @@ std::string_view KeyName(std::string_view key) { return key.substr(key.empty() ?
 // The domain is the key: it holds even when the value does not decode.
 Status RuleFacets(RecordRef rec, RecordFacets* out) {
   out->domain = std::string(KeyName(rec.key));
+  ResolverRule r;
+  if (ResolverRule::FromRecord(rec, &r).ok() && r.type == ResolverRuleType::kForward) {
+    out->servers = static_cast<uint32_t>(r.targets.size());
+  }
   return Status::OK();
 }
 
@@ -44,6 +48,8 @@ std::string SettingChange(std::string_view, std::string_view, std::string_view) 
   return "resolver setting changed";
 }
 
+// The path is the key: it holds without the value (a plan names the files resolver rules come
+// from by their keys alone).
 Status FileFacets(RecordRef rec, RecordFacets* out) {
   out->path = std::string(KeyName(rec.key));
   return Status::OK();

@@ -33,7 +33,8 @@ struct RecordFacets {
   // next-hop objects. Rules carry a protocol too, but no owner speaks for it.
   std::optional<uint8_t> owner_protocol;
   std::optional<std::string> domain;  // the DNS domain it answers for (resolver rules)
-  std::optional<std::string> path;    // the file it is (files)
+  uint32_t servers = 0;  // the servers it forwards queries to (resolver rules that forward)
+  std::optional<std::string> path;  // the file it is (files; read from the key alone)
 };
 
 struct RecordKindOps {

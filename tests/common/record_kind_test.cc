@@ -131,6 +131,7 @@ std::vector<Expected> Samples() {
     ResolverRule r = SampleResolverRule();
     RecordFacets f;
     f.domain = "corp.example";
+    f.servers = 1;
     out.push_back({r.ToRecord(), f, "resolver rules", std::nullopt,
                    ConfigFile::KeyFor("/etc/dnsmasq.d/vpn.conf")});
   }
@@ -171,6 +172,7 @@ TEST(RecordKinds, EachKindsFacetsAreWhatScopesAndDetectorsMatchOn) {
     EXPECT_EQ(f.default_route, e.facets.default_route);
     EXPECT_EQ(f.owner_protocol, e.facets.owner_protocol);
     EXPECT_EQ(f.domain, e.facets.domain);
+    EXPECT_EQ(f.servers, e.facets.servers);
     EXPECT_EQ(f.path, e.facets.path);
     EXPECT_EQ(ops->group, e.group);
     uint32_t table = 0;
@@ -198,6 +200,8 @@ TEST(RecordKinds, ARecordThatDoesNotDecodeHasNoFacetsButKeepsWhatItsKeySays) {
   Record rule = SampleResolverRule().ToRecord();
   EXPECT_EQ(FacetsOf({rule.key, "garbage"}).domain, "corp.example");
   EXPECT_EQ(OriginKeyOf({rule.key, "garbage"}), "");
+  // And a file's path is its key: a plan finds the files rules come from by key alone.
+  EXPECT_EQ(FacetsOf({ConfigFile::KeyFor("/etc/x.conf"), ""}).path, "/etc/x.conf");
 }
 
 TEST(RecordKinds, DescribeChangeNamesWhatMattersAndIgnoresKernelState) {
