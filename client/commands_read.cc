@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "netsnap/render.h"
 #include "netsnap/time.h"
 #include "output.h"
 
@@ -49,27 +50,7 @@ int Request(const CliContext& ctx, std::string_view method, const std::string& t
 
 std::string RecordLine(const json::value& record) {
   if (!record.is_object()) return Cell(record);
-  const json::object& o = record.as_object();
-  auto field = [&](const char* name) -> std::string {
-    const json::value* v = o.if_contains(name);
-    return v ? Cell(*v) : "";
-  };
-  if (o.contains("dst")) {
-    std::string s = field("dst");
-    if (o.contains("type")) s = field("type") + " " + s;
-    if (o.contains("gateway")) s += " via " + field("gateway");
-    if (o.contains("dev")) s += " dev " + field("dev");
-    if (o.contains("nhid")) s += " nhid " + field("nhid");
-    if (o.contains("table") && field("table") != "main") s += " table " + field("table");
-    if (o.contains("metric")) s += " metric " + field("metric");
-    return s;
-  }
-  std::string s;
-  for (const auto& kv : o) {
-    if (kv.key() == "kind") continue;
-    s += (s.empty() ? "" : " ") + std::string(kv.key()) + "=" + Cell(kv.value());
-  }
-  return (o.contains("kind") ? field("kind") + " " : "") + s;
+  return RecordJsonLine(record.as_object(), &Cell);
 }
 
 int CmdStatus(const CliContext& ctx) {

@@ -84,7 +84,7 @@ Status ToText(RecordRef rec, std::string* out) {
   return Status::OK();
 }
 
-const KindRenderer kNexthop = {&ToJson, &KeyJson, &ToText, nullptr};
+const KindRenderer kNexthop = {&ToJson, &KeyJson, &ToText, nullptr, nullptr};
 
 }  // namespace
 

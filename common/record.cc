@@ -19,32 +19,6 @@ struct Snapshot::Rep {
   ContentHash hash;
 };
 
-std::string_view RecordKindName(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kRoute:
-      return "route";
-    case RecordKind::kRule:
-      return "rule";
-    case RecordKind::kNexthop:
-      return "nexthop";
-    case RecordKind::kResolverRule:
-      return "resolver_rule";
-    case RecordKind::kResolverSetting:
-      return "resolver_setting";
-    case RecordKind::kFile:
-      return "file";
-  }
-  return "unknown";
-}
-
-std::optional<RecordKind> RecordKindFromName(std::string_view name) {
-  for (int k = 1; k <= 6; ++k) {
-    auto kind = static_cast<RecordKind>(k);
-    if (RecordKindName(kind) == name) return kind;
-  }
-  return std::nullopt;
-}
-
 // ContentHash ------------------------------------------------------------------------------
 
 static ContentHash HashBytes(const char* p, size_t n) {

@@ -9,20 +9,10 @@ namespace netsnap {
 
 namespace {
 
-const KindRenderer* RendererFor(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kRoute:
-      return RouteRenderer();
-    case RecordKind::kRule:
-      return RuleRenderer();
-    case RecordKind::kNexthop:
-      return NexthopRenderer();
-    case RecordKind::kResolverRule:
-    case RecordKind::kResolverSetting:
-    case RecordKind::kFile:
-      return ResolverRenderer();
-  }
-  return nullptr;
+// The renderer of the record's kind; null for a kind unknown to the table (rendered as hex).
+const KindRenderer* RendererFor(std::string_view key) {
+  const RecordKindOps* k = KindOpsOf(key);
+  return k ? k->render : nullptr;
 }
 
 boost::json::object Fallback(RecordRef rec, const Status& why) {
@@ -37,7 +27,7 @@ boost::json::object Fallback(RecordRef rec, const Status& why) {
 }  // namespace
 
 boost::json::object RecordToJson(RecordRef rec) {
-  const KindRenderer* r = RendererFor(KindOfKey(rec.key));
+  const KindRenderer* r = RendererFor(rec.key);
   if (!r || !r->to_json) return Fallback(rec, Status::OK());
   boost::json::object o;
   Status s = r->to_json(rec, &o);
@@ -45,7 +35,7 @@ boost::json::object RecordToJson(RecordRef rec) {
 }
 
 void AppendRecordJson(RecordRef rec, std::string* out) {
-  const KindRenderer* r = RendererFor(KindOfKey(rec.key));
+  const KindRenderer* r = RendererFor(rec.key);
   if (r && r->append_json) {
     size_t start = out->size();
     if (r->append_json(rec, out).ok()) return;
@@ -55,7 +45,7 @@ void AppendRecordJson(RecordRef rec, std::string* out) {
 }
 
 boost::json::object RecordKeyToJson(RecordRef rec) {
-  const KindRenderer* r = RendererFor(KindOfKey(rec.key));
+  const KindRenderer* r = RendererFor(rec.key);
   if (!r || !r->key_json) return Fallback(rec, Status::OK());
   boost::json::object o;
   Status s = r->key_json(rec, &o);
@@ -63,11 +53,28 @@ boost::json::object RecordKeyToJson(RecordRef rec) {
 }
 
 std::string RecordToText(RecordRef rec) {
-  const KindRenderer* r = RendererFor(KindOfKey(rec.key));
+  const KindRenderer* r = RendererFor(rec.key);
   std::string out;
   if (r && r->to_text && r->to_text(rec, &out).ok()) return out;
   return std::string(RecordKindName(KindOfKey(rec.key))) + " " + HexEncode(rec.key) + " " +
          HexEncode(rec.value);
+}
+
+std::string RecordJsonLine(const boost::json::object& o,
+                           std::string (*cell)(const boost::json::value&)) {
+  const boost::json::value* kind = o.if_contains("kind");
+  std::optional<RecordKind> k;
+  if (kind && kind->is_string()) k = RecordKindFromName(kind->as_string());
+  const RecordKindOps* ops = k ? FindRecordKind(*k) : nullptr;
+  std::string s;
+  if (ops && ops->render && ops->render->json_line && ops->render->json_line(o, cell, &s)) {
+    return s;
+  }
+  for (const auto& kv : o) {
+    if (kv.key() == "kind") continue;
+    s += (s.empty() ? "" : " ") + std::string(kv.key()) + "=" + cell(kv.value());
+  }
+  return (kind ? cell(*kind) + " " : "") + s;
 }
 
 }  // namespace netsnap

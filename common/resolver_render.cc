@@ -1,5 +1,5 @@
 // Resolver rules, settings and files as JSON and as one line of text (a file's text is its
-// content).
+// content): one renderer per kind.
 #include <boost/json.hpp>
 #include <cstdio>
 
@@ -76,119 +76,117 @@ std::string Mode(uint32_t mode) {
   return buf;
 }
 
-Status KeyJson(RecordRef rec, boost::json::object* o) {
-  std::string_view name = rec.key.substr(rec.key.empty() ? 0 : 1);
-  switch (KindOfKey(rec.key)) {
-    case RecordKind::kResolverRule:
-      (*o)["kind"] = "resolver_rule";
-      PutText(o, "domain", name);
-      return Status::OK();
-    case RecordKind::kResolverSetting:
-      (*o)["kind"] = "resolver_setting";
-      PutText(o, "name", name);
-      return Status::OK();
-    case RecordKind::kFile:
-      (*o)["kind"] = "file";
-      PutText(o, "path", name);
-      return Status::OK();
-    default:
-      return Status::InvalidArgument("not a resolver record");
-  }
+// The name a resolver key holds after its kind byte: a domain, a setting name or a path.
+std::string_view KeyName(RecordRef rec) { return rec.key.substr(rec.key.empty() ? 0 : 1); }
+
+Status RuleKeyJson(RecordRef rec, boost::json::object* o) {
+  (*o)["kind"] = "resolver_rule";
+  PutText(o, "domain", KeyName(rec));
+  return Status::OK();
 }
 
-Status ToJson(RecordRef rec, boost::json::object* o) {
-  switch (KindOfKey(rec.key)) {
-    case RecordKind::kResolverRule: {
-      ResolverRule r;
-      NETSNAP_RETURN_IF_ERROR(ResolverRule::FromRecord(rec, &r));
-      NETSNAP_RETURN_IF_ERROR(KeyJson(rec, o));
-      (*o)["type"] = ResolverRuleTypeName(r.type);
-      boost::json::array targets;
-      for (const ResolverTarget& t : r.targets) {
-        boost::json::object to;
-        PutText(&to, "address", t.address);
-        to["port"] = t.port ? t.port : 53;
-        if (!t.extra.empty()) PutText(&to, "extra", t.extra);
-        targets.push_back(std::move(to));
-      }
-      (*o)["targets"] = std::move(targets);
-      boost::json::array options;
-      for (const std::string& s : r.options) options.push_back(boost::json::string(s));
-      (*o)["options"] = std::move(options);
-      PutText(o, "origin", r.origin);
-      return Status::OK();
-    }
-    case RecordKind::kResolverSetting: {
-      ResolverSetting s;
-      NETSNAP_RETURN_IF_ERROR(ResolverSetting::FromRecord(rec, &s));
-      NETSNAP_RETURN_IF_ERROR(KeyJson(rec, o));
-      boost::json::array values;
-      for (const std::string& v : s.values) {
-        values.push_back(ValidUtf8(v) ? boost::json::value(v) : boost::json::value(Base64(v)));
-      }
-      (*o)["values"] = std::move(values);
-      PutText(o, "origin", s.origin);
-      return Status::OK();
-    }
-    case RecordKind::kFile: {
-      ConfigFile f;
-      NETSNAP_RETURN_IF_ERROR(ConfigFile::FromRecord(rec, &f));
-      NETSNAP_RETURN_IF_ERROR(KeyJson(rec, o));
-      (*o)["mode"] = Mode(f.mode);
-      (*o)["uid"] = f.uid;
-      (*o)["gid"] = f.gid;
-      if (!f.symlink_target.empty()) PutText(o, "symlink", f.symlink_target);
-      if (f.has_content) {
-        (*o)["size"] = f.content.size();
-        PutText(o, "content", f.content);
-      }
-      if (!f.error.empty()) PutText(o, "error", f.error);
-      return Status::OK();
-    }
-    default:
-      return Status::InvalidArgument("not a resolver record");
+Status RuleToJson(RecordRef rec, boost::json::object* o) {
+  ResolverRule r;
+  NETSNAP_RETURN_IF_ERROR(ResolverRule::FromRecord(rec, &r));
+  NETSNAP_RETURN_IF_ERROR(RuleKeyJson(rec, o));
+  (*o)["type"] = ResolverRuleTypeName(r.type);
+  boost::json::array targets;
+  for (const ResolverTarget& t : r.targets) {
+    boost::json::object to;
+    PutText(&to, "address", t.address);
+    to["port"] = t.port ? t.port : 53;
+    if (!t.extra.empty()) PutText(&to, "extra", t.extra);
+    targets.push_back(std::move(to));
   }
+  (*o)["targets"] = std::move(targets);
+  boost::json::array options;
+  for (const std::string& s : r.options) options.push_back(boost::json::string(s));
+  (*o)["options"] = std::move(options);
+  PutText(o, "origin", r.origin);
+  return Status::OK();
 }
 
-Status ToText(RecordRef rec, std::string* out) {
-  switch (KindOfKey(rec.key)) {
-    case RecordKind::kResolverRule: {
-      // "corp.example forward 10.0.0.2#5353 10.0.0.3 options forward-first origin /etc/x"
-      ResolverRule r;
-      NETSNAP_RETURN_IF_ERROR(ResolverRule::FromRecord(rec, &r));
-      std::string& s = *out;
-      s = (r.domain.empty() ? "\"\"" : r.domain) + " " + std::string(ResolverRuleTypeName(r.type));
-      for (const ResolverTarget& t : r.targets) s += " " + TargetText(t);
-      if (!r.options.empty()) {
-        s += " options";
-        for (const std::string& opt : r.options) s += " " + opt;
-      }
-      if (!r.origin.empty()) s += " origin " + r.origin;
-      return Status::OK();
-    }
-    case RecordKind::kResolverSetting: {
-      // "search a.example b.example"
-      ResolverSetting st;
-      NETSNAP_RETURN_IF_ERROR(ResolverSetting::FromRecord(rec, &st));
-      *out = st.name;
-      for (const std::string& v : st.values) *out += " " + v;
-      return Status::OK();
-    }
-    case RecordKind::kFile: {
-      ConfigFile f;
-      NETSNAP_RETURN_IF_ERROR(ConfigFile::FromRecord(rec, &f));
-      *out = f.content;
-      return Status::OK();
-    }
-    default:
-      return Status::InvalidArgument("not a resolver record");
+// "corp.example forward 10.0.0.2#5353 10.0.0.3 options forward-first origin /etc/x"
+Status RuleToText(RecordRef rec, std::string* out) {
+  ResolverRule r;
+  NETSNAP_RETURN_IF_ERROR(ResolverRule::FromRecord(rec, &r));
+  std::string& s = *out;
+  s = (r.domain.empty() ? "\"\"" : r.domain) + " " + std::string(ResolverRuleTypeName(r.type));
+  for (const ResolverTarget& t : r.targets) s += " " + TargetText(t);
+  if (!r.options.empty()) {
+    s += " options";
+    for (const std::string& opt : r.options) s += " " + opt;
   }
+  if (!r.origin.empty()) s += " origin " + r.origin;
+  return Status::OK();
 }
 
-const KindRenderer kResolver = {&ToJson, &KeyJson, &ToText, nullptr};
+Status SettingKeyJson(RecordRef rec, boost::json::object* o) {
+  (*o)["kind"] = "resolver_setting";
+  PutText(o, "name", KeyName(rec));
+  return Status::OK();
+}
+
+Status SettingToJson(RecordRef rec, boost::json::object* o) {
+  ResolverSetting s;
+  NETSNAP_RETURN_IF_ERROR(ResolverSetting::FromRecord(rec, &s));
+  NETSNAP_RETURN_IF_ERROR(SettingKeyJson(rec, o));
+  boost::json::array values;
+  for (const std::string& v : s.values) {
+    values.push_back(ValidUtf8(v) ? boost::json::value(v) : boost::json::value(Base64(v)));
+  }
+  (*o)["values"] = std::move(values);
+  PutText(o, "origin", s.origin);
+  return Status::OK();
+}
+
+// "search a.example b.example"
+Status SettingToText(RecordRef rec, std::string* out) {
+  ResolverSetting st;
+  NETSNAP_RETURN_IF_ERROR(ResolverSetting::FromRecord(rec, &st));
+  *out = st.name;
+  for (const std::string& v : st.values) *out += " " + v;
+  return Status::OK();
+}
+
+Status FileKeyJson(RecordRef rec, boost::json::object* o) {
+  (*o)["kind"] = "file";
+  PutText(o, "path", KeyName(rec));
+  return Status::OK();
+}
+
+Status FileToJson(RecordRef rec, boost::json::object* o) {
+  ConfigFile f;
+  NETSNAP_RETURN_IF_ERROR(ConfigFile::FromRecord(rec, &f));
+  NETSNAP_RETURN_IF_ERROR(FileKeyJson(rec, o));
+  (*o)["mode"] = Mode(f.mode);
+  (*o)["uid"] = f.uid;
+  (*o)["gid"] = f.gid;
+  if (!f.symlink_target.empty()) PutText(o, "symlink", f.symlink_target);
+  if (f.has_content) {
+    (*o)["size"] = f.content.size();
+    PutText(o, "content", f.content);
+  }
+  if (!f.error.empty()) PutText(o, "error", f.error);
+  return Status::OK();
+}
+
+// A file's text is its content.
+Status FileToText(RecordRef rec, std::string* out) {
+  ConfigFile f;
+  NETSNAP_RETURN_IF_ERROR(ConfigFile::FromRecord(rec, &f));
+  *out = f.content;
+  return Status::OK();
+}
+
+const KindRenderer kRule = {&RuleToJson, &RuleKeyJson, &RuleToText, nullptr, nullptr};
+const KindRenderer kSetting = {&SettingToJson, &SettingKeyJson, &SettingToText, nullptr, nullptr};
+const KindRenderer kFile = {&FileToJson, &FileKeyJson, &FileToText, nullptr, nullptr};
 
 }  // namespace
 
-const KindRenderer* ResolverRenderer() { return &kResolver; }
+const KindRenderer* ResolverRuleRenderer() { return &kRule; }
+const KindRenderer* ResolverSettingRenderer() { return &kSetting; }
+const KindRenderer* FileRenderer() { return &kFile; }
 
 }  // namespace netsnap

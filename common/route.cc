@@ -162,6 +162,21 @@ bool Route::TableOfKey(std::string_view key, uint32_t* table) {
          k.GetByte(&family) && k.GetFixed32BE(table);
 }
 
+std::string Route::FamilyKeyPrefix(uint8_t family) {
+  return {static_cast<char>(RecordKind::kRoute), static_cast<char>(family)};
+}
+
+std::string Route::DestinationKeyPrefix(uint32_t table, const Prefix& dst) {
+  Prefix masked = dst;
+  for (size_t bit = dst.len; bit < dst.addr_size() * 8; ++bit) {
+    masked.addr[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+  }
+  std::string k = FamilyKeyPrefix(dst.family);
+  PutFixed32BE(&k, table);
+  PutPrefixKey(&k, masked, dst.family);
+  return k;
+}
+
 std::string Route::Key() const {
   std::string k;
   k.reserve(48);

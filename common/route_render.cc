@@ -228,7 +228,27 @@ Status ToText(RecordRef rec, std::string* out) {
   return Status::OK();
 }
 
-const KindRenderer kRoute = {&ToJson, &KeyJson, &ToText, &AppendJson};
+// The CLI's short line from ToJson's object: "10.0.0.0/8 via 192.0.2.1 dev eth0 table 100";
+// false for an object that is not ToJson's (a route that did not decode renders as hex).
+bool JsonLine(const boost::json::object& o, std::string (*cell)(const boost::json::value&),
+              std::string* out) {
+  if (!o.contains("dst")) return false;
+  auto field = [&](const char* name) -> std::string {
+    const boost::json::value* v = o.if_contains(name);
+    return v ? cell(*v) : "";
+  };
+  std::string s = field("dst");
+  if (o.contains("type")) s = field("type") + " " + s;
+  if (o.contains("gateway")) s += " via " + field("gateway");
+  if (o.contains("dev")) s += " dev " + field("dev");
+  if (o.contains("nhid")) s += " nhid " + field("nhid");
+  if (o.contains("table") && field("table") != "main") s += " table " + field("table");
+  if (o.contains("metric")) s += " metric " + field("metric");
+  *out = std::move(s);
+  return true;
+}
+
+const KindRenderer kRoute = {&ToJson, &KeyJson, &ToText, &AppendJson, &JsonLine};
 
 }  // namespace
 

@@ -57,6 +57,10 @@ uint64_t Biased(int32_t v) { return static_cast<uint64_t>(static_cast<int64_t>(v
 
 }  // namespace
 
+std::string Rule::FamilyKeyPrefix(uint8_t family) {
+  return {static_cast<char>(RecordKind::kRule), static_cast<char>(family)};
+}
+
 std::string Rule::Key() const {
   std::string k;
   k.reserve(64 + iif.size() + oif.size());

@@ -136,7 +136,7 @@ Status ToText(RecordRef rec, std::string* out) {
   return Status::OK();
 }
 
-const KindRenderer kRule = {&ToJson, &KeyJson, &ToText, nullptr};
+const KindRenderer kRule = {&ToJson, &KeyJson, &ToText, nullptr, nullptr};
 
 }  // namespace
 

@@ -30,7 +30,7 @@ enum class RecordKind : uint8_t {
   kFile = 6,
 };
 
-// "route", "rule", "nexthop", "resolver_rule", "resolver_setting", "file"; "unknown" otherwise.
+// The kinds' names ("route", "rule", ...; record_kind.h), "unknown" for a value no kind has.
 std::string_view RecordKindName(RecordKind kind);
 std::optional<RecordKind> RecordKindFromName(std::string_view name);
 // The kind of a record, read from the first byte of its key.

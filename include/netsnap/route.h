@@ -86,6 +86,11 @@ struct Route {
   // The table of a route record's key, read without decoding the rest; false when `key` is
   // not a route's.
   static bool TableOfKey(std::string_view key, uint32_t* table);
+  // The key prefix of every route of `family`, and of the routes of `table` to `dst` (any tos,
+  // metric or source; dst's bits past its length ignored): the ranges histories and lookups
+  // scan.
+  static std::string FamilyKeyPrefix(uint8_t family);
+  static std::string DestinationKeyPrefix(uint32_t table, const Prefix& dst);
 
   bool operator==(const Route&) const = default;
 };

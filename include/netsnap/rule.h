@@ -59,6 +59,8 @@ struct Rule {
   Record ToRecord() const;
   static Status FromRecord(RecordRef rec, Rule* out);
   std::string Key() const;
+  // The key prefix of every rule of `family`, in priority order: the range a lookup scans.
+  static std::string FamilyKeyPrefix(uint8_t family);
 
   bool operator==(const Rule&) const = default;
 };

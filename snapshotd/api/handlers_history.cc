@@ -53,17 +53,6 @@ Status TableParam(const std::string& text, uint32_t* out) {
   return Status::OK();
 }
 
-// The key prefix of the routes of `table` to `dst` (route keys: kind, family, table, prefix
-// address, prefix length, then tos and metric).
-std::string RoutePrefix(const Prefix& dst, uint32_t table) {
-  netsnap::Route r;
-  r.family = dst.family;
-  r.table = table;
-  r.dst = dst;
-  std::string key = r.Key();
-  return key.substr(0, 2 + 4 + dst.addr_size() + 1);
-}
-
 // Reads dst/table, domain or key into a change-log query.
 Status Selector(const ApiRequest& req, KeyHistoryQuery* q, json::object* query) {
   const std::string* dst = req.Query("dst");
@@ -100,13 +89,14 @@ Status Selector(const ApiRequest& req, KeyHistoryQuery* q, json::object* query) 
   if (const std::string* table = req.Query("table")) {
     uint32_t t = 0;
     NETSNAP_RETURN_IF_ERROR(TableParam(*table, &t));
-    q->key_prefix = RoutePrefix(p, t);
+    q->key_prefix = netsnap::Route::DestinationKeyPrefix(t, p);
     (*query)["table"] = *table;
     return Status::OK();
   }
   // Every table: the routes of the family whose destination is p.
-  q->key_prefix = std::string{static_cast<char>(RecordKind::kRoute), static_cast<char>(p.family)};
-  const std::string addr_and_len = RoutePrefix(p, 0).substr(6);
+  q->key_prefix = netsnap::Route::FamilyKeyPrefix(p.family);
+  // Route keys: kind, family, table (4 bytes), then the destination's address and length.
+  const std::string addr_and_len = netsnap::Route::DestinationKeyPrefix(0, p).substr(6);
   q->match = [addr_and_len](std::string_view k) {
     return k.size() >= 6 + addr_and_len.size() && k.substr(6, addr_and_len.size()) == addr_and_len;
   };

@@ -1,9 +1,11 @@
-// Orphaned rules: a version emptied a routing table that a policy rule (action "lookup") still
-// points to. The restore puts back the routes the version removed from that table.
+// Orphaned rules: a version emptied a routing table that a record still sends lookups to (its
+// lookup_table facet: a policy rule whose action is "lookup"). The restore puts back the routes
+// the version removed from that table.
 #include <set>
 
 #include "detect/detector.h"
-#include "netsnap/rule.h"
+#include "netsnap/record_kind.h"
+#include "netsnap/route.h"
 
 namespace netsnap {
 
@@ -20,16 +22,18 @@ class OrphanedRules : public Detector {
     if (emptied.empty()) return;
     Finding f = NewFinding("orphaned_rule", v);
     std::set<uint32_t> orphaned;
-    std::string first(1, static_cast<char>(RecordKind::kRule));
-    for (size_t i = v.after.LowerBound(first); i < v.after.size(); ++i) {
-      RecordRef r = v.after.at(i);
-      if (KindOfKey(r.key) != RecordKind::kRule) break;
-      Rule rule;
-      if (!Rule::FromRecord(r, &rule).ok() || rule.action != 1 || !emptied.count(rule.table)) {
-        continue;
+    for (const RecordKindOps* kind : AllRecordKinds()) {
+      // Records in tables (routes) are what a table holds, not what points to one: skipping
+      // them keeps this from decoding every route of a large table.
+      if (kind->table_of_key || !kind->facets) continue;
+      for (size_t i = v.after.LowerBound(KindKeyPrefix(kind->kind)); i < v.after.size(); ++i) {
+        RecordRef r = v.after.at(i);
+        if (KindOfKey(r.key) != kind->kind) break;
+        std::optional<uint32_t> table = FacetsOf(r).lookup_table;
+        if (!table || !emptied.count(*table)) continue;
+        orphaned.insert(*table);
+        f.records.push_back({std::string(r.key), std::string(r.value), std::string(r.value)});
       }
-      orphaned.insert(rule.table);
-      f.records.push_back({std::string(r.key), std::string(r.value), std::string(r.value)});
     }
     if (orphaned.empty()) return;
     for (const Record& r : ctx.diff.removed) {

@@ -4,75 +4,17 @@
 // pointed elsewhere; a resolver file rewritten. Changes of state the kernel keeps by itself (a
 // route's flags such as linkdown) are not overwrites.
 #include "detect/detector.h"
-#include "netsnap/resolver.h"
-#include "netsnap/route.h"
-#include "netsnap/rule.h"
+#include "netsnap/record_kind.h"
 
 namespace netsnap {
 
 namespace {
 
-// Why the change from `before` to `after` is an overwrite, or "" when it is not one.
-std::string Reason(std::string_view key, const std::string& before, const std::string& after) {
-  switch (KindOfKey(key)) {
-    case RecordKind::kRoute: {
-      Route a, b;
-      if (!Route::FromRecord({key, before}, &a).ok() || !Route::FromRecord({key, after}, &b).ok()) {
-        return "route changed";
-      }
-      if (a.protocol != b.protocol) {
-        return "protocol " + ProtocolName(a.protocol) + " -> " + ProtocolName(b.protocol);
-      }
-      if (a.type != b.type) return "type " + RouteTypeName(a.type) + " -> " + RouteTypeName(b.type);
-      if (!(a.gateway == b.gateway) || a.dev != b.dev || a.nhid != b.nhid)
-        return "next hop changed";
-      if (a.nexthops.size() != b.nexthops.size()) return "next hops changed";
-      for (size_t i = 0; i < a.nexthops.size(); ++i) {
-        if (!(a.nexthops[i].gateway == b.nexthops[i].gateway) ||
-            a.nexthops[i].dev != b.nexthops[i].dev ||
-            a.nexthops[i].weight != b.nexthops[i].weight) {
-          return "next hops changed";
-        }
-      }
-      if (!(a.prefsrc == b.prefsrc)) return "preferred source changed";
-      return "";
-    }
-    case RecordKind::kRule: {
-      Rule a, b;
-      if (!Rule::FromRecord({key, before}, &a).ok() || !Rule::FromRecord({key, after}, &b).ok()) {
-        return "rule changed";
-      }
-      if (a.action != b.action || a.table != b.table || a.goto_target != b.goto_target) {
-        return "rule points elsewhere";
-      }
-      return "";
-    }
-    case RecordKind::kNexthop:
-      return "next-hop object changed";
-    case RecordKind::kResolverRule: {
-      ResolverRule a, b;
-      if (!ResolverRule::FromRecord({key, before}, &a).ok() ||
-          !ResolverRule::FromRecord({key, after}, &b).ok()) {
-        return "resolver rule changed";
-      }
-      if (a.type != b.type || a.targets != b.targets) return "resolver rule pointed elsewhere";
-      return "";
-    }
-    case RecordKind::kResolverSetting:
-      return "resolver setting changed";
-    case RecordKind::kFile: {
-      ConfigFile a, b;
-      if (!ConfigFile::FromRecord({key, before}, &a).ok() ||
-          !ConfigFile::FromRecord({key, after}, &b).ok()) {
-        return "file changed";
-      }
-      if (a.content != b.content || a.has_content != b.has_content) return "file rewritten";
-      if (a.mode != b.mode || a.uid != b.uid || a.gid != b.gid) return "file mode or owner changed";
-      if (a.symlink_target != b.symlink_target) return "symbolic link changed";
-      return "";
-    }
-  }
-  return "";
+// Why the change from `before` to `after` is an overwrite (the kind says what matters), or ""
+// when it is not one; a kind unknown to the table is never one.
+std::string Reason(std::string_view key, std::string_view before, std::string_view after) {
+  const RecordKindOps* kind = KindOpsOf(key);
+  return kind ? kind->describe_change(key, before, after) : "";
 }
 
 class Overwrite : public Detector {

@@ -10,31 +10,15 @@
 #include <thread>
 
 #include "detect/detector.h"
-#include "netsnap/nexthop.h"
-#include "netsnap/route.h"
+#include "netsnap/record_kind.h"
 
 namespace netsnap {
 
 namespace {
 
-// The protocol of a route or next-hop record; nullopt for other kinds or a record that does
-// not decode.
-std::optional<uint8_t> ProtocolOf(RecordRef rec) {
-  switch (KindOfKey(rec.key)) {
-    case RecordKind::kRoute: {
-      Route r;
-      if (!Route::FromRecord(rec, &r).ok()) return std::nullopt;
-      return r.protocol;
-    }
-    case RecordKind::kNexthop: {
-      Nexthop nh;
-      if (!Nexthop::FromRecord(rec, &nh).ok()) return std::nullopt;
-      return nh.protocol;
-    }
-    default:
-      return std::nullopt;
-  }
-}
+// The protocol whose owners own the record (routes and next-hop objects); nullopt for kinds
+// without one or a record that does not decode.
+std::optional<uint8_t> ProtocolOf(RecordRef rec) { return FacetsOf(rec).owner_protocol; }
 
 // The comm of a live process (not a zombie), from /proc/PID/stat; nullopt when it is gone.
 std::optional<std::string> LiveComm(const std::string& pid) {

@@ -1,45 +1,28 @@
-// Protected records: a record the policy protects was removed or changed. Protected are the
-// default route of each family (protect_default_routes), routes whose destination one of
-// protected_prefixes covers, every route of protected_tables, and resolver rules for
-// protected_domains and their subdomains.
+// Protected records: a record the policy protects was removed or changed. Protected are, by the
+// records' facets, the default route of each family (protect_default_routes), routes whose
+// destination one of protected_prefixes covers, every route of protected_tables, and resolver
+// rules for protected_domains and their subdomains.
 #include <algorithm>
 
 #include "detect/detector.h"
-#include "netsnap/resolver.h"
-#include "netsnap/route.h"
+#include "netsnap/record_kind.h"
 
 namespace netsnap {
 
 namespace {
 
-bool DomainProtected(const std::vector<std::string>& domains, std::string_view d) {
-  for (const std::string& want : domains) {
-    if (d == want) return true;
-    if (d.size() > want.size() && d.ends_with(want) && d[d.size() - want.size() - 1] == '.') {
-      return true;
-    }
-  }
-  return false;
-}
-
 bool IsProtected(const DetectPolicy& p, RecordRef rec) {
-  switch (KindOfKey(rec.key)) {
-    case RecordKind::kRoute: {
-      Route r;
-      if (!Route::FromRecord(rec, &r).ok()) return false;
-      if (p.protect_default_routes && r.dst.len == 0 && r.src.len == 0) return true;
-      if (std::find(p.protected_tables.begin(), p.protected_tables.end(), r.table) !=
-          p.protected_tables.end()) {
-        return true;
-      }
-      return std::any_of(p.protected_prefixes.begin(), p.protected_prefixes.end(),
-                         [&](const Prefix& x) { return x.Covers(r.dst); });
-    }
-    case RecordKind::kResolverRule:
-      return DomainProtected(p.protected_domains, rec.key.substr(1));
-    default:
-      return false;
+  const RecordFacets f = FacetsOf(rec);
+  if (p.protect_default_routes && f.default_route) return true;
+  if (f.table && std::find(p.protected_tables.begin(), p.protected_tables.end(), *f.table) !=
+                     p.protected_tables.end()) {
+    return true;
   }
+  if (f.destination && std::any_of(p.protected_prefixes.begin(), p.protected_prefixes.end(),
+                                   [&](const Prefix& x) { return x.Covers(*f.destination); })) {
+    return true;
+  }
+  return f.domain && InDomains(*f.domain, p.protected_domains);
 }
 
 class ProtectedRecords : public Detector {

@@ -1,31 +1,18 @@
 #include "detect/source_view.h"
 
 #include "detect/finding.h"
-#include "netsnap/resolver.h"
-#include "netsnap/route.h"
+#include "netsnap/record_kind.h"
 
 namespace netsnap {
 
-bool RouteTable(RecordRef rec, uint32_t* table) { return Route::TableOfKey(rec.key, table); }
-
-std::string OriginFileKey(RecordRef rec) {
-  std::string origin;
-  if (KindOfKey(rec.key) == RecordKind::kResolverRule) {
-    ResolverRule r;
-    if (ResolverRule::FromRecord(rec, &r).ok()) origin = r.origin;
-  } else if (KindOfKey(rec.key) == RecordKind::kResolverSetting) {
-    ResolverSetting s;
-    if (ResolverSetting::FromRecord(rec, &s).ok()) origin = s.origin;
-  }
-  return origin.empty() ? std::string() : ConfigFile::KeyFor(origin);
-}
+bool RouteTable(RecordRef rec, uint32_t* table) { return TableOfKey(rec.key, table); }
 
 std::vector<std::string> RestoreKeysFor(const std::vector<RecordRef>& damaged) {
   std::vector<std::string> keys;
   for (RecordRef r : damaged) {
     keys.emplace_back(r.key);
-    std::string file = OriginFileKey(r);
-    if (!file.empty()) keys.push_back(std::move(file));
+    std::string origin = OriginKeyOf(r);
+    if (!origin.empty()) keys.push_back(std::move(origin));
   }
   SortUnique(&keys);
   return keys;
@@ -33,13 +20,15 @@ std::vector<std::string> RestoreKeysFor(const std::vector<RecordRef>& damaged) {
 
 void SourceView::Count(const Snapshot& snap, std::map<uint32_t, uint64_t>* out) {
   out->clear();
-  // Routes sort first among the kinds a kernel source holds; stop at the first other kind.
-  std::string first(1, static_cast<char>(RecordKind::kRoute));
-  for (size_t i = snap.LowerBound(first); i < snap.size(); ++i) {
-    RecordRef r = snap.at(i);
-    if (KindOfKey(r.key) != RecordKind::kRoute) break;
-    uint32_t table;
-    if (RouteTable(r, &table)) ++(*out)[table];
+  // Only the kinds in tables: each is one range of keys.
+  for (const RecordKindOps* kind : AllRecordKinds()) {
+    if (!kind->table_of_key) continue;
+    for (size_t i = snap.LowerBound(KindKeyPrefix(kind->kind)); i < snap.size(); ++i) {
+      RecordRef r = snap.at(i);
+      if (KindOfKey(r.key) != kind->kind) break;
+      uint32_t table;
+      if (kind->table_of_key(r.key, &table)) ++(*out)[table];
+    }
   }
 }
 

@@ -1,6 +1,7 @@
-// What detectors need to know about a source beyond one version's diff: how many routes each
-// table holds before and after the version. Kept incrementally from version to version and
-// rebuilt from the snapshot when a version does not follow the last one seen.
+// What detectors need to know about a source beyond one version's diff: how many routes (records
+// of the kinds in tables) each table holds before and after the version. Kept incrementally from
+// version to version and rebuilt from the snapshot when a version does not follow the last one
+// seen.
 #pragma once
 
 #include <cstdint>
@@ -31,14 +32,11 @@ class SourceView {
   std::map<uint32_t, uint64_t> after_;
 };
 
-// The table of a route record, or false when the record is not a route that decodes.
+// The table a route is in (TableOfKey), or false for a record of a kind in no table.
 bool RouteTable(RecordRef rec, uint32_t* table);
 
-// The kFile key of the file a resolver rule or setting came from, or "" when it has none.
-std::string OriginFileKey(RecordRef rec);
-
-// Damaged record keys plus, for resolver rules and settings, the files they come from (a
-// restore writes files). Sorted and unique.
+// Damaged record keys plus the keys they derive from (resolver rules and settings: the files
+// they come from, which a restore writes). Sorted and unique.
 std::vector<std::string> RestoreKeysFor(const std::vector<RecordRef>& damaged);
 
 }  // namespace netsnap

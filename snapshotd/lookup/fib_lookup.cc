@@ -1,8 +1,8 @@
 #include "lookup/fib_lookup.h"
 
 #include <algorithm>
+#include <cstring>
 
-#include "common/coding.h"
 #include "lookup/rule_match.h"
 
 namespace netsnap::lookup {
@@ -17,25 +17,13 @@ constexpr uint8_t kRtnThrow = 9;
 // Route types whose lookup result is an error (fib_props[].error != 0); throw is EAGAIN.
 bool IsRejectType(uint8_t type) { return type >= 6 && type <= 11 && type != kRtnThrow; }
 
-// The address masked to `len` bits, as a route key stores a prefix.
-void MaskedAddress(const Address& a, uint8_t len, uint8_t* out, size_t size) {
-  for (size_t i = 0; i < size; ++i) {
-    size_t bits = i * 8 >= len ? 0 : std::min<size_t>(8, len - i * 8);
-    out[i] = static_cast<uint8_t>(a.addr[i] & static_cast<uint8_t>(0xff00 >> bits));
-  }
-}
-
-std::string RouteKeyPrefix(uint8_t family, uint32_t table, const Address& dst, uint8_t len) {
-  std::string k;
-  k.push_back(static_cast<char>(RecordKind::kRoute));
-  k.push_back(static_cast<char>(family));
-  PutFixed32BE(&k, table);
-  uint8_t addr[16];
-  const size_t size = family == 10 ? 16 : 4;
-  MaskedAddress(dst, len, addr, size);
-  k.append(reinterpret_cast<const char*>(addr), size);
-  k.push_back(static_cast<char>(len));
-  return k;
+// The key prefix of the routes of `table` whose destination is `dst`'s first `len` bits.
+std::string RouteKeyPrefix(uint32_t table, const Address& dst, uint8_t len) {
+  Prefix p;
+  p.family = dst.family;
+  p.len = len;
+  std::memcpy(p.addr, dst.addr, sizeof p.addr);
+  return Route::DestinationKeyPrefix(table, p);
 }
 
 bool HostCovered(const Prefix& p, const Address& a, uint8_t family) {
@@ -109,7 +97,7 @@ Status RoutesAt(RecordReader* reader, const Flow& f, uint32_t table, uint8_t len
                 std::vector<std::pair<Route, Record>>* out) {
   out->clear();
   std::vector<Record> recs;
-  NETSNAP_RETURN_IF_ERROR(reader->Scan(RouteKeyPrefix(f.dst.family, table, f.dst, len), &recs));
+  NETSNAP_RETURN_IF_ERROR(reader->Scan(RouteKeyPrefix(table, f.dst, len), &recs));
   for (Record& rec : recs) {
     Route r;
     NETSNAP_RETURN_IF_ERROR(Route::FromRecord(rec.ref(), &r).WithContext("route record"));
@@ -164,8 +152,7 @@ Status TableLookup(RecordReader* reader, const Flow& f, uint32_t table, TableHit
 Status FamilyRules(RecordReader* reader, uint8_t family,
                    std::vector<std::pair<Rule, Record>>* out) {
   std::vector<Record> recs;
-  NETSNAP_RETURN_IF_ERROR(reader->Scan(
-      std::string{static_cast<char>(RecordKind::kRule), static_cast<char>(family)}, &recs));
+  NETSNAP_RETURN_IF_ERROR(reader->Scan(Rule::FamilyKeyPrefix(family), &recs));
   for (Record& rec : recs) {
     Rule r;
     NETSNAP_RETURN_IF_ERROR(Rule::FromRecord(rec.ref(), &r).WithContext("rule record"));

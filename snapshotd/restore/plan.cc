@@ -4,60 +4,44 @@
 #include <set>
 
 #include "netsnap/nexthop.h"
-#include "netsnap/resolver.h"
+#include "netsnap/record_kind.h"
 #include "netsnap/route.h"
 
 namespace netsnap {
 
 namespace {
 
-// Resolver rules for the scope's domains come from files: a restore writes those files whole.
+// Records for the scope's domains (resolver rules) derive from files, their origin: a restore
+// writes those files whole.
 RollbackScope WidenToFiles(const Snapshot& live, const Snapshot& target,
                            const RollbackScope& scope) {
   if (scope.domains.empty()) return scope;
   RollbackScope files;
   files.files = scope.files;
-  RollbackScope rules;
-  rules.domains = scope.domains;
+  RollbackScope by_domain;
+  by_domain.domains = scope.domains;
   for (const Snapshot* s : {&live, &target}) {
     for (RecordRef r : *s) {
-      if (KindOfKey(r.key) != RecordKind::kResolverRule || !InScope(rules, r)) continue;
-      ResolverRule rule;
-      if (ResolverRule::FromRecord(r, &rule).ok() && !rule.origin.empty()) {
-        files.files.push_back(rule.origin);
-      }
+      if (!InScope(by_domain, r)) continue;
+      std::string origin = OriginKeyOf(r);
+      // A file's path is its key: the facet holds without the file's value.
+      std::optional<std::string> path = FacetsOf({origin, ""}).path;
+      if (path && !path->empty()) files.files.push_back(*path);
     }
   }
   if (files.files.empty()) files.files.push_back("");  // nothing to write
   return files;
 }
 
-// The group a record is counted in by the guard; "" for records it does not count (resolver
-// settings: a file's settings come and go with its rules).
+// The group a record is counted in by the guard: its table when its kind is in tables, else
+// its kind's group; "" for records it does not count (resolver settings: a file's settings come
+// and go with its rules; a kind unknown to the table).
 std::string GuardGroupOf(std::string_view key) {
-  switch (KindOfKey(key)) {
-    case RecordKind::kRoute: {
-      uint32_t table;
-      return Route::TableOfKey(key, &table) ? "table " + TableName(table) : "routes";
-    }
-    case RecordKind::kRule:
-      return "rules";
-    case RecordKind::kNexthop:
-      return "next-hop objects";
-    case RecordKind::kResolverRule:
-      return "resolver rules";
-    case RecordKind::kFile:
-      return "resolver files";
-    default:
-      return "";
-  }
-}
-
-// A forwarding rule with at least one server.
-bool HasServers(RecordRef rec) {
-  ResolverRule rule;
-  return ResolverRule::FromRecord(rec, &rule).ok() && rule.type == ResolverRuleType::kForward &&
-         !rule.targets.empty();
+  const RecordKindOps* kind = KindOpsOf(key);
+  if (!kind) return "";
+  uint32_t table;
+  if (kind->table_of_key && kind->table_of_key(key, &table)) return "table " + TableName(table);
+  return std::string(kind->group);
 }
 
 bool HasGateway(const Route& r) { return !r.gateway.empty() || !r.nexthops.empty() || r.nhid; }
@@ -82,24 +66,25 @@ Status CheckBlastRadius(const Snapshot& live, const RollbackPlan& plan, const Gu
   std::map<std::string, int64_t> net;
   std::set<std::pair<uint32_t, uint8_t>> defaults_removed, defaults_added;  // (table, family)
   bool root_servers_before = false, root_servers_after = false, root_touched = false;
-  const std::string root_key = ResolverRule::KeyFor(".");
+  // A record in a table whose destination is 0/0 or ::/0 (from any source) is that table's
+  // default route.
+  auto default_of = [](const RecordFacets& f) -> std::optional<std::pair<uint32_t, uint8_t>> {
+    if (!f.table || !f.destination || f.destination->len != 0) return std::nullopt;
+    return std::pair{*f.table, f.destination->family};
+  };
   for (const Change& c : plan.changes) {
     auto old = live.Find(c.key);
     if (old) --net[GuardGroupOf(c.key)];
     if (c.value) ++net[GuardGroupOf(c.key)];
-    RecordKind kind = KindOfKey(c.key);
-    if (kind == RecordKind::kRoute) {
-      Route rt;
-      if (old && !c.value && Route::FromRecord(*old, &rt).ok() && rt.dst.len == 0) {
-        defaults_removed.insert({rt.table, rt.family});
-      }
-      if (c.value && Route::FromRecord({c.key, *c.value}, &rt).ok() && rt.dst.len == 0) {
-        defaults_added.insert({rt.table, rt.family});
-      }
-    } else if (kind == RecordKind::kResolverRule && c.key == root_key) {
+    // The old value is decoded only where it counts: a removal, or a replaced domain's rule.
+    const RecordFacets is = c.value ? FacetsOf({c.key, *c.value}) : RecordFacets();
+    const RecordFacets was = old && (!c.value || is.domain) ? FacetsOf(*old) : RecordFacets();
+    if (auto d = default_of(was); d && !c.value) defaults_removed.insert(*d);
+    if (auto d = default_of(is)) defaults_added.insert(*d);
+    if (was.domain == "." || is.domain == ".") {
       root_touched = true;
-      root_servers_before = old && HasServers(*old);
-      root_servers_after = c.value && HasServers({c.key, *c.value});
+      root_servers_before = was.servers > 0;
+      root_servers_after = is.servers > 0;
     }
   }
   std::erase_if(net, [](const auto& g) { return g.second >= 0 || g.first.empty(); });

@@ -2,24 +2,34 @@
 
 #include <algorithm>
 
-#include "netsnap/render.h"
-#include "netsnap/rule.h"
+#include "netsnap/record_kind.h"
 
 namespace netsnap {
 
 namespace {
 
-bool DomainMatches(const std::vector<std::string>& domains, std::string_view d) {
-  for (const std::string& want : domains) {
-    if (d == want) return true;
-    if (d.size() > want.size() && d.ends_with(want) && d[d.size() - want.size() - 1] == '.') {
-      return true;
-    }
+// Every facet list given must select the record; a list for a facet the record's kind lacks
+// never does (a nexthop is in no table).
+bool FacetsInScope(const RollbackScope& s, RecordRef rec) {
+  if (s.tables.empty() && s.prefixes.empty() && s.domains.empty() && s.files.empty()) {
+    return KindOpsOf(rec.key) != nullptr;  // a kind unknown to the table is never selected
   }
-  return false;
+  const RecordFacets f = FacetsOf(rec);
+  auto listed = [](const auto& list, const auto& value) {
+    return std::find(list.begin(), list.end(), value) != list.end();
+  };
+  if (!s.tables.empty()) {
+    std::optional<uint32_t> t = f.table ? f.table : f.lookup_table;
+    if (!t || !listed(s.tables, *t)) return false;
+  }
+  if (!s.prefixes.empty() &&
+      (!f.destination || std::none_of(s.prefixes.begin(), s.prefixes.end(),
+                                      [&](const Prefix& p) { return p.Covers(*f.destination); }))) {
+    return false;
+  }
+  if (!s.domains.empty() && (!f.domain || !InDomains(*f.domain, s.domains))) return false;
+  return s.files.empty() || (f.path && listed(s.files, *f.path));
 }
-
-std::string_view KeyText(RecordRef rec) { return rec.key.substr(1); }
 
 }  // namespace
 
@@ -31,45 +41,11 @@ bool InScope(const RollbackScope& s, RecordRef rec) {
     RollbackScope rest{s.tables, s.prefixes, s.kinds, s.domains, s.files, {}};
     return rest.empty() || InScope(rest, rec);
   }
-  RecordKind kind = KindOfKey(rec.key);
-  if (!s.kinds.empty() && std::find(s.kinds.begin(), s.kinds.end(), kind) == s.kinds.end()) {
+  if (!s.kinds.empty() &&
+      std::find(s.kinds.begin(), s.kinds.end(), KindOfKey(rec.key)) == s.kinds.end()) {
     return false;
   }
-  switch (kind) {
-    case RecordKind::kRoute: {
-      if (s.tables.empty() && s.prefixes.empty()) return s.domains.empty() && s.files.empty();
-      Route r;
-      if (!Route::FromRecord(rec, &r).ok()) return false;
-      if (!s.tables.empty() &&
-          std::find(s.tables.begin(), s.tables.end(), r.table) == s.tables.end()) {
-        return false;
-      }
-      if (!s.prefixes.empty() && std::none_of(s.prefixes.begin(), s.prefixes.end(),
-                                              [&](const Prefix& p) { return p.Covers(r.dst); })) {
-        return false;
-      }
-      return true;
-    }
-    case RecordKind::kRule: {
-      if (!s.prefixes.empty() || !s.domains.empty() || !s.files.empty()) return false;
-      if (s.tables.empty()) return true;
-      Rule rule;
-      if (!Rule::FromRecord(rec, &rule).ok()) return false;
-      return std::find(s.tables.begin(), s.tables.end(), rule.table) != s.tables.end();
-    }
-    case RecordKind::kNexthop:
-      return s.tables.empty() && s.prefixes.empty() && s.domains.empty() && s.files.empty();
-    case RecordKind::kResolverRule:
-      if (!s.files.empty() || !s.tables.empty() || !s.prefixes.empty()) return false;
-      return s.domains.empty() || DomainMatches(s.domains, KeyText(rec));
-    case RecordKind::kResolverSetting:
-      return s.domains.empty() && s.files.empty() && s.tables.empty() && s.prefixes.empty();
-    case RecordKind::kFile:
-      if (!s.domains.empty() || !s.tables.empty() || !s.prefixes.empty()) return false;
-      return s.files.empty() ||
-             std::find(s.files.begin(), s.files.end(), KeyText(rec)) != s.files.end();
-  }
-  return false;
+  return FacetsInScope(s, rec);
 }
 
 Snapshot Restrict(const Snapshot& snap, const RollbackScope& scope) {

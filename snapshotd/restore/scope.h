@@ -1,5 +1,6 @@
 // The part of a source a rollback may touch. An empty scope is the whole source; each non-empty
-// list narrows it (a record must match every list given that applies to its kind).
+// list narrows it: a record must match every list given, by its facets (netsnap/record_kind.h),
+// and a list for a facet its kind lacks (a prefix for a rule) does not select it.
 #pragma once
 
 #include <boost/json/object.hpp>

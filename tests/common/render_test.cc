@@ -88,6 +88,33 @@ TEST(RenderJson, KindsWithoutADirectFormSerializeTheirObject) {
   EXPECT_EQ(Appended(rec.ref()), Serialized(rec.ref()));
 }
 
+// The CLI's cell: strings bare, everything else as JSON.
+std::string Cell(const boost::json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
+}
+
+std::string Line(RecordRef rec) { return RecordJsonLine(RecordToJson(rec), &Cell); }
+
+TEST(RenderLine, RoutesHaveTheirShortFormOtherKindsTheirFields) {
+  EXPECT_EQ(Line(Routes()[1].ToRecord().ref()),
+            "10.20.0.0/16 via 192.0.2.1 dev eth0 table 100 metric 4294967295");
+  Rule rule;
+  rule.priority = 100;
+  ASSERT_TRUE(Prefix::Parse("10.0.0.0/8", &rule.dst).ok());  // a "dst" field is no route's
+  rule.table = 100;
+  EXPECT_EQ(Line(rule.ToRecord().ref()),
+            "rule family=inet priority=100 src=all dst=10.0.0.0 dstlen=8 table=100 "
+            "protocol=unspec");
+}
+
+TEST(RenderLine, RecordsThatDoNotDecodeAndUnknownKindsShowTheirHex) {
+  Record rec = Routes()[1].ToRecord();
+  rec.value.resize(rec.value.size() / 2);
+  EXPECT_EQ(Line(rec.ref()).rfind("route key_hex=", 0), 0u) << Line(rec.ref());
+  EXPECT_EQ(Line({"\x63k", "v"}), "unknown key_hex=636b value_hex=76");
+  EXPECT_EQ(RecordJsonLine(boost::json::object{{"a", 1}}, &Cell), "a=1");  // no kind at all
+}
+
 TEST(RenderJson, WriterPutsCommasBetweenValuesOnly) {
   std::string out;
   JsonWriter w(&out);

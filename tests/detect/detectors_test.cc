@@ -194,6 +194,25 @@ TEST(Overwrite, ResolverFileRewritten) {
   EXPECT_EQ(f[0].actor.pid, 777);
 }
 
+// Records of a kind the kind table does not know (from a newer version, or damage) are opaque:
+// changing or removing them is no overwrite and nothing protected, whatever the policy.
+TEST(UnknownKind, ChangedAndRemovedRecordsAreNoDamage) {
+  Harness h;
+  h.policy.protect_default_routes = true;
+  h.policy.protected_tables = {0, 100, 254};
+  h.policy.protected_prefixes = {MakeRoute("default").dst};
+  h.policy.protected_domains = {""};
+  std::vector<Record> recs;
+  for (int i = 0; i < 20; ++i) recs.push_back({"\x63k" + std::to_string(100 + i), "v1"});
+  h.Commit(SnapshotOf(recs), 0);
+  recs.resize(10);                        // ten removed
+  for (Record& r : recs) r.value = "v2";  // ten changed
+  auto all = h.Commit(SnapshotOf(recs), 1000);
+  EXPECT_TRUE(OfKind(all, "overwrite").empty());
+  EXPECT_TRUE(OfKind(all, "protected").empty());
+  EXPECT_TRUE(OfKind(all, "orphaned_rule").empty());
+}
+
 TEST(OrphanedRules, RuleToEmptiedTable) {
   Harness h;
   auto main = RecordsOf(MakeRoutes(254, 50));
