@@ -57,10 +57,7 @@ Phase PutPhaseOf(RecordKind kind, const Change& c) {
     bool group = Nexthop::FromRecord({c.key, *c.value}, &nh).ok() && !nh.group.empty();
     return group ? kPutGroup : kPutNexthop;
   }
-  Route r;
-  bool via = Route::FromRecord({c.key, *c.value}, &r).ok() &&
-             (!r.gateway.empty() || !r.nexthops.empty() || r.nhid != 0);
-  return via ? kPutGatewayRoute : kPutConnectedRoute;
+  return Route::ValueIsVia(*c.value) ? kPutGatewayRoute : kPutConnectedRoute;
 }
 
 Phase RemovePhaseOf(RecordKind kind, const Change& c,
