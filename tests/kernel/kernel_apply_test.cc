@@ -7,6 +7,7 @@
 #include "kernel_test_util.h"
 #include "netsnap/nexthop.h"
 #include "netsnap/render.h"
+#include "netsnap/resolver.h"
 #include "netsnap/route.h"
 #include "netsnap/rule.h"
 
@@ -143,6 +144,29 @@ TEST(KernelApply, MissingDeviceIsAPerRecordFailureThatStopsLaterPhases) {
   ASSERT_TRUE(src->Apply({{good.Key(), std::nullopt}}, &again).ok());
   ASSERT_TRUE(src->Apply({{good.Key(), std::nullopt}}, &again).ok());
   EXPECT_TRUE(again.failures.empty()) << Failures(again);
+}
+
+// A record of another source's kind fails the whole delta before anything reaches the kernel.
+TEST(KernelApply, ForeignRecordRefusesTheWholeDelta) {
+  NetNs ns;
+  std::unique_ptr<Source> src;
+  ASSERT_TRUE(MakeKernelSource("netns = \"" + ns.name() + "\"", &src).ok());
+  Route r;
+  ASSERT_TRUE(Prefix::Parse("10.48.0.0/16", &r.dst).ok());
+  r.dev = "a0";
+  r.scope = 253;  // link
+  Record route = r.ToRecord();
+  Delta delta = {{route.key, route.value}, {ResolverRule::KeyFor("."), std::nullopt}};
+  NormalizeDelta(&delta);
+  ApplyResult result;
+  ASSERT_TRUE(src->Apply(delta, &result).ok());
+  ASSERT_EQ(result.failures.size(), 1u) << Failures(result);
+  EXPECT_EQ(result.failures[0].key, ResolverRule::KeyFor("."));
+  EXPECT_EQ(result.failures[0].message, "not a kernel record");
+  EXPECT_EQ(result.applied, 0u);
+  std::string out;
+  ns.Ip("route show 10.48.0.0/16", &out);
+  EXPECT_EQ(out, "");
 }
 
 TEST(KernelApply, KernelRefusalsAreReportedPerRecordAcrossManySends) {

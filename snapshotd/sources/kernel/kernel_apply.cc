@@ -282,13 +282,14 @@ Status SendPhase(NetlinkSocket* sock, const LinkNames& links, const Delta& chang
 
 Status ApplyChanges(NetlinkSocket* sock, const LinkNames& links, const Delta& changes,
                     ApplyResult* result, const PhaseDone& phase_done) {
+  const size_t failed_before = result->failures.size();
   bool removes_nexthops = false;
   for (const Change& c : changes) {
     RecordKind kind = KindOfKey(c.key);
     if (!IsKernelKind(kind)) result->failures.push_back({c.key, "not a kernel record"});
     removes_nexthops |= kind == RecordKind::kNexthop && !c.value;
   }
-  if (!result->failures.empty()) return Status::OK();
+  if (result->failures.size() > failed_before) return Status::OK();
   std::unordered_set<std::string> live_groups;
   if (removes_nexthops) NETSNAP_RETURN_IF_ERROR(ReadLiveGroups(sock, links, &live_groups));
 
@@ -309,13 +310,13 @@ Status ApplyChanges(NetlinkSocket* sock, const LinkNames& links, const Delta& ch
   }
 
   for (int p = 0; p < kPhases; ++p) {
-    const size_t failed_before = result->failures.size();
+    const size_t failed_earlier = result->failures.size();
     std::vector<Item> items = ItemsOf(changes, static_cast<Phase>(p), phases[p], result);
     if (!items.empty()) {
       NETSNAP_RETURN_IF_ERROR(SendPhase(sock, links, changes, items, result));
       if (phase_done) phase_done(kPhaseNames[p]);
     }
-    if (result->failures.size() > failed_before) break;  // what follows may need what failed
+    if (result->failures.size() > failed_earlier) break;  // what follows may need what failed
   }
   return Status::OK();
 }
