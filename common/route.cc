@@ -289,6 +289,21 @@ Status Route::FromRecord(RecordRef rec, Route* out) {
   return Status::OK();
 }
 
+bool Route::ValueIsVia(std::string_view value) {
+  Reader v(value);
+  uint8_t ver, type, protocol, scope;
+  uint32_t flags, nhid, n;
+  Address gateway, prefsrc;
+  std::string_view dev;
+  if (!v.GetByte(&ver) || ver != kRouteValueVersion || !v.GetByte(&type) || !v.GetByte(&protocol) ||
+      !v.GetByte(&scope) || !v.GetVarint32(&flags) || !GetAddress(&v, &gateway)) {
+    return false;
+  }
+  if (!gateway.empty()) return true;
+  return v.GetLengthPrefixed(&dev) && GetAddress(&v, &prefsrc) && v.GetVarint32(&nhid) &&
+         v.GetVarint32(&n) && (nhid != 0 || n > 0);
+}
+
 // Names ------------------------------------------------------------------------------------
 
 std::string TableName(uint32_t table) {

@@ -93,8 +93,10 @@ class Source {
   // Callers waiting in Sync right now: lets a test see that waiters exist before it stops.
   virtual size_t SyncWaiters() { return 0; }
 
-  // Changes the live state by `changes` (value: put the record; nullopt: remove it). Applies what
-  // it can and reports each record that failed. Used by rollback, which orders and verifies.
+  // Changes the live state by `changes`, a whole delta in any order (value: put the record;
+  // nullopt: remove it). The source orders it make-before-break (the kernel's order:
+  // kernel_apply.h), applies what it can and reports each record that failed. Used by rollback,
+  // which plans and verifies.
   virtual Status Apply(const Delta& changes, ApplyResult* result) = 0;
 
  protected:

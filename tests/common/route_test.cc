@@ -66,6 +66,24 @@ TEST(Route, TableOfKeyReadsTheKeyAlone) {
   EXPECT_FALSE(Route::TableOfKey(other, &table));
 }
 
+TEST(Route, ValueIsViaAgreesWithTheDecodedRoute) {
+  Route connected;
+  ASSERT_TRUE(Prefix::Parse("10.30.0.0/24", &connected.dst).ok());
+  connected.dev = "a0";
+  Route object = connected;
+  object.dev.clear();
+  object.nhid = 7;
+  Route multipath = connected;
+  multipath.dev.clear();
+  multipath.nexthops = {{Address{}, "a0", 1, 0}, {Address{}, "b0", 1, 0}};
+  EXPECT_TRUE(Route::ValueIsVia(Sample().ToRecord().value));
+  EXPECT_FALSE(Route::ValueIsVia(connected.ToRecord().value));
+  EXPECT_TRUE(Route::ValueIsVia(object.ToRecord().value));
+  EXPECT_TRUE(Route::ValueIsVia(multipath.ToRecord().value));
+  EXPECT_FALSE(Route::ValueIsVia(object.ToRecord().value.substr(0, 5)));
+  EXPECT_FALSE(Route::ValueIsVia(""));
+}
+
 TEST(Route, DamagedRecordsAreRejected) {
   Record rec = Sample().ToRecord();
   Route out;

@@ -7,6 +7,7 @@
 #include "kernel_test_util.h"
 #include "netsnap/nexthop.h"
 #include "netsnap/render.h"
+#include "netsnap/resolver.h"
 #include "netsnap/route.h"
 #include "netsnap/rule.h"
 
@@ -79,13 +80,19 @@ TEST(KernelApply, RoundTripRestoresCapturedState) {
   EXPECT_EQ(after.hash(), before.hash());
 }
 
-TEST(KernelApply, MissingDeviceIsAPerRecordFailure) {
+// A failure is reported for its record; the rest of its phase is applied, and no later phase is
+// sent (kernel_apply.h): the gateway route, the rule and the next hop wait for a delta that works.
+TEST(KernelApply, MissingDeviceIsAPerRecordFailureThatStopsLaterPhases) {
   NetNs ns;
   std::unique_ptr<Source> src;
   ASSERT_TRUE(MakeKernelSource("netns = \"" + ns.name() + "\"", &src).ok());
   Route bad;
   ASSERT_TRUE(Prefix::Parse("10.44.0.0/16", &bad.dst).ok());
   bad.dev = "nosuch0";
+  Route connected;
+  ASSERT_TRUE(Prefix::Parse("10.47.0.0/16", &connected.dst).ok());
+  connected.dev = "a0";
+  connected.scope = 253;  // link
   Route good;
   ASSERT_TRUE(Prefix::Parse("10.45.0.0/16", &good.dst).ok());
   ASSERT_TRUE(Address::Parse("10.99.0.3", &good.gateway).ok());
@@ -100,31 +107,66 @@ TEST(KernelApply, MissingDeviceIsAPerRecordFailure) {
   ASSERT_TRUE(Address::Parse("10.99.0.3", &nh.gateway).ok());
 
   Delta delta;
-  for (const Record& r : {bad.ToRecord(), good.ToRecord(), rule.ToRecord(), nh.ToRecord()}) {
+  for (const Record& r : {connected.ToRecord(), good.ToRecord(), rule.ToRecord(), nh.ToRecord()}) {
     delta.push_back({r.key, r.value});
   }
+  Delta with_bad = delta;
+  with_bad.push_back({bad.Key(), bad.ToRecord().value});
   NormalizeDelta(&delta);
+  NormalizeDelta(&with_bad);
+  auto shows = [&](const std::string& args, const std::string& what) {
+    std::string out;
+    ns.Ip(args, &out);
+    return out.find(what) != std::string::npos;
+  };
+
   ApplyResult result;
-  ASSERT_TRUE(src->Apply(delta, &result).ok());
+  ASSERT_TRUE(src->Apply(with_bad, &result).ok());
   ASSERT_EQ(result.failures.size(), 1u) << Failures(result);
   EXPECT_EQ(result.failures[0].key, bad.Key());
   EXPECT_EQ(result.failures[0].message, "device nosuch0 does not exist");
-  EXPECT_EQ(result.applied, 3u);
-  std::string out;
-  ns.Ip("route show 10.45.0.0/16", &out);
-  EXPECT_NE(out.find("via 10.99.0.3"), std::string::npos);
-  out.clear();
-  ns.Ip("rule show pref 300", &out);
-  EXPECT_NE(out.find("10.46.0.0/16"), std::string::npos);
-  out.clear();
-  ns.Ip("nexthop show id 7", &out);
-  EXPECT_NE(out.find("10.99.0.3"), std::string::npos);
+  EXPECT_EQ(result.applied, 1u);
+  EXPECT_TRUE(shows("route show 10.47.0.0/16", "dev a0"));
+  EXPECT_FALSE(shows("route show 10.45.0.0/16", "via 10.99.0.3"));
+  EXPECT_FALSE(shows("rule show pref 300", "10.46.0.0/16"));
+  EXPECT_FALSE(shows("nexthop show", "id 7"));
+
+  ApplyResult retry;
+  ASSERT_TRUE(src->Apply(delta, &retry).ok());
+  EXPECT_TRUE(retry.failures.empty()) << Failures(retry);
+  EXPECT_EQ(retry.applied, 4u);
+  EXPECT_TRUE(shows("route show 10.45.0.0/16", "via 10.99.0.3"));
+  EXPECT_TRUE(shows("rule show pref 300", "10.46.0.0/16"));
+  EXPECT_TRUE(shows("nexthop show id 7", "10.99.0.3"));
 
   // Removing what is already gone succeeds.
   ApplyResult again;
   ASSERT_TRUE(src->Apply({{good.Key(), std::nullopt}}, &again).ok());
   ASSERT_TRUE(src->Apply({{good.Key(), std::nullopt}}, &again).ok());
   EXPECT_TRUE(again.failures.empty()) << Failures(again);
+}
+
+// A record of another source's kind fails the whole delta before anything reaches the kernel.
+TEST(KernelApply, ForeignRecordRefusesTheWholeDelta) {
+  NetNs ns;
+  std::unique_ptr<Source> src;
+  ASSERT_TRUE(MakeKernelSource("netns = \"" + ns.name() + "\"", &src).ok());
+  Route r;
+  ASSERT_TRUE(Prefix::Parse("10.48.0.0/16", &r.dst).ok());
+  r.dev = "a0";
+  r.scope = 253;  // link
+  Record route = r.ToRecord();
+  Delta delta = {{route.key, route.value}, {ResolverRule::KeyFor("."), std::nullopt}};
+  NormalizeDelta(&delta);
+  ApplyResult result;
+  ASSERT_TRUE(src->Apply(delta, &result).ok());
+  ASSERT_EQ(result.failures.size(), 1u) << Failures(result);
+  EXPECT_EQ(result.failures[0].key, ResolverRule::KeyFor("."));
+  EXPECT_EQ(result.failures[0].message, "not a kernel record");
+  EXPECT_EQ(result.applied, 0u);
+  std::string out;
+  ns.Ip("route show 10.48.0.0/16", &out);
+  EXPECT_EQ(out, "");
 }
 
 TEST(KernelApply, KernelRefusalsAreReportedPerRecordAcrossManySends) {
