@@ -33,9 +33,39 @@ void Clock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>&
   if (left > 0) cv.wait_for(lock, std::chrono::nanoseconds(left));
 }
 
+void Clock::WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const {
+  if (deadline_ns == INT64_MAX) {
+    cv->Wait(mu);
+    return;
+  }
+  const int64_t left = deadline_ns - MonotonicNs();
+  if (left > 0) {
+    cv->WaitUntil(mu, std::chrono::steady_clock::now() + std::chrono::nanoseconds(left));
+  }
+}
+
 const Clock* Clock::Real() {
   static const RealClock clock;
   return &clock;
+}
+
+bool TestClock::Register(Waiter* w) const {
+  {
+    std::lock_guard l(mu_);
+    // Checked after registering: an Advance that missed the registration moved the clock
+    // before it, so this sees the new time. The caller holds its mutex until its wait releases
+    // it, so an Advance that saw the registration cannot notify before the wait begins.
+    if (MonotonicNs() >= w->deadline_ns) return false;
+    waiters_.push_back(w);
+    ++waits_;
+  }
+  changed_.notify_all();
+  return true;
+}
+
+void TestClock::Unregister(Waiter* w) const {
+  std::lock_guard l(mu_);
+  std::erase(waiters_, w);
 }
 
 void TestClock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
@@ -44,20 +74,30 @@ void TestClock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mut
     cv.wait(lock);
     return;
   }
-  Waiter w{&cv, lock.mutex(), deadline_ns};
-  {
-    std::lock_guard l(mu_);
-    // Checked after registering: an Advance that missed the registration moved the clock
-    // before it, so this sees the new time. Holding `lock` until cv.wait releases it means an
-    // Advance that saw the registration cannot notify before the wait begins.
-    if (MonotonicNs() >= deadline_ns) return;
-    waiters_.push_back(&w);
-    ++waits_;
-  }
-  changed_.notify_all();
+  std::mutex* mu = lock.mutex();
+  Waiter w{[&cv, mu] {
+             std::lock_guard l(*mu);
+             cv.notify_all();
+           },
+           deadline_ns};
+  if (!Register(&w)) return;
   cv.wait(lock);
-  std::lock_guard l(mu_);
-  std::erase(waiters_, &w);
+  Unregister(&w);
+}
+
+void TestClock::WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const {
+  if (deadline_ns == INT64_MAX) {
+    cv->Wait(mu);
+    return;
+  }
+  Waiter w{[cv, mu] {
+             MutexLock l(mu);
+             cv->SignalAll();
+           },
+           deadline_ns};
+  if (!Register(&w)) return;
+  cv->Wait(mu);
+  Unregister(&w);
 }
 
 void TestClock::Advance(int64_t d) {
@@ -70,10 +110,7 @@ void TestClock::Advance(int64_t d) {
     std::lock_guard l(mu_);
     for (const Waiter* w : waiters_) all.push_back(*w);
   }
-  for (const Waiter& w : all) {
-    std::lock_guard l(*w.mu);
-    w.cv->notify_all();
-  }
+  for (const Waiter& w : all) w.wake();
 }
 
 uint64_t TestClock::waits() const {

@@ -7,8 +7,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace netsnap {
 
@@ -26,6 +29,8 @@ class Clock {
   // that an injected clock, not the steady clock, decides when it is due.
   virtual void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                          int64_t deadline_ns) const;
+  // The same for common/mutex.h's CondVar and the Mutex it waits with (held by the caller).
+  virtual void WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const REQUIRES(mu);
 
   // The process's real clocks (CLOCK_REALTIME and CLOCK_MONOTONIC, the steady clock).
   static const Clock* Real();
@@ -41,6 +46,7 @@ class TestClock : public Clock {
   int64_t MonotonicNs() const override { return mono_.load(); }
   void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                  int64_t deadline_ns) const override;
+  void WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const override REQUIRES(mu);
 
   // Moves both clocks forward by d and wakes every timed waiter. Must not race with the
   // destruction of an object that waits (tests advance and destroy from one thread).
@@ -59,10 +65,12 @@ class TestClock : public Clock {
 
  private:
   struct Waiter {
-    std::condition_variable* cv;
-    std::mutex* mu;
+    std::function<void()> wake;  // notifies the waiter's condition variable under its mutex
     int64_t deadline_ns;
   };
+  // Registers a timed wait; false when the clock already reached its deadline (no wait).
+  bool Register(Waiter* w) const;
+  void Unregister(Waiter* w) const;
   std::atomic<int64_t> now_;
   std::atomic<int64_t> mono_{1};
   mutable std::mutex mu_;
