@@ -274,8 +274,8 @@ Status RollbackManager::Confirm(const std::string& id, const std::string& actor,
 Status RollbackManager::BeginRevertLocked(const std::string& id, bool expired_only, Rollback* out) {
   NETSNAP_RETURN_IF_ERROR(journal_.Load(id, out));
   if (out->state != RollbackState::kAwaitingConfirmation) {
-    return Status::Conflict("rollback " + id + " is " + Name(out->state) +
-                            ", not awaiting_confirmation");
+    return Status::Conflict("rollback " + id + " is " + Name(out->state) + ", not " +
+                            Name(RollbackState::kAwaitingConfirmation));
   }
   if (expired_only && watcher_.WithinWindow(id)) {
     return Status::Conflict("rollback " + id + " is still within its confirmation window");
