@@ -18,7 +18,9 @@
 #include "api/json.h"
 #include "api/params.h"
 #include "api/rollback_service.h"
+#include "restore/probes.h"
 #include "restore/rollback.h"
+#include "restore/scope.h"
 
 namespace netsnap::api {
 
@@ -39,9 +41,30 @@ Status ParseBool(const json::object& o, const char* name, bool* out) {
   return Status::OK();
 }
 
-Status ParseRequest(const ApiRequest& req, RollbackRequest* out) {
-  json::object body;
-  NETSNAP_RETURN_IF_ERROR(ParseObject(req.body, &body));
+// Who a rollback, a confirm or a cancel is by, as the journal and events name them: the
+// principal's name (ActorOf's cmdline), or "api" when it has none.
+std::string RollbackActor(const Principal& who) {
+  Actor a = ActorOf(who);
+  return a.cmdline.empty() ? a.process : a.cmdline;
+}
+
+Status ParseProbes(const json::array& in, std::vector<Probe>* out) {
+  for (const json::value& v : in) {
+    const json::object* o = v.if_object();
+    if (!o || !o->if_contains("type") || !o->if_contains("target") || !o->at("type").is_string() ||
+        !o->at("target").is_string() || o->size() != 2) {
+      return Status::InvalidArgument(
+          "probes: each is {\"type\": \"tcp\"|\"dns\"|\"gateway\", \"target\": \"...\"}");
+    }
+    Probe p{std::string(o->at("type").as_string()), std::string(o->at("target").as_string())};
+    NETSNAP_RETURN_IF_ERROR(ValidateProbe(p).WithContext("probes"));
+    out->push_back(std::move(p));
+  }
+  return Status::OK();
+}
+
+// Fills *out from the request, but for the scope and probes (ParseScopeAndProbes).
+Status ParseRequest(const ApiRequest& req, const json::object& body, RollbackRequest* out) {
   for (const auto& kv : body) {
     std::string_view k = kv.key();
     if (k != "to" && k != "dry_run" && k != "scope" && k != "confirm_within_s" && k != "reason" &&
@@ -63,13 +86,11 @@ Status ParseRequest(const ApiRequest& req, RollbackRequest* out) {
   NETSNAP_RETURN_IF_ERROR(ParseBool(body, "dry_run", &out->dry_run));
   NETSNAP_RETURN_IF_ERROR(ParseBool(body, "force", &out->force));
   NETSNAP_RETURN_IF_ERROR(ParseBool(body, "if_unchanged", &out->if_unchanged));
-  if (const json::value* v = body.if_contains("scope")) {
-    if (!v->is_object()) return Status::InvalidArgument("scope must be an object");
-    out->scope = v->as_object();
+  if (const json::value* v = body.if_contains("scope"); v && !v->is_object()) {
+    return Status::InvalidArgument("scope must be an object");
   }
-  if (const json::value* v = body.if_contains("probes")) {
-    if (!v->is_array()) return Status::InvalidArgument("probes must be a list");
-    out->probes = v->as_array();
+  if (const json::value* v = body.if_contains("probes"); v && !v->is_array()) {
+    return Status::InvalidArgument("probes must be a list");
   }
   if (const json::value* v = body.if_contains("confirm_within_s")) {
     if (!v->is_number() || v->to_number<double>() < 0 || !std::isfinite(v->to_number<double>()) ||
@@ -84,15 +105,28 @@ Status ParseRequest(const ApiRequest& req, RollbackRequest* out) {
   }
   auto key = req.headers.find("idempotency-key");
   if (key != req.headers.end()) out->idempotency_key = key->second;
-  out->actor = ActorOf(req.principal);
+  out->actor = RollbackActor(req.principal);
   out->principal = req.principal.name;
-  out->now_ns = req.now_ns;
+  return Status::OK();
+}
+
+// The scope and the probes, whose shapes ParseRequest checked; after the audit fields are
+// noted and a rollback module is known to be there.
+Status ParseScopeAndProbes(const json::object& body, RollbackRequest* out) {
+  if (const json::value* v = body.if_contains("scope")) {
+    NETSNAP_RETURN_IF_ERROR(ScopeFromJson(v->as_object(), &out->scope));
+  }
+  if (const json::value* v = body.if_contains("probes")) {
+    NETSNAP_RETURN_IF_ERROR(ParseProbes(v->as_array(), &out->probes));
+  }
   return Status::OK();
 }
 
 Status StartRollback(const ApiContext& ctx, const ApiRequest& req, ApiResponse* res) {
+  json::object body;
+  NETSNAP_RETURN_IF_ERROR(ParseObject(req.body, &body));
   RollbackRequest rb;
-  NETSNAP_RETURN_IF_ERROR(ParseRequest(req, &rb));
+  NETSNAP_RETURN_IF_ERROR(ParseRequest(req, body, &rb));
   res->audit.emplace_back("to", rb.to);
   res->audit.emplace_back("dry_run", rb.dry_run ? "true" : "false");
   if (!rb.reason.empty()) res->audit.emplace_back("reason", rb.reason);
@@ -101,6 +135,7 @@ Status StartRollback(const ApiContext& ctx, const ApiRequest& req, ApiResponse* 
     NoRollbacks(res);
     return Status::OK();
   }
+  NETSNAP_RETURN_IF_ERROR(ParseScopeAndProbes(body, &rb));
   Status s = ctx.rollbacks->Rollback(rb, &out);
   if (IsIdempotencyMismatch(s)) {
     res->Error(422, "idempotency_mismatch", s.message());
@@ -160,7 +195,7 @@ void AddRollbackRoutes(const ApiContext* ctx, Router* router) {
       [ctx](const ApiRequest& req, ApiResponse* res) {
         res->audit.emplace_back("rollback", req.Param("id"));
         return WithService(*ctx, res, [&](RollbackService* s, json::object* out) {
-          return s->Confirm(req.Param("id"), ActorOf(req.principal), out);
+          return s->Confirm(req.Param("id"), RollbackActor(req.principal), out);
         });
       },
       Runs::kWorker);
@@ -169,7 +204,7 @@ void AddRollbackRoutes(const ApiContext* ctx, Router* router) {
       [ctx](const ApiRequest& req, ApiResponse* res) {
         res->audit.emplace_back("rollback", req.Param("id"));
         return WithService(*ctx, res, [&](RollbackService* s, json::object* out) {
-          return s->Cancel(req.Param("id"), ActorOf(req.principal), out);
+          return s->Cancel(req.Param("id"), RollbackActor(req.principal), out);
         });
       },
       Runs::kWorker);

@@ -9,12 +9,13 @@ namespace netsnap::api {
 class ManagedRollbacks : public RollbackService {
  public:
   ManagedRollbacks(RollbackManager* manager, Store* store) : manager_(manager), store_(store) {}
-  Status Rollback(const RollbackRequest& req, boost::json::object* out) override;
+  Status Rollback(const netsnap::RollbackRequest& req, boost::json::object* out) override;
   Status List(boost::json::object* out) override;
   Status Get(const std::string& id, boost::json::object* out) override;
   size_t AwaitingConfirmation() override { return manager_->AwaitingConfirmation(); }
-  Status Confirm(const std::string& id, const Actor& actor, boost::json::object* out) override;
-  Status Cancel(const std::string& id, const Actor& actor, boost::json::object* out) override;
+  Status Confirm(const std::string& id, const std::string& actor,
+                 boost::json::object* out) override;
+  Status Cancel(const std::string& id, const std::string& actor, boost::json::object* out) override;
 
  private:
   // The rollback as JSON, with its target version's header as "target".

@@ -34,17 +34,6 @@ void Clock::WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const {
   }
 }
 
-void Clock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                      int64_t deadline_ns) const {
-  if (deadline_ns == INT64_MAX) {
-    cv.wait(lock);
-    return;
-  }
-  // The waits of the real clock end on the steady clock, which MonotonicNs() reads.
-  const int64_t left = deadline_ns - MonotonicNs();
-  if (left > 0) cv.wait_for(lock, std::chrono::nanoseconds(left));
-}
-
 const Clock* Clock::Real() {
   static const RealClock clock;
   return &clock;
@@ -78,23 +67,6 @@ void TestClock::WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const {
            deadline_ns};
   if (!Register(&w)) return;
   cv->Wait(mu);
-  Unregister(&w);
-}
-
-void TestClock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                          int64_t deadline_ns) const {
-  if (deadline_ns == INT64_MAX) {
-    cv.wait(lock);
-    return;
-  }
-  std::mutex* mu = lock.mutex();
-  Waiter w{[&cv, mu] {
-             std::lock_guard l(*mu);
-             cv.notify_all();
-           },
-           deadline_ns};
-  if (!Register(&w)) return;
-  cv.wait(lock);
   Unregister(&w);
 }
 

@@ -5,10 +5,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <vector>
 
 #include "common/mutex.h"
@@ -28,10 +26,6 @@ class Clock {
   // condition and the time in a loop. Every timed wait of a schedule goes through here, so
   // that an injected clock, not the steady clock, decides when it is due.
   virtual void WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const REQUIRES(mu);
-  // The same for a std::mutex, used by restore/rollback_manager until its mutex becomes a Mutex
-  // (issue 14 item 5); then this overload goes.
-  virtual void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                         int64_t deadline_ns) const;
 
   // The process's real clocks (CLOCK_REALTIME and CLOCK_MONOTONIC, the steady clock).
   static const Clock* Real();
@@ -46,8 +40,6 @@ class TestClock : public Clock {
   int64_t NowNs() const override { return now_.load(); }
   int64_t MonotonicNs() const override { return mono_.load(); }
   void WaitUntil(CondVar* cv, Mutex* mu, int64_t deadline_ns) const override REQUIRES(mu);
-  void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                 int64_t deadline_ns) const override;
 
   // Moves both clocks forward by d and wakes every timed waiter. Must not race with the
   // destruction of an object that waits (tests advance and destroy from one thread).

@@ -3,7 +3,6 @@
 #include <map>
 #include <set>
 
-#include "netsnap/nexthop.h"
 #include "netsnap/record_kind.h"
 #include "netsnap/route.h"
 
@@ -43,8 +42,6 @@ std::string GuardGroupOf(std::string_view key) {
   if (kind->table_of_key && kind->table_of_key(key, &table)) return "table " + TableName(table);
   return std::string(kind->group);
 }
-
-bool HasGateway(const Route& r) { return !r.gateway.empty() || !r.nexthops.empty() || r.nhid; }
 
 }  // namespace
 
@@ -121,49 +118,6 @@ Status CheckBlastRadius(const Snapshot& live, const RollbackPlan& plan, const Gu
   for (size_t i = 0; i < reasons.size(); ++i) msg += (i ? "; " : "") + reasons[i];
   msg += ". Repeat with \"force\": true and a \"reason\" if this is intended.";
   return Status::Refused(msg);
-}
-
-std::vector<Delta> OrderForApply(const Delta& changes, const Snapshot& live) {
-  enum Phase {
-    kNexthopPut,
-    kGroupPut,
-    kConnectedPut,
-    kGatewayPut,
-    kRulePut,
-    kRuleDel,
-    kGatewayDel,
-    kConnectedDel,
-    kGroupDel,
-    kNexthopDel,
-    kPhases
-  };
-  std::vector<Delta> phases(kPhases);
-  for (const Change& c : changes) {
-    RecordKind kind = KindOfKey(c.key);
-    std::string_view value;
-    std::string old;
-    if (c.value) {
-      value = *c.value;
-    } else if (auto o = live.Find(c.key)) {
-      old.assign(o->value);
-      value = old;
-    }
-    Phase ph = c.value ? kConnectedPut : kConnectedDel;
-    if (kind == RecordKind::kRoute) {
-      Route r;
-      bool gw = Route::FromRecord({c.key, value}, &r).ok() && HasGateway(r);
-      ph = c.value ? (gw ? kGatewayPut : kConnectedPut) : (gw ? kGatewayDel : kConnectedDel);
-    } else if (kind == RecordKind::kRule) {
-      ph = c.value ? kRulePut : kRuleDel;
-    } else if (kind == RecordKind::kNexthop) {
-      Nexthop nh;
-      bool group = Nexthop::FromRecord({c.key, value}, &nh).ok() && !nh.group.empty();
-      ph = c.value ? (group ? kGroupPut : kNexthopPut) : (group ? kGroupDel : kNexthopDel);
-    }
-    phases[ph].push_back(c);
-  }
-  std::erase_if(phases, [](const Delta& d) { return d.empty(); });
-  return phases;
 }
 
 }  // namespace netsnap

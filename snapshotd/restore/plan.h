@@ -1,5 +1,6 @@
 // Rollback plans: what must change to make the live state equal a target version within a
-// scope, the blast-radius guard, and the order in which changes reach the kernel.
+// scope, and the blast-radius guard. In which order the changes reach the live state is the
+// source's to decide (Source::Apply).
 #pragma once
 
 #include <cstdint>
@@ -38,11 +39,5 @@ struct GuardOptions {
 // server of a resolver's default domain ("."). Replacements, and removals offset by additions in
 // the same group, are not shrink.
 Status CheckBlastRadius(const Snapshot& live, const RollbackPlan& plan, const GuardOptions& opts);
-
-// Splits changes into phases applied one after another so that nothing is left unreachable on
-// the way: next-hop objects (members before groups), connected routes, routes through gateways,
-// rules; then rule removals, gateway route removals, connected route removals, next-hop removals
-// (groups before members). Other kinds go with the first additions.
-std::vector<Delta> OrderForApply(const Delta& changes, const Snapshot& live);
 
 }  // namespace netsnap

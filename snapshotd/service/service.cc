@@ -62,7 +62,7 @@ Status Service::Start() {
   daemon_.SetIdempotencyPruner([store = daemon_.store()](int64_t before_ns, uint64_t* removed) {
     size_t n = 0;
     Status s =
-        RollbackManager::RemoveExpiredKeys(store, before_ns + RetentionRunner::kIdempotencyNs, &n);
+        RollbackJournal::RemoveExpiredKeys(store, before_ns + RetentionRunner::kIdempotencyNs, &n);
     *removed = n;
     return s;
   });

@@ -270,28 +270,5 @@ TEST(Guard, SettingsComeFromTheDaemonTableAndAreChecked) {
             Status::Code::kRefused);
 }
 
-TEST(Order, ConnectedBeforeGatewayAddsBeforeRemovesRulesBetween) {
-  Snapshot live = Snap({MakeRoute("10.7.0.0/16", 254, "10.99.0.3"), MakeRoute("10.8.0.0/24", 254)});
-  Snapshot target =
-      Snap({MakeRoute("10.5.0.0/16", 254, "10.98.0.3"), MakeRoute("10.98.0.0/24", 254)});
-  RollbackPlan p = MakePlan(live, target, {});
-  std::vector<Delta> phases = OrderForApply(p.changes, live);
-  ASSERT_EQ(phases.size(), 4u);
-  // Each phase holds exactly the one route named, added (put) or removed.
-  auto is = [&](const Delta& d, bool put, const std::string& dst) {
-    ASSERT_EQ(d.size(), 1u) << dst;
-    const Change& c = d[0];
-    Route r;
-    std::string v = c.value ? *c.value : std::string(live.Find(c.key)->value);
-    ASSERT_TRUE(Route::FromRecord({c.key, v}, &r).ok());
-    EXPECT_EQ(c.value.has_value(), put) << dst;
-    EXPECT_EQ(r.dst.ToString(), dst);
-  };
-  is(phases[0], true, "10.98.0.0/24");  // the connected network first
-  is(phases[1], true, "10.5.0.0/16");   // then the route through a gateway on it
-  is(phases[2], false, "10.7.0.0/16");  // removals last, gateway routes first
-  is(phases[3], false, "10.8.0.0/24");
-}
-
 }  // namespace
 }  // namespace netsnap

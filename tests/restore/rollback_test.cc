@@ -521,14 +521,14 @@ TEST_F(RollbackTest, IdempotencyKeysBindToThePrincipalAndTheRequest) {
 
   // Keys expire after 24 hours: listed, removed, and then the key is free for a new request.
   std::vector<std::string> expired;
-  ASSERT_TRUE(RollbackManager::ExpiredKeys(daemon_->store(), NowNs(), &expired).ok());
+  ASSERT_TRUE(RollbackJournal::ExpiredKeys(daemon_->store(), NowNs(), &expired).ok());
   EXPECT_TRUE(expired.empty());
   ASSERT_TRUE(
-      RollbackManager::ExpiredKeys(daemon_->store(), NowNs() + kIdempotencyTtlNs, &expired).ok());
+      RollbackJournal::ExpiredKeys(daemon_->store(), NowNs() + kIdempotencyTtlNs, &expired).ok());
   EXPECT_EQ(expired.size(), 2u);
   size_t removed = 0;
   ASSERT_TRUE(
-      RollbackManager::RemoveExpiredKeys(daemon_->store(), NowNs() + kIdempotencyTtlNs, &removed)
+      RollbackJournal::RemoveExpiredKeys(daemon_->store(), NowNs() + kIdempotencyTtlNs, &removed)
           .ok());
   EXPECT_EQ(removed, 2u);
   Rollback fresh = Roll(real);
