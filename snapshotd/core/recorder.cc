@@ -39,7 +39,9 @@ Recorder::~Recorder() { Stop(); }
 
 SourceState Recorder::state() const {
   MutexLock l(&mu_);
-  return state_;
+  SourceState s = state_;
+  s.latest = delivered_;
+  return s;
 }
 
 Snapshot Recorder::current() const {
@@ -64,6 +66,7 @@ Status Recorder::Start() {
                       s.ToString());
       }
       state_.latest = latest;
+      delivered_ = latest;
     }
   }
   Status s = source_->Start(this);
@@ -192,7 +195,10 @@ Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInf
   state_.latest = *out;
   metrics_->Set("netsnap_capture_lag_seconds", {{"source", name()}},
                 static_cast<double>(clock_->NowNs() - info.time_ns) / 1e9);
-  if (out->version == previous.version) return Status::OK();  // unchanged content
+  if (out->version == previous.version) {  // unchanged content
+    if (committed_.empty()) delivered_ = *out;
+    return Status::OK();
+  }
   metrics_->Add("netsnap_versions_total", {{"source", name()}});
   Snapshot before = std::move(current_);
   current_ = next;
@@ -211,6 +217,8 @@ void Recorder::DeliverCommitted() {
       committed_.pop_front();
     }
     for (const Listener& fn : listeners_) fn(ev);
+    MutexLock l(&mu_);
+    delivered_ = committed_.empty() ? state_.latest : ev.current;
   }
 }
 

@@ -14,7 +14,8 @@
 // mu_, and the committing thread then takes deliver_mu_ and hands every queued version to the
 // listeners, oldest first, before it returns. So a version reaches the listeners after every
 // version committed before it and before its commit call (OnChanges, CaptureNow, ...) returns;
-// a listener may read the recorder (current(), state()) but must not commit to it.
+// a listener may read the recorder (current(), state()) but must not commit to it. state()
+// shows a version once its listeners have run, so a reader who sees it there finds it delivered.
 #pragma once
 
 #include <atomic>
@@ -129,6 +130,9 @@ class Recorder : public CaptureSink {
   std::optional<CommitInfo> attribution_ GUARDED_BY(mu_);
   // Committed versions not yet handed to the listeners, oldest first.
   std::deque<VersionCommitted> committed_ GUARDED_BY(mu_);
+  // The latest version whose listeners have run: state() shows it, so that whoever sees a
+  // version there finds it delivered (detection's inbox holds it).
+  VersionHeader delivered_ GUARDED_BY(mu_);
   bool degraded_ GUARDED_BY(mu_) = false;      // a commit failed since the last full re-read
   bool clock_behind_ GUARDED_BY(mu_) = false;  // a clock_step was reported, not yet caught up
   bool stopping_ GUARDED_BY(mu_) = false;
