@@ -45,14 +45,14 @@ long RssKb() {
 
 class Sink : public CaptureSink {
  public:
-  void OnSnapshot(Snapshot s, Cause, const Actor&, int64_t) override {
+  void OnSnapshot(Snapshot s, Cause, const Actor&, int64_t, Writer) override {
     last_ns = NowNs();
     std::lock_guard<std::mutex> l(mu);
     current = std::move(s);
     ++deliveries;
   }
   // Delivery time is taken on arrival: folding into a large snapshot is the recorder's cost.
-  void OnChanges(Delta d, Cause, const Actor&, int64_t) override {
+  void OnChanges(Delta d, Cause, const Actor&, int64_t, Writer) override {
     last_ns = NowNs();
     std::lock_guard<std::mutex> l(mu);
     Snapshot next;

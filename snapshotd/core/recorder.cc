@@ -38,23 +38,25 @@ Recorder::Recorder(std::unique_ptr<Source> source, Store* store, Metrics* metric
 Recorder::~Recorder() { Stop(); }
 
 SourceState Recorder::state() const {
-  std::lock_guard l(mu_);
-  return state_;
+  MutexLock l(&mu_);
+  SourceState s = state_;
+  s.latest = delivered_;
+  return s;
 }
 
 Snapshot Recorder::current() const {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   return current_;
 }
 
 void Recorder::AddListener(Listener fn) {
-  std::lock_guard l(mu_);
+  MutexLock l(&deliver_mu_);
   listeners_.push_back(std::move(fn));
 }
 
 Status Recorder::Start() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     VersionHeader latest;
     if (store_->Latest(name(), &latest).ok()) {
       Status s = store_->Reconstruct(name(), latest.version, &current_);
@@ -64,10 +66,11 @@ Status Recorder::Start() {
                       s.ToString());
       }
       state_.latest = latest;
+      delivered_ = latest;
     }
   }
   Status s = source_->Start(this);
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   if (!s.ok()) {
     state_.state = "error";
     state_.error = s.ToString();
@@ -100,24 +103,24 @@ void Recorder::Alive() {
 
 void Recorder::Stop() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     stopping_ = true;
   }
-  resync_cv_.notify_all();
+  resync_cv_.SignalAll();
   if (resync_thread_.joinable()) resync_thread_.join();
   source_->Stop();
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   state_.state = "stopped";
 }
 
 void Recorder::ResyncLoop() {
-  std::unique_lock l(mu_);
+  MutexLock l(&mu_);
   while (!stopping_) {
-    resync_cv_.wait(l, [&] { return stopping_ || degraded_; });
+    resync_cv_.Wait(&mu_, [&]() REQUIRES(mu_) { return stopping_ || degraded_; });
     if (stopping_) return;
-    if (resync_cv_.wait_for(l, kResyncEvery, [&] { return stopping_; })) return;
+    if (resync_cv_.WaitFor(&mu_, kResyncEvery, [&]() REQUIRES(mu_) { return stopping_; })) return;
     if (!degraded_) continue;
-    l.unlock();
+    mu_.Unlock();
     // A full re-read of a large table costs about a second of CPU (100k routes): wait until
     // the store takes writes again (it tries to recover itself here) before reading.
     Status s = store_->CheckWritable();
@@ -125,9 +128,9 @@ void Recorder::ResyncLoop() {
       VersionHeader out;
       s = CaptureNow(Cause::kPeriodic, Actor{}, "re-read after a failed commit", &out);
       if (s.ok()) spdlog::info("source {}: recovered, version {} stored", name(), out.version);
-      l.lock();
+      mu_.Lock();
     } else {
-      l.lock();
+      mu_.Lock();
       // Health shows the latest reason, e.g. that recovery failed as the disk is still full.
       state_.error = "store: " + s.ToString() + kRetrying;
     }
@@ -157,14 +160,14 @@ void Recorder::KeepTimeMonotonic(CommitInfo* info) {
 }
 
 void Recorder::Attribute(std::optional<CommitInfo> info) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   attribution_ = std::move(info);
 }
 
 Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInfo& given,
-                              VersionHeader* out) {
+                              Writer writer, VersionHeader* out) {
   CommitInfo info = given;
-  if (attribution_) {
+  if (attribution_ && writer == Writer::kDaemon) {
     info.cause = attribution_->cause;
     info.actor = attribution_->actor;
     info.note = attribution_->note;
@@ -181,7 +184,7 @@ Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInf
     state_.state = "degraded";
     state_.error = "store: " + s.ToString() + kRetrying;
     metrics_->Add("netsnap_commit_failures_total", {{"source", name()}});
-    resync_cv_.notify_all();
+    resync_cv_.SignalAll();
     return s;
   }
   // Only a full read (delta == nullptr) brings back what failed commits dropped.
@@ -192,40 +195,66 @@ Status Recorder::CommitLocked(Snapshot next, const Delta* delta, const CommitInf
   state_.latest = *out;
   metrics_->Set("netsnap_capture_lag_seconds", {{"source", name()}},
                 static_cast<double>(clock_->NowNs() - info.time_ns) / 1e9);
-  if (out->version == previous.version) return Status::OK();  // unchanged content
+  if (out->version == previous.version) {  // unchanged content
+    if (committed_.empty()) delivered_ = *out;
+    return Status::OK();
+  }
   metrics_->Add("netsnap_versions_total", {{"source", name()}});
-  Snapshot before = current_;
+  Snapshot before = std::move(current_);
   current_ = next;
-  VersionCommitted ev{name(), previous, *out, std::move(before), std::move(next)};
-  for (const Listener& fn : listeners_) fn(ev);
+  committed_.push_back({name(), previous, *out, std::move(before), std::move(next)});
   return Status::OK();
 }
 
-void Recorder::OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns) {
-  std::lock_guard l(mu_);
-  VersionHeader out;
-  // A failure is logged and shown in the source's health by CommitLocked.
-  (void)CommitLocked(std::move(snapshot), nullptr, {time_ns, cause, actor, ""}, &out);
+void Recorder::DeliverCommitted() {
+  MutexLock d(&deliver_mu_);
+  for (;;) {
+    VersionCommitted ev;
+    {
+      MutexLock l(&mu_);
+      if (committed_.empty()) return;
+      ev = std::move(committed_.front());
+      committed_.pop_front();
+    }
+    for (const Listener& fn : listeners_) fn(ev);
+    MutexLock l(&mu_);
+    delivered_ = committed_.empty() ? state_.latest : ev.current;
+  }
 }
 
-void Recorder::OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) {
-  std::lock_guard l(mu_);
-  // current_ misses what failed to commit: a delta on it would be wrong until a full re-read.
-  if (degraded_) return;
-  NormalizeDelta(&changes);
-  Snapshot next;
-  Status s = ApplyDelta(current_, changes, &next);
-  if (!s.ok()) {
-    state_.error = "source delivered a bad delta: " + s.ToString();
-    return;
+void Recorder::OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns,
+                          Writer writer) {
+  {
+    MutexLock l(&mu_);
+    VersionHeader out;
+    // A failure is logged and shown in the source's health by CommitLocked.
+    (void)CommitLocked(std::move(snapshot), nullptr, {time_ns, cause, actor, ""}, writer, &out);
   }
-  VersionHeader out;
-  // A failure is logged and shown in the source's health by CommitLocked.
-  (void)CommitLocked(std::move(next), &changes, {time_ns, cause, actor, ""}, &out);
+  DeliverCommitted();
+}
+
+void Recorder::OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns,
+                         Writer writer) {
+  {
+    MutexLock l(&mu_);
+    // current_ misses what failed to commit: a delta on it would be wrong until a full re-read.
+    if (degraded_) return;
+    NormalizeDelta(&changes);
+    Snapshot next;
+    Status s = ApplyDelta(current_, changes, &next);
+    if (!s.ok()) {
+      state_.error = "source delivered a bad delta: " + s.ToString();
+      return;
+    }
+    VersionHeader out;
+    // A failure is logged and shown in the source's health by CommitLocked.
+    (void)CommitLocked(std::move(next), &changes, {time_ns, cause, actor, ""}, writer, &out);
+  }
+  DeliverCommitted();
 }
 
 void Recorder::OnError(const Status& error) {
-  std::lock_guard l(mu_);
+  MutexLock l(&mu_);
   state_.state = "error";
   state_.error = error.ToString();
   metrics_->Add("netsnap_capture_errors_total", {{"source", name()}});
@@ -240,7 +269,7 @@ void Recorder::Count(std::string_view counter, uint64_t n) {
 void Recorder::OnWarnings(std::vector<SourceWarning> warnings) {
   std::vector<SourceWarning> fresh;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(&mu_);
     for (const SourceWarning& w : warnings) {
       const auto& old = state_.warnings;
       if (std::find(old.begin(), old.end(), w) == old.end()) fresh.push_back(w);
@@ -261,8 +290,14 @@ Status Recorder::CaptureNow(Cause cause, const Actor& actor, const std::string& 
   metrics_->Observe("netsnap_capture_seconds", {{"source", name()}},
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   if (live) *live = snap;
-  std::lock_guard l(mu_);
-  return CommitLocked(std::move(snap), nullptr, {clock_->NowNs(), cause, actor, note}, out);
+  Status s;
+  {
+    MutexLock l(&mu_);
+    s = CommitLocked(std::move(snap), nullptr, {clock_->NowNs(), cause, actor, note},
+                     Writer::kDaemon, out);
+  }
+  DeliverCommitted();
+  return s;
 }
 
 }  // namespace netsnap

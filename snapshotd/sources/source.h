@@ -30,16 +30,30 @@ struct SourceWarning {
   bool operator==(const SourceWarning&) const = default;
 };
 
+// Who made the changes a delivery holds, as the source knows it by fact, never by time:
+// kDaemon when they are the outcome of the daemon's own Apply (the kernel: notifications carrying
+// the port id of the socket Apply writes through; a resolver: files whose content is what Apply
+// wrote there), kOther for anything else, unknown writers included. The recorder stamps a
+// rollback's cause and actor on kDaemon deliveries only (recorder.h), so a change another
+// process makes while a rollback applies keeps its own actor and is inspected by detection.
+// A full re-read that covers both the daemon's writes and others' (a re-dump after a
+// notification overflow while Apply runs) cannot tell them apart: the source delivers it as
+// kDaemon, as inspecting the daemon's own writes would report a rollback as damage (and a
+// restore policy would fight it).
+enum class Writer : uint8_t { kOther, kDaemon };
+
 // Where a source's captures go. Calls come from the source's own thread; implementations are
 // thread-safe. A source delivers a full snapshot first and then either full snapshots or deltas
-// relative to what it delivered before.
+// relative to what it delivered before. A delivery holds the changes of one writer (see Writer).
 class CaptureSink {
  public:
   virtual ~CaptureSink() = default;
   // The complete live state at time_ns.
-  virtual void OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns) = 0;
+  virtual void OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns,
+                          Writer writer) = 0;
   // Changes to the last delivered state (a debounced burst of notifications).
-  virtual void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) = 0;
+  virtual void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns,
+                         Writer writer) = 0;
   // A capture failed; the source keeps trying. Shown in /v1/health.
   virtual void OnError(const Status& error) = 0;
   // A counter the source wants exported in /metrics ("netlink_overflows", ...).
@@ -97,6 +111,7 @@ class Source {
   // nullopt: remove it). The source orders it make-before-break (the kernel's order:
   // kernel_apply.h), applies what it can and reports each record that failed. Used by rollback,
   // which plans and verifies.
+  // The capture of what Apply changed reaches the sink marked Writer::kDaemon.
   virtual Status Apply(const Delta& changes, ApplyResult* result) = 0;
 
  protected:

@@ -9,7 +9,7 @@ namespace netsnap::testing {
 Status MemorySource::Start(CaptureSink* sink) {
   Snapshot s;
   NETSNAP_RETURN_IF_ERROR(ReadLive(&s));
-  sink->OnSnapshot(s, Cause::kStartup, Actor{}, NowNs());
+  sink->OnSnapshot(s, Cause::kStartup, Actor{}, NowNs(), Writer::kOther);
   return Status::OK();
 }
 

@@ -28,13 +28,15 @@ void FoldingSink::Record(Delivery d, const Snapshot& next) {
   cv_.notify_all();
 }
 
-void FoldingSink::OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t t) {
+void FoldingSink::OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t t,
+                             Writer writer) {
   std::lock_guard<std::mutex> l(mu_);
-  Record({true, cause, actor, {}, t}, snapshot);
+  Record({true, cause, actor, {}, t, writer}, snapshot);
   if (on_delivery) on_delivery(t);
 }
 
-void FoldingSink::OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t t) {
+void FoldingSink::OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t t,
+                            Writer writer) {
   std::lock_guard<std::mutex> l(mu_);
   Snapshot next;
   Status s = ApplyDelta(current_, changes, &next);
@@ -42,7 +44,7 @@ void FoldingSink::OnChanges(Delta changes, Cause cause, const Actor& actor, int6
     errors_.push_back("ApplyDelta: " + s.ToString());
     return;
   }
-  Record({false, cause, actor, {}, t}, next);
+  Record({false, cause, actor, {}, t, writer}, next);
   if (on_delivery) on_delivery(t);
 }
 

@@ -28,12 +28,15 @@ struct Delivery {
   Actor actor;
   Diff diff;            // against the state before the delivery
   int64_t time_ns = 0;  // the time the source gave
+  Writer writer = Writer::kOther;
 };
 
 class FoldingSink : public CaptureSink {
  public:
-  void OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns) override;
-  void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) override;
+  void OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns,
+                  Writer writer) override;
+  void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns,
+                 Writer writer) override;
   void OnError(const Status& error) override;
   void Count(std::string_view counter, uint64_t n) override;
 

@@ -88,13 +88,14 @@ std::vector<std::string> Targets(const ResolverRule& r) {
   return out;
 }
 
-void RecordingSink::OnSnapshot(Snapshot snapshot, Cause cause, const Actor&, int64_t) {
+void RecordingSink::OnSnapshot(Snapshot snapshot, Cause cause, const Actor&, int64_t,
+                               Writer writer) {
   std::lock_guard<std::mutex> l(mu_);
-  deliveries_.push_back({std::move(snapshot), cause});
+  deliveries_.push_back({std::move(snapshot), cause, writer});
   cv_.notify_all();
 }
 
-void RecordingSink::OnChanges(Delta, Cause, const Actor&, int64_t) {
+void RecordingSink::OnChanges(Delta, Cause, const Actor&, int64_t, Writer) {
   std::lock_guard<std::mutex> l(mu_);
   ++deltas_;
 }

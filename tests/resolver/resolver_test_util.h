@@ -35,12 +35,15 @@ std::vector<std::string> Targets(const ResolverRule& r);
 struct Delivery {
   Snapshot snapshot;
   Cause cause;
+  Writer writer = Writer::kOther;
 };
 
 class RecordingSink : public CaptureSink {
  public:
-  void OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns) override;
-  void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns) override;
+  void OnSnapshot(Snapshot snapshot, Cause cause, const Actor& actor, int64_t time_ns,
+                  Writer writer) override;
+  void OnChanges(Delta changes, Cause cause, const Actor& actor, int64_t time_ns,
+                 Writer writer) override;
   void OnError(const Status& error) override;
   void Count(std::string_view counter, uint64_t n) override;
   void OnWarnings(std::vector<SourceWarning> warnings) override;

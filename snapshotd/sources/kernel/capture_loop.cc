@@ -26,10 +26,6 @@ const std::vector<unsigned> kGroups = {
     RTNLGRP_LINK,      RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,  RTNLGRP_IPV4_RULE,
     RTNLGRP_IPV6_RULE, RTNLGRP_NEXTHOP,    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 };
-// What a muted loop leaves: one notification per record changed.
-const std::vector<unsigned> kRecordGroups = {
-    RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE, RTNLGRP_NEXTHOP,
-};
 
 }  // namespace
 
@@ -59,17 +55,17 @@ void CaptureLoop::Stop() {
   }
   if (thread_.joinable()) thread_.join();
   {
-    std::lock_guard<std::mutex> l(sync_mu_);
+    MutexLock l(&sync_mu_);
     exited_ = true;
   }
-  sync_cv_.notify_all();
+  sync_cv_.SignalAll();
 }
 
 Status CaptureLoop::Sync(std::chrono::milliseconds limit) {
   if (std::this_thread::get_id() == thread_.get_id()) {
     return Status::Unavailable("sync from the capture thread itself");
   }
-  std::unique_lock<std::mutex> l(sync_mu_);
+  MutexLock l(&sync_mu_);
   if (exited_ || stop_ || wake_fd_ < 0) return Status::Unavailable("capture is stopped");
   const uint64_t ticket = ++sync_asked_;
   uint64_t one = 1;
@@ -77,7 +73,8 @@ Status CaptureLoop::Sync(std::chrono::milliseconds limit) {
     return Status::Unavailable("cannot wake the capture thread");
   }
   ++sync_waiters_;
-  bool done = sync_cv_.wait_for(l, limit, [&] { return sync_done_ >= ticket || exited_; });
+  bool done = sync_cv_.WaitFor(
+      &sync_mu_, limit, [&]() REQUIRES(sync_mu_) { return sync_done_ >= ticket || exited_; });
   --sync_waiters_;
   if (sync_ok_ >= ticket) return Status::OK();
   if (!done) {
@@ -89,28 +86,37 @@ Status CaptureLoop::Sync(std::chrono::milliseconds limit) {
 }
 
 size_t CaptureLoop::SyncWaiters() {
-  std::lock_guard<std::mutex> l(sync_mu_);
+  MutexLock l(&sync_mu_);
   return sync_waiters_;
 }
 
-Status CaptureLoop::Mute() {
-  if (!monitor_) return Status::Unavailable("capture is not open");
-  Status s = monitor_->SetMembership(kRecordGroups, false);
-  if (!s.ok()) {
-    (void)monitor_->SetMembership(kRecordGroups, true);  // best effort; the first error is reported
-    return s;
+void CaptureLoop::BeginOwnWrites(uint32_t port, bool filter) {
+  {
+    MutexLock l(&own_mu_);
+    applying_ = true;
+    own_wrote_ = true;
   }
-  muted_ = true;
-  return Status::OK();
+  own_port_ = port;
+  // Without the filter the notifications are followed; a failed filter costs only that.
+  filtered_ = filter && monitor_ && monitor_->DropNotificationsFrom(port).ok();
 }
 
-void CaptureLoop::Unmute() {
-  Status s = monitor_->SetMembership(kRecordGroups, true);
-  if (!s.ok()) sink_->OnError(s.WithContext("after a muted change"));
-  muted_ = false;
-  redump_asked_ = true;
-  uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+void CaptureLoop::EndOwnWrites() {
+  if (filtered_) {
+    Status s = monitor_->AcceptAllNotifications();
+    if (!s.ok()) sink_->OnError(s.WithContext("after the daemon's own change"));
+    filtered_ = false;
+    filter_ended_ = true;
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+  }
+  MutexLock l(&own_mu_);
+  applying_ = false;
+}
+
+Writer CaptureLoop::RedumpWriter() {
+  MutexLock l(&own_mu_);
+  return applying_ || own_wrote_ ? Writer::kDaemon : Writer::kOther;
 }
 
 Status CaptureLoop::Open() {
@@ -158,22 +164,27 @@ void CaptureLoop::Run() {
     (void)Settle(/*now_all=*/false);  // a failed re-dump is reported to the sink and retried
   }
   {
-    std::lock_guard<std::mutex> l(sync_mu_);
+    MutexLock l(&sync_mu_);
     exited_ = true;
   }
-  sync_cv_.notify_all();
+  sync_cv_.SignalAll();
 }
 
 uint64_t CaptureLoop::TakeSyncRequests() {
   uint64_t count;
   [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);  // re-arms the event
-  std::lock_guard<std::mutex> l(sync_mu_);
+  MutexLock l(&sync_mu_);
   return sync_asked_ > sync_done_ ? sync_asked_ : 0;
 }
 
 void CaptureLoop::FinishSync(uint64_t ticket, const Status& s) {
+  if (s.ok()) {
+    // Every own write made before the ticket has been delivered.
+    MutexLock l(&own_mu_);
+    if (!applying_) own_wrote_ = false;
+  }
   {
-    std::lock_guard<std::mutex> l(sync_mu_);
+    MutexLock l(&sync_mu_);
     sync_done_ = ticket;
     if (s.ok()) {
       sync_ok_ = ticket;
@@ -181,16 +192,14 @@ void CaptureLoop::FinishSync(uint64_t ticket, const Status& s) {
       sync_error_ = s;
     }
   }
-  sync_cv_.notify_all();
+  sync_cv_.SignalAll();
 }
 
 Status CaptureLoop::Settle(bool now_all) {
   const auto now = Clock::now();
-  if (redump_asked_.exchange(false)) {
-    ScheduleRedump(now + std::chrono::milliseconds(config_.debounce_ms), Actor{});
-  }
-  if (muted_) {
-    // Re-dumps wait for Unmute; what was folded before muting can go.
+  if (filter_ended_.exchange(false)) return RedumpAfterOwnWrites();
+  if (filtered_) {
+    // Re-dumps wait for EndOwnWrites (a dump slows the writes it races); others' changes go.
     if (FlushDue(now, now_all)) Flush();
     return Status::OK();
   }
@@ -223,6 +232,24 @@ bool CaptureLoop::FlushDue(Clock::time_point now, bool now_all) const {
           now >= first_change_ + std::chrono::milliseconds(config_.max_delay_ms));
 }
 
+Status CaptureLoop::RedumpAfterOwnWrites() {
+  // What is queued now was changed by others while the filter dropped the daemon's
+  // notifications: delivered first under their names, so the re-dump holds the daemon's part.
+  redump_at_.reset();  // the re-dump below covers one that was due
+  Status s = Drain();
+  Flush();
+  if (overflow_) {  // what others changed is in the re-dump, without their names
+    overflow_ = false;
+    sink_->Count("netlink_overflows");
+  }
+  if (s.ok()) s = Redump(Cause::kEvent, Actor{});
+  if (!s.ok()) {
+    sink_->OnError(s);
+    ScheduleRedump(Clock::now() + kRetryAfterError, Actor{});
+  }
+  return s;
+}
+
 int CaptureLoop::TimeoutMs() const {
   const auto now = Clock::now();
   std::optional<Clock::time_point> deadline;
@@ -233,7 +260,7 @@ int CaptureLoop::TimeoutMs() const {
     consider(std::min(last_change_ + std::chrono::milliseconds(config_.debounce_ms),
                       first_change_ + std::chrono::milliseconds(config_.max_delay_ms)));
   }
-  if (!muted_) {  // Unmute wakes the loop
+  if (!filtered_) {  // EndOwnWrites wakes the loop
     if (redump_at_) consider(*redump_at_);
     if (config_.resync_s > 0) consider(next_resync_);
   }
@@ -258,7 +285,9 @@ Status CaptureLoop::Redump(Cause cause, const Actor& actor) {
   pending_.clear();  // the snapshot supersedes what was folded so far
   pending_actor_ = Actor{};
   next_resync_ = Clock::now() + std::chrono::seconds(config_.resync_s);
-  sink_->OnSnapshot(std::move(dump.snapshot), cause, actor, as_of_ns);
+  // Decided after the dump, so that own writes that began during it count.
+  const Writer writer = RedumpWriter();
+  sink_->OnSnapshot(std::move(dump.snapshot), cause, actor, as_of_ns, writer);
   malloc_trim(0);  // give the dump's transient memory back to the system
   return Status::OK();
 }
@@ -341,11 +370,16 @@ void CaptureLoop::OnMessage(const nlmsghdr* nlh) {
     return;
   }
   if (effect != ChangeDecoder::Effect::kChange) return;
+  const uint32_t own = own_port_.load(std::memory_order_relaxed);
+  const Writer writer = own != 0 && nlh->nlmsg_pid == own ? Writer::kDaemon : Writer::kOther;
   const auto now = Clock::now();
-  if (!pending_.empty() && actor.pid != pending_actor_.pid) Flush();
+  if (!pending_.empty() && (actor.pid != pending_actor_.pid || writer != pending_writer_)) {
+    Flush();
+  }
   if (pending_.empty()) {
     first_change_ = now;
     pending_actor_ = actor;
+    pending_writer_ = writer;
   }
   last_change_ = now;
   pending_time_ns_ = read_ns;
@@ -362,8 +396,10 @@ void CaptureLoop::Flush() {
   Delta delta;
   delta.swap(pending_);
   NormalizeDelta(&delta);
-  sink_->OnChanges(std::move(delta), Cause::kEvent, pending_actor_, pending_time_ns_);
+  sink_->OnChanges(std::move(delta), Cause::kEvent, pending_actor_, pending_time_ns_,
+                   pending_writer_);
   pending_actor_ = Actor{};
+  pending_writer_ = Writer::kOther;
 }
 
 }  // namespace netsnap::kernel

@@ -22,19 +22,27 @@
 // queued (the kernel queues a change's notifications before it acknowledges the request that
 // made it), performs a pending re-dump at once, and delivers the pending delta without waiting
 // for the debounce; then the caller is woken.
+//
+// Whose changes a delivery holds (Writer, source.h) is known by fact: a notification's
+// nlmsg_pid is the port id of the socket whose request caused it (checked on Linux 6.18 for
+// routes, rules and next-hop objects: the daemon's apply socket's port id for its own writes,
+// `ip`'s pid for `ip`'s), so a notification from the apply socket (BeginOwnWrites) is the
+// daemon's, any other is someone else's. A burst ends early when the writer changes, as it
+// does when the actor changes. A re-dump is the daemon's while its writes are in progress or
+// not yet delivered (since BeginOwnWrites, until a Sync after EndOwnWrites): it cannot tell
+// writers apart, see Writer.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "common/mutex.h"
 #include "netsnap/version.h"
 #include "sources/kernel/actor_cache.h"
 #include "sources/kernel/change_decoder.h"
@@ -64,13 +72,16 @@ class CaptureLoop {
   // Callers inside Sync now (for tests that stop the loop under waiting callers).
   size_t SyncWaiters();
 
-  // Around a large change this process makes itself. Mute leaves the route, rule and next-hop
-  // groups, so that the kernel queues no notification per changed record and nothing is folded
-  // or re-dumped meanwhile; Unmute joins them again and asks for a re-dump, which the next Sync
-  // (or the debounce) delivers. Changes others make in between are in that re-dump, without
-  // their actor; a Sync while muted does not see them. Thread-safe; calls pair, not nested.
-  Status Mute();
-  void Unmute();
+  // Around every change this process makes through the socket with port id `port` (the apply
+  // socket). With `filter` (a large change), the monitor socket drops that port's notifications
+  // in the kernel (a socket filter on nlmsg_pid), so that no notification per changed record is
+  // queued, read or folded, and nothing is re-dumped meanwhile; changes others make in between
+  // still arrive, with their actor. EndOwnWrites then removes the filter and asks for a re-dump
+  // for the daemon's part, which the next Sync (or the loop, at once) delivers after what
+  // others changed meanwhile. Thread-safe; calls pair,
+  // not nested.
+  void BeginOwnWrites(uint32_t port, bool filter) EXCLUDES(own_mu_);
+  void EndOwnWrites() EXCLUDES(own_mu_);
   // The number of records of the last full dump (0 before the first).
   size_t last_dump_records() const { return dump_records_; }
 
@@ -84,6 +95,10 @@ class CaptureLoop {
   // then drops every notification until the queue has been emptied once, and reports no second
   // overflow, so a dump made over a non-empty queue would miss the changes made during it.
   Status Redump(Cause cause, const Actor& actor);
+  // After filtered own writes: delivers what others changed meanwhile, then re-dumps.
+  Status RedumpAfterOwnWrites();
+  // Whose changes a re-dump now holds (see the top of this file).
+  Writer RedumpWriter() EXCLUDES(own_mu_);
   void DiscardQueued();
   // Reads what is queued (a bounded round). Returns the milliseconds to pause before the next
   // round: -1 (wait in poll instead) when the round read nothing or failed, 0 when it stopped
@@ -114,14 +129,19 @@ class CaptureLoop {
 
   // Sync tickets: a caller takes the next number and waits until the capture thread has
   // completed a round that started after it asked.
-  std::mutex sync_mu_;
-  std::condition_variable sync_cv_;
-  uint64_t sync_asked_ = 0;  // last ticket handed out
-  uint64_t sync_done_ = 0;   // last ticket a round was completed for
-  uint64_t sync_ok_ = 0;     // last ticket a round succeeded for
-  Status sync_error_;        // why the last failed round failed
-  size_t sync_waiters_ = 0;  // callers inside Sync
-  bool exited_ = false;      // the capture thread is gone
+  Mutex sync_mu_;
+  CondVar sync_cv_;
+  uint64_t sync_asked_ GUARDED_BY(sync_mu_) = 0;  // last ticket handed out
+  uint64_t sync_done_ GUARDED_BY(sync_mu_) = 0;   // last ticket a round was completed for
+  uint64_t sync_ok_ GUARDED_BY(sync_mu_) = 0;     // last ticket a round succeeded for
+  Status sync_error_ GUARDED_BY(sync_mu_);        // why the last failed round failed
+  size_t sync_waiters_ GUARDED_BY(sync_mu_) = 0;  // callers inside Sync
+  bool exited_ GUARDED_BY(sync_mu_) = false;      // the capture thread is gone
+
+  // The daemon's own writes (BeginOwnWrites).
+  Mutex own_mu_;
+  bool applying_ GUARDED_BY(own_mu_) = false;   // between BeginOwnWrites and EndOwnWrites
+  bool own_wrote_ GUARDED_BY(own_mu_) = false;  // own writes not yet delivered for sure
 
   // Capture-thread state.
   std::unique_ptr<NetlinkSocket> monitor_;
@@ -130,6 +150,7 @@ class CaptureLoop {
   ActorCache actors_;
   Delta pending_;
   Actor pending_actor_;
+  Writer pending_writer_ = Writer::kOther;
   int64_t pending_time_ns_ = 0;
   Clock::time_point first_change_{};
   Clock::time_point last_change_{};
@@ -140,8 +161,9 @@ class CaptureLoop {
   int64_t last_read_ns_ = 0;  // when the last notification was read since the last re-dump
 
   // Set by other threads.
-  std::atomic<bool> muted_{false};
-  std::atomic<bool> redump_asked_{false};
+  std::atomic<uint32_t> own_port_{0};      // the apply socket's port id; 0: none yet
+  std::atomic<bool> filtered_{false};      // the own port's notifications are dropped
+  std::atomic<bool> filter_ended_{false};  // EndOwnWrites asks for RedumpAfterOwnWrites
   std::atomic<size_t> dump_records_{0};
 };
 

@@ -22,7 +22,7 @@ using kernel::NetlinkSocket;
 
 constexpr int kRequestRcvbuf = 16 << 20;  // room for the acknowledgements of a batch
 constexpr std::chrono::milliseconds kSyncLimit{10'000};
-constexpr size_t kMuteMinChanges = 4096;  // smaller changes are followed by notification
+constexpr size_t kFilterMinChanges = 4096;  // smaller changes are followed by notification
 
 class KernelSource final : public Source {
  public:
@@ -97,13 +97,18 @@ class KernelSource final : public Source {
     NETSNAP_RETURN_IF_ERROR(OpenRequestSocket());
     kernel::LinkNames links;
     Status s = kernel::ReadLinks(request_.get(), &links);
-    // Following a notification (read in rounds, beside the change) costs about twice what a
-    // dumped record does: past half the table, one re-dump after the change is cheaper.
-    std::shared_ptr<kernel::CaptureLoop> loop = Capturing();
-    bool muted = loop && changes.size() >= kMuteMinChanges &&
-                 changes.size() * 2 >= loop->last_dump_records() && loop->Mute().ok();
+    // The capture tells the daemon's notifications by the request socket's port id. Following
+    // a notification (read in rounds, beside the change) costs about twice what a dumped record
+    // does: past half the table, the kernel drops the daemon's notifications and one re-dump
+    // after the change is cheaper.
+    std::shared_ptr<kernel::CaptureLoop> loop = s.ok() ? Capturing() : nullptr;
+    if (loop) {
+      loop->BeginOwnWrites(
+          request_->port_id(),
+          changes.size() >= kFilterMinChanges && changes.size() * 2 >= loop->last_dump_records());
+    }
     if (s.ok()) s = kernel::ApplyChanges(request_.get(), links, changes, result);
-    if (muted) loop->Unmute();
+    if (loop) loop->EndOwnWrites();
     if (!s.ok()) {
       request_.reset();
       return s.WithContext("kernel source '" + name() + "'");

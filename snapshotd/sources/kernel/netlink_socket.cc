@@ -1,13 +1,17 @@
 #include "sources/kernel/netlink_socket.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/filter.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <condition_variable>
+#include <cstddef>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -89,6 +93,28 @@ Status NetlinkSocket::SetMembership(const std::vector<unsigned>& groups, bool jo
       return Errno(std::string("netlink ") + (join ? "join" : "leave") + " group " +
                    std::to_string(g));
     }
+  }
+  return Status::OK();
+}
+
+Status NetlinkSocket::DropNotificationsFrom(uint32_t port) {
+  // Classic BPF loads words in network byte order; nlmsg_pid is in host order.
+  sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(nlmsghdr, nlmsg_pid)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(port), 0, 1), BPF_STMT(BPF_RET | BPF_K, 0),  // drop
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffff),  // keep it whole
+  };
+  sock_fprog prog{static_cast<unsigned short>(std::size(code)), code};
+  if (setsockopt(fd(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
+    return Errno("netlink attach filter");
+  }
+  return Status::OK();
+}
+
+Status NetlinkSocket::AcceptAllNotifications() {
+  int unused = 0;  // the kernel wants an int's room even here
+  if (setsockopt(fd(), SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof unused) != 0) {
+    return Errno("netlink detach filter");
   }
   return Status::OK();
 }

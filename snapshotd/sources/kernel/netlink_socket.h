@@ -62,6 +62,14 @@ class NetlinkSocket {
   // Joins (or leaves) the multicast `groups`. Thread-safe with the socket's other uses.
   Status SetMembership(const std::vector<unsigned>& groups, bool join);
 
+  // Makes the kernel drop, before queueing them, the notifications whose nlmsg_pid is `port`
+  // (a classic BPF socket filter on the first message of each datagram: rtnetlink sends one
+  // notification a datagram). Dropped notifications take no receive buffer, so they cannot
+  // overflow it. AcceptAllNotifications removes the filter. Thread-safe with the socket's other
+  // uses.
+  Status DropNotificationsFrom(uint32_t port);
+  Status AcceptAllNotifications();
+
   // Reads what is queued without blocking (at most `max_reads` receive calls) and calls fn for
   // each message. *overflow is set when the kernel dropped notifications (ENOBUFS); the caller
   // must re-dump. Returns OK with *drained = true once the queue is empty.

@@ -15,6 +15,7 @@
 #include "netsnap/time.h"
 #include "sources/resolver/file_watcher.h"
 #include "sources/resolver/file_writer.h"
+#include "sources/resolver/own_writes.h"
 #include "sources/resolver/path_safety.h"
 #include "sources/resolver/reload_command.h"
 #include "sources/resolver/resolver_config.h"
@@ -71,6 +72,7 @@ class ResolverSource : public Source {
   std::thread thread_;
   Snapshot last_;   // last delivered; source thread only (and Start before it runs)
   Mutex apply_mu_;  // one Apply at a time
+  OwnWrites own_;   // what Apply wrote, to tell the daemon's writes from others'
 
   Mutex sync_mu_;
   CondVar sync_cv_;
@@ -171,8 +173,9 @@ Status ResolverSource::Capture(Cause cause) {
     sink_->Count("resolver_unchanged_rereads");
     return Status::OK();
   }
+  const Writer writer = own_.Judge(last_, pass.snapshot);
   last_ = pass.snapshot;
-  sink_->OnSnapshot(std::move(pass.snapshot), cause, Actor{}, NowNs());
+  sink_->OnSnapshot(std::move(pass.snapshot), cause, Actor{}, NowNs(), writer);
   return Status::OK();
 }
 
@@ -247,9 +250,11 @@ Status ResolverSource::Apply(const Delta& changes, ApplyResult* result) {
     if (st.code() == Status::Code::kRefused) return st.WithContext("source '" + name() + "'");
   }
   bool wrote = false;
+  own_.Begin();
   for (const Change& c : changes) {
     if (KindOfKey(c.key) != RecordKind::kFile) continue;  // derived from the files
     std::string path = c.key.substr(1);
+    own_.Wrote(c.key, c.value);  // before the write: a capture may see it at once
     Status st;
     if (c.value) {
       ConfigFile file;
