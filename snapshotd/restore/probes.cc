@@ -13,12 +13,11 @@
 
 #include <cctype>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "netsnap/route.h"
 
 namespace netsnap {
@@ -129,23 +128,24 @@ bool EncodeName(std::string_view name, std::string* out) {
 // cannot be interrupted.
 Status Resolve(const std::string& name) {
   struct Shared {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    int rc = 0;
+    Mutex mu;
+    CondVar cv;
+    bool done GUARDED_BY(mu) = false;
+    int rc GUARDED_BY(mu) = 0;
   };
   auto shared = std::make_shared<Shared>();
   std::thread([shared, name] {
     addrinfo* res = nullptr;
     int rc = getaddrinfo(name.c_str(), nullptr, nullptr, &res);
     if (res) freeaddrinfo(res);
-    std::lock_guard l(shared->mu);
+    MutexLock l(&shared->mu);
     shared->rc = rc;
     shared->done = true;
-    shared->cv.notify_all();
+    shared->cv.SignalAll();
   }).detach();
-  std::unique_lock l(shared->mu);
-  if (!shared->cv.wait_for(l, kResolveTimeout, [&] { return shared->done; })) {
+  MutexLock l(&shared->mu);
+  if (!shared->cv.WaitFor(&shared->mu, kResolveTimeout,
+                          [&]() REQUIRES(shared->mu) { return shared->done; })) {
     return Status::Unavailable("dns " + name + ": no answer from the system resolver within " +
                                std::to_string(kResolveTimeout.count()) + " ms");
   }

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <mutex>
 
+#include "common/mutex.h"
 #include "sources/kernel/capture_loop.h"
 #include "sources/kernel/kernel_apply.h"
 #include "sources/kernel/kernel_config.h"
@@ -46,20 +46,20 @@ class KernelSource final : public Source {
 
   Status Start(CaptureSink* sink) override {
     // capture_mu_ is not held while the first snapshot is delivered: the sink may call Sync.
-    std::lock_guard<std::mutex> s(start_mu_);
+    MutexLock s(&start_mu_);
     if (Capturing()) return Status::Internal("kernel source '" + name() + "' already started");
     auto loop = std::make_shared<kernel::CaptureLoop>(config_, netns_fd_, sink);
     NETSNAP_RETURN_IF_ERROR(loop->Start().WithContext("kernel source '" + name() + "'"));
-    std::lock_guard<std::mutex> l(capture_mu_);
+    MutexLock l(&capture_mu_);
     capture_ = std::move(loop);
     return Status::OK();
   }
 
   void Stop() override {
-    std::lock_guard<std::mutex> s(start_mu_);
+    MutexLock s(&start_mu_);
     std::shared_ptr<kernel::CaptureLoop> loop;
     {
-      std::lock_guard<std::mutex> l(capture_mu_);
+      MutexLock l(&capture_mu_);
       loop = std::move(capture_);
     }
     // A Sync in progress holds the loop too; Stop wakes it, and it returns Unavailable.
@@ -67,7 +67,7 @@ class KernelSource final : public Source {
   }
 
   size_t SyncWaiters() override {
-    std::lock_guard<std::mutex> l(capture_mu_);
+    MutexLock l(&capture_mu_);
     return capture_ ? capture_->SyncWaiters() : 0;
   }
 
@@ -78,7 +78,7 @@ class KernelSource final : public Source {
   }
 
   Status ReadLive(Snapshot* out) override {
-    std::lock_guard<std::mutex> l(request_mu_);
+    MutexLock l(&request_mu_);
     NETSNAP_RETURN_IF_ERROR(OpenRequestSocket());
     kernel::LinkNames links;
     kernel::StateDump dump;
@@ -93,7 +93,7 @@ class KernelSource final : public Source {
   }
 
   Status Apply(const Delta& changes, ApplyResult* result) override {
-    std::lock_guard<std::mutex> l(request_mu_);
+    MutexLock l(&request_mu_);
     NETSNAP_RETURN_IF_ERROR(OpenRequestSocket());
     kernel::LinkNames links;
     Status s = kernel::ReadLinks(request_.get(), &links);
@@ -117,27 +117,28 @@ class KernelSource final : public Source {
   }
 
  private:
-  std::shared_ptr<kernel::CaptureLoop> Capturing() {
-    std::lock_guard<std::mutex> l(capture_mu_);
+  std::shared_ptr<kernel::CaptureLoop> Capturing() EXCLUDES(capture_mu_) {
+    MutexLock l(&capture_mu_);
     return capture_;
   }
 
   // The socket for ReadLive and Apply, opened in the source's namespace from a short-lived
   // thread (a socket keeps the namespace it was created in).
-  Status OpenRequestSocket() {
+  Status OpenRequestSocket() REQUIRES(request_mu_) {
     if (request_) return Status::OK();
-    return kernel::RunInNetns(
-        netns_fd_, [this] { return NetlinkSocket::Open({}, kRequestRcvbuf, &request_); });
+    return kernel::RunInNetns(netns_fd_, [this]() REQUIRES(request_mu_) {
+      return NetlinkSocket::Open({}, kRequestRcvbuf, &request_);
+    });
   }
 
   const KernelConfig config_;
   const int netns_fd_;
-  std::mutex start_mu_;    // serialises Start and Stop
-  std::mutex capture_mu_;  // guards capture_ only
+  Mutex start_mu_ ACQUIRED_BEFORE(capture_mu_);  // serialises Start and Stop
+  Mutex capture_mu_;
   // Shared with Sync calls in progress, so that Stop need not wait for them.
-  std::shared_ptr<kernel::CaptureLoop> capture_;
-  std::mutex request_mu_;
-  std::unique_ptr<NetlinkSocket> request_;
+  std::shared_ptr<kernel::CaptureLoop> capture_ GUARDED_BY(capture_mu_);
+  Mutex request_mu_;  // one ReadLive or Apply at a time on the request socket
+  std::unique_ptr<NetlinkSocket> request_ GUARDED_BY(request_mu_);
 };
 
 }  // namespace

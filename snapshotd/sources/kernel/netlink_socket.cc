@@ -7,15 +7,14 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstring>
 #include <deque>
 #include <iterator>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "common/mutex.h"
 #include "sources/kernel/netlink_attrs.h"
 
 namespace netsnap::kernel {
@@ -193,8 +192,8 @@ Status NetlinkSocket::Dump(const nlmsghdr* request, const MessageFn& fn) {
     std::vector<char> data;
     size_t used = 0;
   };
-  std::mutex mu;
-  std::condition_variable cv;
+  Mutex mu;
+  CondVar cv;
   std::deque<std::unique_ptr<Slab>> full, free;
   for (size_t i = 0; i < kSlabsInFlight; ++i) {
     free.push_back(std::make_unique<Slab>());
@@ -207,8 +206,8 @@ Status NetlinkSocket::Dump(const nlmsghdr* request, const MessageFn& fn) {
     for (bool end = false; !end;) {
       std::unique_ptr<Slab> slab;
       {
-        std::unique_lock l(mu);
-        cv.wait(l, [&] { return !free.empty() || abandon; });
+        MutexLock l(&mu);
+        cv.Wait(&mu, [&] { return !free.empty() || abandon; });
         if (abandon) return;
         slab = std::move(free.front());
         free.pop_front();
@@ -218,7 +217,7 @@ Status NetlinkSocket::Dump(const nlmsghdr* request, const MessageFn& fn) {
         ssize_t n = recv(fd(), slab->data.data() + slab->used, kMaxRecv, 0);
         if (n <= 0) {
           if (n < 0 && errno == EINTR) continue;
-          std::lock_guard l(mu);
+          MutexLock l(&mu);
           recv_error =
               n < 0 ? Errno("netlink dump recv") : Status::IOError("netlink dump: empty read");
           end = true;
@@ -228,10 +227,10 @@ Status NetlinkSocket::Dump(const nlmsghdr* request, const MessageFn& fn) {
         slab->used += NLMSG_ALIGN(static_cast<size_t>(n));
         if (slab->used >= kSlab / 4) break;  // hand it over while the parser may be idle
       }
-      std::lock_guard l(mu);
+      MutexLock l(&mu);
       full.push_back(std::move(slab));
       received_all = end;
-      cv.notify_all();
+      cv.SignalAll();
     }
   });
   Status s;
@@ -239,8 +238,8 @@ Status NetlinkSocket::Dump(const nlmsghdr* request, const MessageFn& fn) {
     std::unique_ptr<Slab> slab;
     bool last = false;
     {
-      std::unique_lock l(mu);
-      cv.wait(l, [&] { return !full.empty() || (received_all && full.empty()); });
+      MutexLock l(&mu);
+      cv.Wait(&mu, [&] { return !full.empty() || (received_all && full.empty()); });
       if (full.empty()) break;
       slab = std::move(full.front());
       full.pop_front();
@@ -248,16 +247,16 @@ Status NetlinkSocket::Dump(const nlmsghdr* request, const MessageFn& fn) {
     }
     bool done = reply.Take(slab->data.data(), static_cast<int>(slab->used));
     {
-      std::lock_guard l(mu);
+      MutexLock l(&mu);
       free.push_back(std::move(slab));
-      cv.notify_all();
+      cv.SignalAll();
     }
     if (done || last) break;
   }
   {
-    std::lock_guard l(mu);
+    MutexLock l(&mu);
     abandon = true;
-    cv.notify_all();
+    cv.SignalAll();
   }
   receiver.join();
   if (!recv_error.ok()) return recv_error;
