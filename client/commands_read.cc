@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "commands.h"
+#include "common/render.h"
 #include "exit_codes.h"
-#include "netsnap/render.h"
 #include "netsnap/time.h"
 #include "output.h"
 

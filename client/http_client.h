@@ -1,4 +1,4 @@
-// The CLI's client of the netsnap API: one connection per request (netsnap/http_client.h) over
+// The CLI's client of the netsnap API: one connection per request (common/http_client.h) over
 // the daemon's Unix socket or TCP, a bearer token when configured, a deadline for each step, and
 // server-sent events.
 #pragma once
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "netsnap/http_client.h"
+#include "common/http_client.h"
 #include "netsnap/status.h"
 
 namespace netsnap::cli {

@@ -1,4 +1,4 @@
-#include "netsnap/http_client.h"
+#include "common/http_client.h"
 
 // Beast's parser trips a false -Wmaybe-uninitialized in GCC 12 with sanitizers on (clang has
 // no such warning).

@@ -1,4 +1,4 @@
-#include "netsnap/json_writer.h"
+#include "common/json_writer.h"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "netsnap/render.h"
+#include "common/render.h"
 
 #include <boost/json.hpp>
 

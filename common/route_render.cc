@@ -4,7 +4,7 @@
 // times faster). tests/common/render_test.cc holds them equal.
 #include <boost/json.hpp>
 
-#include "netsnap/json_writer.h"
+#include "common/json_writer.h"
 #include "netsnap/route.h"
 #include "netsnap/route_protocols.h"
 #include "render_kinds.h"

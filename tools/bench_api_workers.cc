@@ -32,8 +32,8 @@
 #include "api/chunked_body.h"
 #include "api/json.h"
 #include "api/server.h"
+#include "common/render.h"
 #include "core/daemon.h"
-#include "netsnap/render.h"
 
 namespace {
 

@@ -24,7 +24,7 @@
 #include "lookup/fib_lookup.h"
 #include "lookup/record_reader.h"
 #include "netsnap/rule.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace {
 

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "gen/route_gen.h"
+#include "netsnap/store.h"
 #include "netsnap/time.h"
-#include "store/store.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include "core/metrics.h"
 #include "core/recorder.h"
 #include "core/reload_state.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace netsnap::api {
 

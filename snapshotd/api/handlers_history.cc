@@ -16,7 +16,7 @@
 #include "api/json.h"
 #include "api/params.h"
 #include "common/coding.h"
-#include "netsnap/render.h"
+#include "common/render.h"
 #include "netsnap/resolver.h"
 #include "netsnap/route.h"
 

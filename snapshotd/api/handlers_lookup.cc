@@ -17,10 +17,10 @@
 #include "api/json.h"
 #include "api/params.h"
 #include "common/coding.h"
+#include "common/render.h"
 #include "lookup/answer_interval.h"
 #include "lookup/fib_lookup.h"
 #include "lookup/resolver_lookup.h"
-#include "netsnap/render.h"
 #include "netsnap/time.h"
 
 namespace netsnap::api {

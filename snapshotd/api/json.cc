@@ -3,9 +3,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/json_writer.h"
+#include "common/render.h"
 #include "core/event_bus.h"
-#include "netsnap/json_writer.h"
-#include "netsnap/render.h"
 #include "netsnap/time.h"
 
 namespace netsnap::api {

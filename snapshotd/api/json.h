@@ -6,10 +6,10 @@
 #include <boost/json/value.hpp>
 #include <string>
 
+#include "common/render.h"  // AppendRecordJson: records in every answer that lists them
 #include "netsnap/record.h"
-#include "netsnap/render.h"  // AppendRecordJson: records in every answer that lists them
+#include "netsnap/store.h"
 #include "netsnap/version.h"
-#include "store/store.h"
 
 namespace netsnap::api {
 

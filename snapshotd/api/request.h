@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "api/chunked_body.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace netsnap::api {
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "netsnap/source.h"
 #include "netsnap/status.h"
-#include "sources/source.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace toml {
 inline namespace v3 {

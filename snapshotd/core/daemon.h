@@ -15,7 +15,7 @@
 #include "core/recorder.h"
 #include "core/reload_state.h"
 #include "core/retention_runner.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace netsnap {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/mutex.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace netsnap {
 

@@ -31,8 +31,8 @@
 #include "core/clock.h"
 #include "core/event_bus.h"
 #include "core/metrics.h"
-#include "sources/source.h"
-#include "store/store.h"
+#include "netsnap/source.h"
+#include "netsnap/store.h"
 
 namespace netsnap {
 

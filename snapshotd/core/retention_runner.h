@@ -13,7 +13,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/metrics.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace netsnap {
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "netsnap/status.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace netsnap {
 

@@ -10,7 +10,7 @@
 
 #include "detect/policy.h"
 #include "netsnap/status.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace netsnap {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "netsnap/render.h"
+#include "common/render.h"
 
 namespace netsnap {
 

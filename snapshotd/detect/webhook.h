@@ -11,10 +11,10 @@
 #include <string>
 #include <thread>
 
+#include "common/http_client.h"
 #include "common/mutex.h"
 #include "core/clock.h"
 #include "core/metrics.h"
-#include "netsnap/http_client.h"
 #include "netsnap/status.h"
 
 namespace netsnap {

@@ -13,8 +13,8 @@
 #include <string>
 
 #include "netsnap/status.h"
+#include "netsnap/store.h"
 #include "netsnap/version.h"
-#include "store/store.h"
 
 namespace netsnap::lookup {
 

@@ -11,7 +11,7 @@
 
 #include "netsnap/record.h"
 #include "netsnap/status.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace netsnap::lookup {
 

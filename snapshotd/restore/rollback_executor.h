@@ -14,9 +14,9 @@
 
 #include "core/clock.h"
 #include "core/recorder.h"
+#include "netsnap/store.h"
 #include "restore/plan.h"
 #include "restore/rollback.h"
-#include "store/store.h"
 
 namespace netsnap {
 

@@ -19,8 +19,8 @@
 
 #include "common/mutex.h"
 #include "core/clock.h"
+#include "netsnap/store.h"
 #include "restore/rollback.h"
-#include "store/store.h"
 
 namespace netsnap {
 

@@ -1,7 +1,7 @@
 #include <boost/json.hpp>
 
 #include "common/coding.h"
-#include "netsnap/render.h"
+#include "common/render.h"
 #include "netsnap/time.h"
 #include "restore/rollback.h"
 

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "netsnap/store.h"
 #include "store/backup.h"
-#include "store/store.h"
 
 namespace netsnap {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sources/source.h"
+#include "netsnap/source.h"
 
 namespace netsnap {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace netsnap::store {
 

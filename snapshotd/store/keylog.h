@@ -39,7 +39,7 @@
 
 #include "netsnap/record.h"
 #include "netsnap/status.h"
-#include "store/store.h"
+#include "netsnap/store.h"
 
 namespace netsnap::store {
 

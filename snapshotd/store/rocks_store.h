@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "common/mutex.h"
+#include "netsnap/store.h"
 #include "store/content_codec.h"
-#include "store/store.h"
 
 namespace netsnap::store {
 

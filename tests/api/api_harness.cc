@@ -12,7 +12,7 @@
 #include <stdexcept>
 
 #include "api/context.h"
-#include "netsnap/http_client.h"
+#include "common/http_client.h"
 
 namespace netsnap::testing {
 

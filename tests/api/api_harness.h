@@ -12,10 +12,10 @@
 
 #include "api/rollback_adapter.h"
 #include "api/server.h"
+#include "common/http_client.h"
 #include "core/daemon.h"
 #include "detect/detection.h"
 #include "memory_source.h"
-#include "netsnap/http_client.h"
 #include "support/temp_dir.h"
 
 namespace netsnap::testing {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "netsnap/route.h"
-#include "sources/source.h"
+#include "netsnap/source.h"
 
 namespace netsnap::testing {
 

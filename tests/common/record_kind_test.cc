@@ -8,8 +8,8 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "common/render.h"
 #include "netsnap/nexthop.h"
-#include "netsnap/render.h"
 #include "netsnap/resolver.h"
 #include "netsnap/route.h"
 #include "netsnap/rule.h"

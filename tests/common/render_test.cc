@@ -1,13 +1,13 @@
 // Records written directly as JSON (AppendRecordJson, for whole versions) give the bytes of the
 // boost::json object every other answer serializes, for every field a route may carry and for
 // records that fall back to hex.
-#include "netsnap/render.h"
+#include "common/render.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
 
-#include "netsnap/json_writer.h"
+#include "common/json_writer.h"
 #include "netsnap/route.h"
 #include "netsnap/rule.h"
 

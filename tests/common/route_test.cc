@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "netsnap/render.h"
+#include "common/render.h"
 
 namespace netsnap {
 namespace {

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/render.h"
 #include "core/config.h"
 #include "detect/owner_config.h"
-#include "netsnap/render.h"
 #include "netsnap/route.h"
 #include "sources/kernel/rt_protos.h"
 #include "temp_dir.h"

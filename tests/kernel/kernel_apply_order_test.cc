@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/render.h"
 #include "kernel_test_util.h"
-#include "netsnap/render.h"
 #include "sources/kernel/kernel_apply.h"
 #include "sources/kernel/netns.h"
 #include "sources/kernel/state_reader.h"

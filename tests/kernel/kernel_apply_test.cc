@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <set>
 
+#include "common/render.h"
 #include "kernel_test_util.h"
 #include "netsnap/nexthop.h"
-#include "netsnap/render.h"
 #include "netsnap/resolver.h"
 #include "netsnap/route.h"
 #include "netsnap/rule.h"

@@ -1,8 +1,8 @@
 // Rule and next-hop records: canonical encoding round trips and rendering as `ip` prints them.
 #include <gtest/gtest.h>
 
+#include "common/render.h"
 #include "netsnap/nexthop.h"
-#include "netsnap/render.h"
 #include "netsnap/rule.h"
 
 namespace netsnap {

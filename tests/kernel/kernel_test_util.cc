@@ -7,8 +7,8 @@
 #include <fstream>
 #include <thread>
 
+#include "common/render.h"
 #include "netsnap/nexthop.h"
-#include "netsnap/render.h"
 #include "netsnap/route.h"
 #include "sources/kernel/kernel_filter.h"
 #include "sources/kernel/kernel_source.h"

@@ -16,8 +16,8 @@
 
 #include "netns.h"
 #include "netsnap/record.h"
+#include "netsnap/source.h"
 #include "netsnap/version.h"
-#include "sources/source.h"
 
 namespace netsnap::testing {
 

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "store/store.h"
+#include "netsnap/store.h"
 #include "temp_dir.h"
 
 namespace netsnap::lookup {

@@ -9,8 +9,8 @@
 #include <random>
 
 #include "common/coding.h"
+#include "netsnap/store.h"
 #include "store/keylog_entry.h"
-#include "store/store.h"
 #include "temp_dir.h"
 
 namespace netsnap {

@@ -3,7 +3,7 @@
 
 #include <boost/json.hpp>
 
-#include "netsnap/render.h"
+#include "common/render.h"
 #include "netsnap/resolver.h"
 
 namespace netsnap {

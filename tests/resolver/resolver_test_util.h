@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "netsnap/resolver.h"
+#include "netsnap/source.h"
 #include "sources/resolver/resolver_reader.h"
-#include "sources/source.h"
 
 namespace netsnap::testing {
 

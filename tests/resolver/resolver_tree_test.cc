@@ -21,7 +21,7 @@
 #include <map>
 #include <thread>
 
-#include "netsnap/render.h"
+#include "common/render.h"
 #include "resolver_test_util.h"
 #include "support/netns.h"
 #include "support/temp_dir.h"

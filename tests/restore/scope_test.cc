@@ -6,9 +6,9 @@
 
 #include <map>
 
+#include "common/render.h"
 #include "netsnap/nexthop.h"
 #include "netsnap/record_kind.h"
-#include "netsnap/render.h"
 #include "netsnap/resolver.h"
 #include "netsnap/route.h"
 #include "netsnap/rule.h"

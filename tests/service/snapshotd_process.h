@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "netsnap/http_client.h"
+#include "common/http_client.h"
 #include "support/dnsmasq.h"  // FreePort
 
 namespace netsnap::testing {

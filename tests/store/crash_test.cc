@@ -8,8 +8,8 @@
 
 #include <random>
 
+#include "netsnap/store.h"
 #include "route_tables.h"
-#include "store/store.h"
 #include "temp_dir.h"
 
 namespace netsnap {

@@ -4,9 +4,9 @@
 #include <random>
 #include <set>
 
+#include "netsnap/store.h"
 #include "route_tables.h"
 #include "store/content_codec.h"
-#include "store/store.h"
 #include "store/version_codec.h"
 #include "temp_dir.h"
 

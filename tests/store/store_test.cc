@@ -1,4 +1,4 @@
-#include "store/store.h"
+#include "netsnap/store.h"
 
 #include <gtest/gtest.h>
 

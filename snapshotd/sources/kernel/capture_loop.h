@@ -43,12 +43,12 @@
 #include <thread>
 
 #include "common/mutex.h"
+#include "netsnap/source.h"
 #include "netsnap/version.h"
 #include "sources/kernel/actor_cache.h"
 #include "sources/kernel/change_decoder.h"
 #include "sources/kernel/kernel_config.h"
 #include "sources/kernel/netlink_socket.h"
-#include "sources/source.h"
 
 namespace netsnap::kernel {
 

@@ -36,10 +36,10 @@
 #include <string_view>
 
 #include "netsnap/record.h"
+#include "netsnap/source.h"
 #include "netsnap/status.h"
 #include "sources/kernel/link_names.h"
 #include "sources/kernel/netlink_socket.h"
-#include "sources/source.h"
 
 namespace netsnap::kernel {
 

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "sources/source.h"
+#include "netsnap/source.h"
 
 namespace netsnap {
 

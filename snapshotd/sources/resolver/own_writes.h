@@ -15,7 +15,7 @@
 
 #include "common/mutex.h"
 #include "netsnap/record.h"
-#include "sources/source.h"
+#include "netsnap/source.h"
 
 namespace netsnap {
 

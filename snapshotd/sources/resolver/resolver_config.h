@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "netsnap/source.h"
 #include "sources/resolver/file_tree.h"
 #include "sources/resolver/resolver_reader.h"
-#include "sources/source.h"
 
 namespace netsnap {
 

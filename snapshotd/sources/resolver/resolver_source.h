@@ -15,7 +15,7 @@
 
 #include <memory>
 
-#include "sources/source.h"
+#include "netsnap/source.h"
 
 namespace netsnap {
 
