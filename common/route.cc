@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 
 #include "coding.h"
@@ -57,13 +56,18 @@ std::string Address::ToString() const {
   if (family == 0) return "";
   if (family == kAfInet) {
     // inet_ntop prints IPv4 with sprintf: about a tenth of rendering a whole version (perf).
-    char buf[16];
-    char* p = buf;
+    // Digit by digit, so the compiler sees the bound: at most 4 octets of 3 digits and 3 dots
+    // (std::to_chars may return its end pointer, and GCC -O3 then warns of a write past buf).
+    char buf[15];
+    size_t n = 0;
     for (int i = 0; i < 4; ++i) {
-      if (i) *p++ = '.';
-      p = std::to_chars(p, buf + sizeof buf, addr[i]).ptr;
+      if (i) buf[n++] = '.';
+      unsigned v = addr[i];
+      if (v >= 100) buf[n++] = static_cast<char>('0' + v / 100);
+      if (v >= 10) buf[n++] = static_cast<char>('0' + v / 10 % 10);
+      buf[n++] = static_cast<char>('0' + v % 10);
     }
-    return std::string(buf, p);
+    return std::string(buf, n);
   }
   char buf[INET6_ADDRSTRLEN];
   inet_ntop(family == kAfInet6 ? AF_INET6 : AF_INET, addr, buf, sizeof buf);

@@ -1,5 +1,7 @@
 #include "netsnap/route.h"
 
+#include <arpa/inet.h>
+
 #include <gtest/gtest.h>
 
 #include "common/render.h"
@@ -112,6 +114,19 @@ TEST(Address, PrintsAsInetNtop) {
     Address a;
     ASSERT_TRUE(Address::Parse(text, &a).ok()) << text;
     EXPECT_EQ(a.ToString(), text);
+  }
+  // Every octet value in every position, against inet_ntop itself.
+  for (unsigned v = 0; v < 256; ++v) {
+    const uint8_t octets[4] = {static_cast<uint8_t>(v), static_cast<uint8_t>(255 - v),
+                               static_cast<uint8_t>(v / 2), static_cast<uint8_t>(v % 10 * 11)};
+    for (int shift = 0; shift < 4; ++shift) {
+      Address a;
+      a.family = AF_INET;
+      for (int i = 0; i < 4; ++i) a.addr[i] = octets[(i + shift) % 4];
+      char want[INET_ADDRSTRLEN];
+      ASSERT_NE(inet_ntop(AF_INET, a.addr, want, sizeof want), nullptr);
+      EXPECT_EQ(a.ToString(), want);
+    }
   }
 }
 
